@@ -1,0 +1,69 @@
+//! The Rust end of the DuckDB-Wasm bridge (`app/js/bridge.js`): the only place the app
+//! calls JavaScript. SQL goes out with bound parameters; typed rows come back.
+
+use js_sys::{Array, Function, Promise, Reflect};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::Value;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+fn message(err: JsValue) -> String {
+    err.dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| err.as_string())
+        .unwrap_or_else(|| format!("{err:?}"))
+}
+
+async fn call(name: &str, args: &[JsValue]) -> Result<JsValue, String> {
+    let missing = || "the DuckDB bridge (vendor/bridge.js) did not load".to_owned();
+    let bridge = Reflect::get(&js_sys::global(), &JsValue::from_str("lmscopeBridge"))
+        .ok()
+        .filter(|b| b.is_object())
+        .ok_or_else(missing)?;
+    let function: Function = Reflect::get(&bridge, &JsValue::from_str(name))
+        .ok()
+        .and_then(|f| f.dyn_into().ok())
+        .ok_or_else(missing)?;
+    let promise: Promise = function
+        .apply(&bridge, &args.iter().collect::<Array>())
+        .map_err(message)?
+        .dyn_into()
+        .map_err(|_| format!("bridge.{name} did not return a promise"))?;
+    JsFuture::from(promise).await.map_err(message)
+}
+
+/// Attach the published files (the manifest's `files`, as JSON) read-only.
+pub async fn open(files_json: &str) -> Result<(), String> {
+    call("open", &[JsValue::from_str(files_json)])
+        .await
+        .map(|_| ())
+}
+
+#[derive(Deserialize)]
+struct QueryResult {
+    rows: Vec<Vec<Value>>,
+}
+
+/// Run `sql` with `?` placeholders bound to `params`; each row deserializes into `T`
+/// (a tuple or tuple struct, one field per column).
+pub async fn query<T: DeserializeOwned>(sql: &str, params: &[Value]) -> Result<Vec<T>, String> {
+    let params = serde_json::to_string(params).map_err(|e| e.to_string())?;
+    let text = call(
+        "query",
+        &[JsValue::from_str(sql), JsValue::from_str(&params)],
+    )
+    .await?
+    .as_string()
+    .ok_or("bridge.query returned no text")?;
+    let result: QueryResult =
+        serde_json::from_str(&text).map_err(|e| format!("bad query result: {e}"))?;
+    result
+        .rows
+        .into_iter()
+        .map(|row| {
+            serde_json::from_value(Value::Array(row))
+                .map_err(|e| format!("unexpected row shape: {e}"))
+        })
+        .collect()
+}

@@ -1,0 +1,15 @@
+//! The lmscope site: Leptos (CSR) over DuckDB-Wasm.
+
+mod app;
+mod bridge;
+mod chart;
+mod data;
+mod format;
+mod status;
+mod summary;
+mod usage;
+
+fn main() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(app::App);
+}

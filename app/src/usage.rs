@@ -1,0 +1,87 @@
+//! One feature's in-use vs issued history: the chart and its text equivalent.
+
+use leptos::html::Canvas;
+use leptos::prelude::*;
+
+use crate::chart;
+use crate::data::{self, DayRow, SeriesPoint};
+
+#[component]
+pub fn FeatureUsageChart(feature: String) -> impl IntoView {
+    let name = feature.clone();
+    let series = LocalResource::new(move || {
+        let f = name.clone();
+        async move { Ok::<_, String>((data::series(&f).await?, data::daily(&f).await?)) }
+    });
+    let canvas = NodeRef::<Canvas>::new();
+    let error = RwSignal::new(None::<String>);
+    let title = feature.clone();
+    Effect::new(move |_| {
+        if let (Some(el), Some(Ok((points, _)))) = (canvas.get(), series.get()) {
+            set_data_attrs(&el, &points);
+            if let Err(e) = chart::draw(&el, &title, &points) {
+                error.set(Some(e));
+            }
+        }
+    });
+    let label = format!("Licenses of {feature} in use and issued over time");
+    view! {
+        <section aria-labelledby="usage-h">
+            <h2 id="usage-h">"In use vs issued: " {feature.clone()}</h2>
+            <canvas node_ref=canvas class="chart" role="img" aria-label=label data-testid="usage-chart"></canvas>
+            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            <Suspense fallback=|| view! { <p class="loading" role="status">"Loading history…"</p> }>
+                {move || Suspend::new(async move {
+                    match series.await {
+                        Ok((_, days)) => view! { <DailyTable days /> }.into_any(),
+                        Err(e) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+/// Expose what the chart plots (point count, peak, last point) for checks and assistive tech.
+fn set_data_attrs(el: &web_sys::HtmlCanvasElement, points: &[SeriesPoint]) {
+    let peak = points.iter().map(|p| p.peak_in_use).fold(0.0, f64::max);
+    let last = points.last();
+    let _ = el.set_attribute("data-points", &points.len().to_string());
+    let _ = el.set_attribute("data-peak", &format!("{peak:.0}"));
+    if let Some(l) = last {
+        let _ = el.set_attribute("data-last-issued", &format!("{:.0}", l.issued));
+    }
+}
+
+#[component]
+fn DailyTable(days: Vec<DayRow>) -> impl IntoView {
+    let rows = days
+        .into_iter()
+        .map(|d| {
+            view! {
+                <tr>
+                    <th scope="row">{d.day}</th>
+                    <td class="num">{format!("{:.0}", d.peak_in_use)}</td>
+                    <td class="num">{format!("{:.1}", d.avg_in_use)}</td>
+                    <td class="num">{format!("{:.0}", d.issued)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <details class="chart-data">
+            <summary>"Chart data by day (text equivalent)"</summary>
+            <table data-testid="usage-daily">
+                <thead>
+                    <tr>
+                        <th scope="col">"Day (UTC)"</th>
+                        <th scope="col" class="num">"Peak in use"</th>
+                        <th scope="col" class="num">"Average in use"</th>
+                        <th scope="col" class="num">"Issued"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </details>
+    }
+}

@@ -1,0 +1,509 @@
+//! A realistic demo dataset: several license servers and vendors, a few dozen features and a
+//! few hundred users polled over weeks, with office-hour and weekday patterns, growth, a
+//! saturated feature and one server outage. It produces the same typed reports the lmstat
+//! parser does, so it travels the same ingest path as real data.
+
+use chrono::{Datelike, FixedOffset, NaiveDateTime, TimeDelta, Timelike, Weekday};
+
+use crate::lmstat::{
+    Checkout, Counting, FeatureUsage, Holder, LmError, LmstatReport, ServerStatus, VendorStatus,
+};
+use crate::store::Poll;
+use crate::timeinfer::StartStamp;
+
+/// How much demo data to make.
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    /// Time of the last poll (UTC).
+    pub end: NaiveDateTime,
+    pub weeks: u32,
+    pub interval_minutes: u32,
+    pub seed: u64,
+}
+
+/// Small deterministic PRNG (SplitMix64): the demo must be reproducible from its seed.
+struct Rng(u64);
+
+impl Rng {
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// Uniform in [0, 1).
+    fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.unit() * n as f64) as usize % n.max(1)
+    }
+    /// Poisson-distributed count (Knuth), fine for the small rates used here.
+    fn poisson(&mut self, lambda: f64) -> u32 {
+        let limit = (-lambda).exp();
+        let mut k = 0;
+        let mut p = 1.0;
+        loop {
+            p *= self.unit();
+            if p <= limit || k > 1000 {
+                return k;
+            }
+            k += 1;
+        }
+    }
+}
+
+struct FeatureSpec {
+    name: &'static str,
+    vendor: &'static str,
+    issued: u32,
+    /// Share of seats in use at a weekday peak hour (may exceed 1: demand beyond supply).
+    peak_share: f64,
+    /// Mean session length in hours.
+    mean_hours: f64,
+    /// Licenses per checkout (1 for most; HPC tokens draw from this range).
+    tokens: (u32, u32),
+    /// Growth of demand over the whole period (0.3 = +30 %).
+    growth: f64,
+    /// Departments whose people use it.
+    departments: &'static [usize],
+    hpc: bool,
+}
+
+struct ServerSpec {
+    name: &'static str,
+    hosts: &'static [&'static str],
+    vendors: &'static [&'static str],
+    features: &'static [FeatureSpec],
+}
+
+const DEPARTMENTS: &[&str] = &["mech", "ctrl", "chip", "rsch", "plm"];
+
+const fn f(
+    name: &'static str,
+    vendor: &'static str,
+    issued: u32,
+    peak_share: f64,
+    mean_hours: f64,
+    departments: &'static [usize],
+) -> FeatureSpec {
+    FeatureSpec {
+        name,
+        vendor,
+        issued,
+        peak_share,
+        mean_hours,
+        tokens: (1, 1),
+        growth: 0.1,
+        departments,
+        hpc: false,
+    }
+}
+
+const fn hpc(spec: FeatureSpec, tokens: (u32, u32), growth: f64) -> FeatureSpec {
+    FeatureSpec {
+        tokens,
+        growth,
+        hpc: true,
+        ..spec
+    }
+}
+
+const fn grow(spec: FeatureSpec, growth: f64) -> FeatureSpec {
+    FeatureSpec { growth, ..spec }
+}
+
+const SERVERS: &[ServerSpec] = &[
+    ServerSpec {
+        name: "27000@lic-ansys01",
+        hosts: &["lic-ansys01"],
+        vendors: &["ansyslmd"],
+        features: &[
+            grow(f("ansys", "ansyslmd", 30, 0.75, 3.0, &[0, 3]), 0.35),
+            hpc(
+                f("anshpc", "ansyslmd", 512, 0.55, 4.0, &[0, 3]),
+                (4, 32),
+                0.4,
+            ),
+            f("acfd", "ansyslmd", 20, 0.6, 3.5, &[0, 3]),
+            f("mech_1", "ansyslmd", 15, 0.5, 2.5, &[0]),
+            f("mech_2", "ansyslmd", 10, 0.35, 2.5, &[0]),
+            f("dyna", "ansyslmd", 8, 0.4, 5.0, &[0]),
+            f("cfx_pre", "ansyslmd", 12, 0.3, 1.5, &[0, 3]),
+            f("ansys_spaceclaim", "ansyslmd", 10, 0.2, 1.0, &[0]),
+        ],
+    },
+    ServerSpec {
+        name: "1055@lic-mw01",
+        hosts: &["lic-mw01"],
+        vendors: &["MLM"],
+        features: &[
+            grow(f("MATLAB", "MLM", 100, 0.7, 3.0, &[1, 3, 0, 2]), 0.2),
+            // Demand beyond supply: the demo's shortage.
+            grow(f("SIMULINK", "MLM", 25, 1.15, 3.0, &[1, 3]), 0.25),
+            f("Signal_Toolbox", "MLM", 20, 0.45, 2.0, &[1, 3]),
+            f("Optimization_Toolbox", "MLM", 15, 0.4, 1.5, &[1, 3, 0]),
+            f("Statistics_Toolbox", "MLM", 25, 0.35, 1.5, &[3, 1]),
+            f("Distrib_Computing_Toolbox", "MLM", 10, 0.3, 2.0, &[3]),
+            hpc(
+                f("MATLAB_Distrib_Comp_Engine", "MLM", 256, 0.45, 3.0, &[3]),
+                (8, 32),
+                0.3,
+            ),
+            f("Image_Toolbox", "MLM", 12, 0.25, 1.5, &[3]),
+            f("Control_Toolbox", "MLM", 10, 0.5, 2.0, &[1]),
+            // Over-provisioned: barely used.
+            f("Simulink_Control_Design", "MLM", 20, 0.05, 1.0, &[1]),
+        ],
+    },
+    ServerSpec {
+        name: "5280@lic-eda01,5280@lic-eda02,5280@lic-eda03",
+        hosts: &["lic-eda01", "lic-eda02", "lic-eda03"],
+        vendors: &["cdslmd", "snpslmd"],
+        features: &[
+            f("Virtuoso_Schematic_Editor_L", "cdslmd", 20, 0.6, 4.0, &[2]),
+            f("Virtuoso_Layout_Suite_XL", "cdslmd", 12, 0.65, 5.0, &[2]),
+            hpc(f("Spectre", "cdslmd", 30, 0.7, 2.0, &[2]), (1, 1), 0.3),
+            hpc(
+                f("Xcelium_Single_Core", "cdslmd", 40, 0.6, 1.5, &[2]),
+                (1, 1),
+                0.2,
+            ),
+            f("Innovus_Impl_System", "cdslmd", 6, 0.6, 6.0, &[2]),
+            hpc(
+                f("VCSRuntime_Net", "snpslmd", 50, 0.55, 1.0, &[2]),
+                (1, 1),
+                0.15,
+            ),
+            f("Design-Compiler", "snpslmd", 15, 0.5, 3.0, &[2]),
+            f("PrimeTime", "snpslmd", 10, 0.45, 2.0, &[2]),
+        ],
+    },
+    ServerSpec {
+        name: "28000@lic-plm01",
+        hosts: &["lic-plm01"],
+        vendors: &["ugslmd", "cdlmd"],
+        features: &[
+            f("NX13100N", "ugslmd", 25, 0.7, 4.0, &[4, 0]),
+            f("nx_freeform_1", "ugslmd", 8, 0.4, 2.0, &[4]),
+            f("sc_solve_mech", "ugslmd", 10, 0.3, 3.0, &[4, 0]),
+            f("nx_design_review", "ugslmd", 30, 0.2, 1.0, &[4, 0, 1]),
+            f("ccmpsuite", "cdlmd", 15, 0.5, 4.0, &[0, 4]),
+            hpc(f("ccmppower", "cdlmd", 40, 0.5, 5.0, &[0, 4]), (1, 4), 0.5),
+        ],
+    },
+];
+
+const FIRST: &[&str] = &[
+    "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "r", "s", "t",
+    "v", "w", "y", "z",
+];
+const LAST: &[&str] = &[
+    "smith", "chen", "garcia", "mueller", "kumar", "nguyen", "rossi", "tanaka", "kowalski",
+    "silva", "dubois", "larsen", "novak", "okafor", "haddad", "ivanova", "schmidt", "moreau",
+    "yilmaz", "andersen", "park", "lopez", "fischer", "costa", "murphy", "weber", "sato",
+];
+
+/// A demo person: login name, department index and their workstation.
+struct Person {
+    login: String,
+    department: usize,
+    workstation: String,
+    /// Relative activity: a few heavy users, many light ones.
+    weight: f64,
+}
+
+fn people(rng: &mut Rng, count: usize) -> Vec<Person> {
+    let mut seen = std::collections::HashSet::new();
+    (0..count)
+        .map(|i| {
+            let base = format!(
+                "{}{}",
+                FIRST[rng.below(FIRST.len())],
+                LAST[rng.below(LAST.len())]
+            );
+            let mut login = base.clone();
+            let mut n = 2;
+            while !seen.insert(login.clone()) {
+                login = format!("{base}{n}");
+                n += 1;
+            }
+            let department = i % DEPARTMENTS.len();
+            Person {
+                workstation: format!("ws-{}-{:03}", DEPARTMENTS[department], i),
+                login,
+                department,
+                weight: 1.0 / (1.0 + rng.below(20) as f64),
+            }
+        })
+        .collect()
+}
+
+/// Demand factor for the hour of the week: office hours high, nights and weekends low.
+fn activity(t: NaiveDateTime) -> f64 {
+    let weekend = matches!(t.weekday(), Weekday::Sat | Weekday::Sun);
+    let hour = t.hour();
+    let day_shape = match hour {
+        0..=5 => 0.06,
+        6 | 7 => 0.25,
+        8 => 0.7,
+        9..=11 => 1.0,
+        12 => 0.8,
+        13..=16 => 1.0,
+        17 => 0.6,
+        18..=20 => 0.25,
+        _ => 0.1,
+    };
+    if weekend {
+        day_shape * 0.12
+    } else if t.weekday() == Weekday::Fri {
+        day_shape * 0.85
+    } else {
+        day_shape
+    }
+}
+
+struct Active {
+    user: usize,
+    host: String,
+    licenses: u32,
+    start: NaiveDateTime,
+    handle: u64,
+    version: &'static str,
+}
+
+/// Generate the demo polls, one `Vec<Poll>` per server, in time order.
+pub fn generate(opts: &DemoOptions) -> Vec<Vec<Poll>> {
+    let mut rng = Rng(opts.seed);
+    let people = people(&mut rng, 320);
+    let step = TimeDelta::minutes(i64::from(opts.interval_minutes.max(1)));
+    let total_steps = i64::from(opts.weeks) * 7 * 24 * 60 / i64::from(opts.interval_minutes.max(1));
+    let start = opts.end - step * i32::try_from(total_steps).unwrap_or(i32::MAX);
+    // One outage: the PLM server is unreachable for three hours in the middle of the period.
+    let outage_from = start + step * i32::try_from(total_steps / 2).unwrap_or(0);
+    let outage_to = outage_from + TimeDelta::hours(3);
+    let utc = FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!("zero offset is valid"));
+
+    SERVERS
+        .iter()
+        .enumerate()
+        .map(|(server_index, spec)| {
+            let pools: Vec<Vec<usize>> = spec
+                .features
+                .iter()
+                .map(|f| {
+                    people
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, p)| f.departments.contains(&p.department))
+                        .map(|(i, _)| i)
+                        .collect()
+                })
+                .collect();
+            let mut active: Vec<Vec<Active>> = spec.features.iter().map(|_| Vec::new()).collect();
+            let mut handle: u64 = 100 + server_index as u64 * 10_000;
+            let mut polls = Vec::with_capacity(usize::try_from(total_steps).unwrap_or(0) + 1);
+            for k in 0..=total_steps {
+                let ts = start + step * i32::try_from(k).unwrap_or(0);
+                let progress = k as f64 / total_steps.max(1) as f64;
+                let down = server_index == 3 && ts >= outage_from && ts < outage_to;
+                for (fi, fs) in spec.features.iter().enumerate() {
+                    let steps_per_session = fs.mean_hours * 60.0 / f64::from(opts.interval_minutes);
+                    let end_p = 1.0 / steps_per_session.max(1.0);
+                    active[fi].retain(|_| rng.unit() >= end_p);
+                    let mean_tokens = f64::from(fs.tokens.0 + fs.tokens.1) / 2.0;
+                    let target = f64::from(fs.issued) * fs.peak_share / mean_tokens;
+                    let lambda = target * end_p * activity(ts) * (1.0 + fs.growth * progress);
+                    let pool = &pools[fi];
+                    for _ in 0..rng.poisson(lambda) {
+                        if pool.is_empty() {
+                            break;
+                        }
+                        let in_use: u32 = active[fi].iter().map(|a| a.licenses).sum();
+                        let span = fs.tokens.1 - fs.tokens.0 + 1;
+                        let licenses = fs.tokens.0 + rng.below(span as usize) as u32;
+                        if in_use + licenses > fs.issued {
+                            continue; // denied: all seats taken
+                        }
+                        // Weighted pick: heavy users come back more often.
+                        let user = loop {
+                            let candidate = pool[rng.below(pool.len())];
+                            if rng.unit() < people[candidate].weight {
+                                break candidate;
+                            }
+                        };
+                        let host = if fs.hpc && rng.unit() < 0.7 {
+                            format!("hpc-{}-{:03}", ["a", "b"][rng.below(2)], rng.below(120))
+                        } else {
+                            people[user].workstation.clone()
+                        };
+                        handle += 1;
+                        let back = i64::try_from(rng.below(opts.interval_minutes as usize)).unwrap_or(0);
+                        active[fi].push(Active {
+                            user,
+                            host,
+                            licenses,
+                            start: ts - TimeDelta::minutes(back),
+                            handle,
+                            version: ["2024.1", "2024.2", "2025.1"][rng.below(3)],
+                        });
+                    }
+                }
+                let report = if down {
+                    LmstatReport {
+                        polled_at: Some(ts),
+                        license_servers: vec![spec.name.to_owned()],
+                        query_error: Some(LmError {
+                            message: "Cannot connect to license server system. (-15,570:111 \"Connection refused\")".to_owned(),
+                            code: Some("-15,570:111".to_owned()),
+                        }),
+                        ..LmstatReport::default()
+                    }
+                } else {
+                    snapshot(spec, ts, &active, &people)
+                };
+                polls.push(Poll {
+                    server: spec.name.to_owned(),
+                    ts,
+                    source: "demo".to_owned(),
+                    utc_offset: utc,
+                    report,
+                });
+            }
+            polls
+        })
+        .collect()
+}
+
+/// The lmstat report a server would print at `ts` with these active checkouts.
+fn snapshot(
+    spec: &ServerSpec,
+    ts: NaiveDateTime,
+    active: &[Vec<Active>],
+    people: &[Person],
+) -> LmstatReport {
+    let mut report = LmstatReport {
+        polled_at: Some(ts),
+        license_servers: spec.name.split(',').map(str::to_owned).collect(),
+        servers: spec
+            .hosts
+            .iter()
+            .enumerate()
+            .map(|(i, h)| ServerStatus {
+                host: (*h).to_owned(),
+                up: true,
+                master: i == 0,
+                version: Some("v11.19.6".to_owned()),
+                error: None,
+            })
+            .collect(),
+        vendors: spec
+            .vendors
+            .iter()
+            .map(|v| VendorStatus {
+                name: (*v).to_owned(),
+                up: true,
+                version: Some("v11.19.6".to_owned()),
+                error: None,
+            })
+            .collect(),
+        ..LmstatReport::default()
+    };
+    for (fi, fs) in spec.features.iter().enumerate() {
+        let in_use = active[fi].iter().map(|a| a.licenses).sum();
+        report.features.push(FeatureUsage {
+            name: fs.name.to_owned(),
+            counting: Counting::Counted {
+                issued: fs.issued,
+                in_use,
+            },
+            vendor: Some(fs.vendor.to_owned()),
+            version: Some("2025.1".to_owned()),
+            expiry: Some("31-dec-2027".to_owned()),
+        });
+        let (server_host, server_port) = spec
+            .name
+            .split(',')
+            .next()
+            .and_then(|s| s.split_once('@'))
+            .map(|(port, host)| (host.to_owned(), port.to_owned()))
+            .unwrap_or_default();
+        for a in &active[fi] {
+            report.checkouts.push(Checkout {
+                holder: Holder {
+                    feature: fi,
+                    user: people[a.user].login.clone(),
+                    host: a.host.clone(),
+                    display: a.host.clone(),
+                    version: a.version.to_owned(),
+                    server_host: server_host.clone(),
+                    server_port: server_port.clone(),
+                    handle: Some(a.handle),
+                },
+                start: StartStamp {
+                    weekday: Some(a.start.weekday()),
+                    month: a.start.month(),
+                    day: a.start.day(),
+                    hour: a.start.hour(),
+                    minute: a.start.minute(),
+                },
+                started_at: Some(a.start),
+                licenses: a.licenses,
+                linger: None,
+                pid: None,
+            });
+        }
+    }
+    report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts() -> DemoOptions {
+        DemoOptions {
+            end: chrono::NaiveDate::from_ymd_opt(2026, 3, 6)
+                .and_then(|d| d.and_hms_opt(12, 0, 0))
+                .expect("valid"),
+            weeks: 1,
+            interval_minutes: 15,
+            seed: 7,
+        }
+    }
+
+    #[test]
+    fn never_exceeds_issued_and_has_office_hours() {
+        let servers = generate(&opts());
+        assert_eq!(servers.len(), SERVERS.len());
+        let mut peak_hour_use = 0u64;
+        let mut night_use = 0u64;
+        for polls in &servers {
+            for p in polls {
+                for f in &p.report.features {
+                    let (Some(i), Some(u)) = (f.issued(), f.in_use()) else {
+                        continue;
+                    };
+                    assert!(u <= i, "{} in use {u} > issued {i}", f.name);
+                    match p.ts.hour() {
+                        10 | 11 | 14 | 15 => peak_hour_use += u64::from(u),
+                        1..=4 => night_use += u64::from(u),
+                        _ => {}
+                    }
+                }
+            }
+        }
+        assert!(
+            peak_hour_use > 3 * night_use,
+            "peak {peak_hour_use} night {night_use}"
+        );
+    }
+
+    #[test]
+    fn same_seed_same_data() {
+        let a = generate(&opts());
+        let b = generate(&opts());
+        assert_eq!(a[1][300].report, b[1][300].report);
+    }
+}

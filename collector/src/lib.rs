@@ -1,0 +1,18 @@
+//! lmscope: FlexLM license usage collection and the data contract shared with the site.
+//!
+//! The parsers, schema, manifest and session logic are pure and compile to wasm32; the
+//! DuckDB store, publishing and the CLI sit behind the default `native` feature.
+
+pub mod lmstat;
+pub mod lmstat_i;
+pub mod manifest;
+pub mod schema;
+pub mod sessions;
+pub mod timeinfer;
+
+#[cfg(feature = "native")]
+pub mod demo;
+#[cfg(feature = "native")]
+pub mod publish;
+#[cfg(feature = "native")]
+pub mod store;

@@ -1,0 +1,90 @@
+//! The published data contract: table names, their DDL and the schema version.
+//!
+//! The collector creates these tables; the site and any DuckDB client read them. Bump
+//! [`SCHEMA_VERSION`] on any change a reader could notice.
+
+/// Version of the published schema, written to `manifest.json`; the site refuses others.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// All timestamps in the store and the published files are UTC, `TIMESTAMP` (no zone).
+pub const TABLES: &[(&str, &str)] = &[
+    (
+        "polls",
+        "CREATE TABLE IF NOT EXISTS polls (
+            poll_id BIGINT PRIMARY KEY,
+            server VARCHAR NOT NULL,
+            ts TIMESTAMP NOT NULL,
+            source VARCHAR NOT NULL,
+            ok BOOLEAN NOT NULL,
+            error VARCHAR,
+            error_code VARCHAR
+        )",
+    ),
+    (
+        "server_status",
+        "CREATE TABLE IF NOT EXISTS server_status (
+            poll_id BIGINT NOT NULL,
+            ts TIMESTAMP NOT NULL,
+            server VARCHAR NOT NULL,
+            host VARCHAR NOT NULL,
+            up BOOLEAN NOT NULL,
+            master BOOLEAN NOT NULL,
+            version VARCHAR,
+            error VARCHAR,
+            error_code VARCHAR
+        )",
+    ),
+    (
+        "vendor_status",
+        "CREATE TABLE IF NOT EXISTS vendor_status (
+            poll_id BIGINT NOT NULL,
+            ts TIMESTAMP NOT NULL,
+            server VARCHAR NOT NULL,
+            vendor VARCHAR NOT NULL,
+            up BOOLEAN NOT NULL,
+            version VARCHAR,
+            error VARCHAR,
+            error_code VARCHAR
+        )",
+    ),
+    (
+        "feature_usage",
+        "CREATE TABLE IF NOT EXISTS feature_usage (
+            poll_id BIGINT NOT NULL,
+            ts TIMESTAMP NOT NULL,
+            server VARCHAR NOT NULL,
+            vendor VARCHAR,
+            feature VARCHAR NOT NULL,
+            counting VARCHAR NOT NULL,
+            issued INTEGER,
+            in_use INTEGER,
+            version VARCHAR,
+            expiry VARCHAR,
+            error VARCHAR
+        )",
+    ),
+    (
+        "sessions",
+        "CREATE TABLE IF NOT EXISTS sessions (
+            server VARCHAR NOT NULL,
+            vendor VARCHAR,
+            feature VARCHAR NOT NULL,
+            user_name VARCHAR NOT NULL,
+            host VARCHAR NOT NULL,
+            display VARCHAR NOT NULL,
+            version VARCHAR NOT NULL,
+            server_host VARCHAR NOT NULL,
+            handle BIGINT,
+            licenses INTEGER NOT NULL,
+            started_at TIMESTAMP,
+            first_seen TIMESTAMP NOT NULL,
+            last_seen TIMESTAMP NOT NULL,
+            ended_at TIMESTAMP
+        )",
+    ),
+];
+
+/// Names of the tables, in creation order.
+pub fn table_names() -> impl Iterator<Item = &'static str> {
+    TABLES.iter().map(|(name, _)| *name)
+}

@@ -1,0 +1,185 @@
+//! Checkout sessions from consecutive polls: a checkout line seen in one poll and gone in a
+//! later one is a session that ended between the two.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+
+use crate::lmstat::LmstatReport;
+
+/// One checkout session: a license held by a user on a host from a start to an end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub server: String,
+    pub vendor: Option<String>,
+    pub feature: String,
+    pub user_name: String,
+    pub host: String,
+    pub display: String,
+    pub version: String,
+    pub server_host: String,
+    pub handle: Option<u64>,
+    pub licenses: u32,
+    /// Start as lmstat reports it (UTC); `None` when it could not be dated.
+    pub started_at: Option<NaiveDateTime>,
+    pub first_seen: NaiveDateTime,
+    pub last_seen: NaiveDateTime,
+    /// Time of the first poll that no longer showed it; `None` while open.
+    pub ended_at: Option<NaiveDateTime>,
+}
+
+type Key = (
+    String,
+    String,
+    String,
+    String,
+    Option<u64>,
+    Option<NaiveDateTime>,
+);
+
+fn key_of(s: &Session) -> Key {
+    (
+        s.feature.clone(),
+        s.user_name.clone(),
+        s.host.clone(),
+        s.display.clone(),
+        s.handle,
+        s.started_at,
+    )
+}
+
+/// Open sessions of one server, advanced poll by poll.
+#[derive(Debug, Default)]
+pub struct SessionTracker {
+    open: HashMap<Key, Session>,
+}
+
+impl SessionTracker {
+    /// Resume from the sessions a store holds open.
+    pub fn from_open(sessions: impl IntoIterator<Item = Session>) -> Self {
+        Self {
+            open: sessions.into_iter().map(|s| (key_of(&s), s)).collect(),
+        }
+    }
+
+    /// Apply one successful poll taken at `ts` (UTC); `to_utc` converts the report's
+    /// server-local start times. Returns the sessions that ended.
+    pub fn observe(
+        &mut self,
+        server: &str,
+        ts: NaiveDateTime,
+        report: &LmstatReport,
+        to_utc: impl Fn(NaiveDateTime) -> NaiveDateTime,
+    ) -> Vec<Session> {
+        let mut still_open = HashMap::with_capacity(report.checkouts.len());
+        for c in &report.checkouts {
+            let Some(feature) = report.features.get(c.holder.feature) else {
+                continue;
+            };
+            let session = Session {
+                server: server.to_owned(),
+                vendor: feature.vendor.clone().or_else(|| single_vendor(report)),
+                feature: feature.name.clone(),
+                user_name: c.holder.user.clone(),
+                host: c.holder.host.clone(),
+                display: c.holder.display.clone(),
+                version: c.holder.version.clone(),
+                server_host: c.holder.server_host.clone(),
+                handle: c.holder.handle,
+                licenses: c.licenses,
+                started_at: c.started_at.map(&to_utc),
+                first_seen: ts,
+                last_seen: ts,
+                ended_at: None,
+            };
+            let key = key_of(&session);
+            let merged = match self.open.remove(&key).or_else(|| still_open.remove(&key)) {
+                Some(mut previous) => {
+                    previous.last_seen = ts;
+                    previous.licenses = previous.licenses.max(session.licenses);
+                    previous
+                }
+                None => session,
+            };
+            still_open.insert(key, merged);
+        }
+        let ended = std::mem::replace(&mut self.open, still_open);
+        ended
+            .into_values()
+            .map(|mut s| {
+                s.ended_at = Some(ts);
+                s
+            })
+            .collect()
+    }
+
+    /// The sessions still open, consuming the tracker.
+    pub fn into_open(self) -> Vec<Session> {
+        self.open.into_values().collect()
+    }
+
+    pub fn open_count(&self) -> usize {
+        self.open.len()
+    }
+}
+
+/// The vendor of a report with exactly one vendor daemon.
+pub fn single_vendor(report: &LmstatReport) -> Option<String> {
+    match report.vendors.as_slice() {
+        [only] => Some(only.name.clone()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lmstat::parse;
+
+    const HEAD: &str = "Flexible License Manager status on Mon 3/11/2024 10:00\nVendor daemon status (on s):\n  v: UP v11\nFeature usage info:\n";
+
+    fn poll(minute: u32, lines: &[&str]) -> (NaiveDateTime, LmstatReport) {
+        let text = format!(
+            "{HEAD}Users of F:  (Total of 9 licenses issued;  Total of {} licenses in use)\n{}\n",
+            lines.len(),
+            lines.join("\n")
+        );
+        let report = parse(&text);
+        let ts = chrono::NaiveDate::from_ymd_opt(2024, 3, 11)
+            .and_then(|d| d.and_hms_opt(10, minute, 0))
+            .expect("valid");
+        (ts, report)
+    }
+
+    const A: &str = "    alice h1 d (v1) (s/1 10), start Mon 3/11 9:00";
+    const B: &str = "    bob h2 d (v1) (s/1 11), start Mon 3/11 9:30, 2 licenses";
+
+    #[test]
+    fn sessions_open_continue_and_end() {
+        let mut t = SessionTracker::default();
+        let (ts, r) = poll(0, &[A, B]);
+        assert!(t.observe("srv", ts, &r, |x| x).is_empty());
+        let (ts1, r) = poll(5, &[A]);
+        let ended = t.observe("srv", ts1, &r, |x| x);
+        assert_eq!(ended.len(), 1);
+        assert_eq!(ended[0].user_name, "bob");
+        assert_eq!(ended[0].licenses, 2);
+        assert_eq!(ended[0].ended_at, Some(ts1));
+        assert_eq!(ended[0].vendor.as_deref(), Some("v"));
+        let open = t.into_open();
+        assert_eq!(open.len(), 1);
+        assert_eq!(open[0].first_seen, ts);
+        assert_eq!(open[0].last_seen, ts1);
+    }
+
+    #[test]
+    fn resumes_from_stored_open_sessions() {
+        let mut t = SessionTracker::default();
+        let (ts, r) = poll(0, &[A]);
+        t.observe("srv", ts, &r, |x| x);
+        let mut resumed = SessionTracker::from_open(t.into_open());
+        let (ts1, r) = poll(5, &[A]);
+        assert!(resumed.observe("srv", ts1, &r, |x| x).is_empty());
+        assert_eq!(resumed.open_count(), 1);
+    }
+}

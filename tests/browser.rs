@@ -1,0 +1,224 @@
+//! The built site in real Chromium, on data published by the real collector, checked
+//! against the same published file read by native DuckDB.
+
+use std::path::{Path, PathBuf};
+
+use duckdb::Connection;
+use lmscope_e2e::{copy_dir, lmscope_ok, repo_root, scrape, StaticServer, TempDir};
+use serde_json::Value;
+
+fn dist() -> PathBuf {
+    let dist = repo_root().join("dist");
+    assert!(
+        dist.join("index.html").exists() && dist.join("vendor/bridge.js").exists(),
+        "dist/ is not built: run `trunk build --release` (scripts/test.sh does)"
+    );
+    dist
+}
+
+/// A copy of the built site with demo data published into its data/ folder.
+fn site_with_demo(tmp: &Path) -> PathBuf {
+    let site = tmp.join("site");
+    copy_dir(&dist(), &site);
+    let _ = std::fs::remove_dir_all(site.join("data"));
+    let store = tmp.join("store.duckdb");
+    lmscope_ok(&[
+        "--store",
+        &store.to_string_lossy(),
+        "demo",
+        "--out",
+        &site.join("data").to_string_lossy(),
+        "--weeks",
+        "3",
+        "--end",
+        "2026-11-20T12:00",
+    ]);
+    site
+}
+
+fn published_db(site: &Path) -> Connection {
+    let manifest: Value = serde_json::from_slice(
+        &std::fs::read(site.join("data/manifest.json")).expect("manifest written"),
+    )
+    .expect("manifest is JSON");
+    let file = manifest["files"][0]["path"].as_str().expect("file path");
+    let config = duckdb::Config::default()
+        .access_mode(duckdb::AccessMode::ReadOnly)
+        .expect("config");
+    Connection::open_with_flags(site.join("data").join(file), config).expect("open published file")
+}
+
+fn cells(v: &Value) -> Vec<Vec<String>> {
+    v.as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| {
+            r.as_array()
+                .expect("cells")
+                .iter()
+                .map(|c| c.as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn overview_shows_exactly_what_native_duckdb_reads() {
+    let tmp = TempDir::new("browser");
+    let site = site_with_demo(tmp.path());
+    let db = published_db(&site);
+    let server = StaticServer::start(&site);
+    let page = scrape(&server.url("index.html?feature=SIMULINK"), "overview.png");
+    assert!(page.get("error").is_none(), "page failed to load: {page}");
+    assert_eq!(page["pageErrors"], Value::Array(vec![]), "page errors");
+
+    // Feature summary: each feature at its server's latest successful poll.
+    let mut expected: Vec<Vec<String>> = db
+        .prepare(
+            "SELECT f.feature, f.server, coalesce(f.vendor, ''), f.in_use, f.issued,
+                    f.issued - f.in_use, round(f.in_use * 100.0 / f.issued, 1)::DOUBLE
+             FROM feature_usage f
+             WHERE (f.server, f.ts) IN (SELECT server, max(ts) FROM polls WHERE ok GROUP BY server)",
+        )
+        .expect("prepare")
+        .query_map([], |r| {
+            Ok(vec![
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?.to_string(),
+                r.get::<_, i64>(4)?.to_string(),
+                r.get::<_, i64>(5)?.to_string(),
+                format!("{:.1} %", r.get::<_, f64>(6)?),
+            ])
+        })
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    assert!(expected.len() >= 30, "demo has a few dozen features");
+    let mut shown = cells(&page["features"]);
+    let percents: Vec<f64> = shown
+        .iter()
+        .map(|r| r[6].trim_end_matches(" %").parse().expect("percent"))
+        .collect();
+    assert!(
+        percents.windows(2).all(|w| w[0] >= w[1]),
+        "sorted by % utilized: {percents:?}"
+    );
+    shown.sort();
+    expected.sort();
+    assert_eq!(shown, expected, "feature table vs native DuckDB");
+
+    // Servers: every server, its status at its latest poll.
+    let servers: Vec<(String, bool)> = db
+        .prepare("SELECT server, arg_max(ok, ts) FROM polls GROUP BY server ORDER BY server")
+        .expect("prepare")
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    let shown_servers: Vec<(String, bool)> = cells(&page["servers"])
+        .into_iter()
+        .map(|r| (r[0].clone(), r[1] == "UP"))
+        .collect();
+    assert_eq!(shown_servers, servers);
+
+    // The chart of the feature named in the URL: hourly points, peak, issued.
+    assert!(page["chartTitle"]
+        .as_str()
+        .unwrap_or_default()
+        .ends_with("SIMULINK"));
+    let (points, peak, issued): (i64, i64, i64) = db
+        .query_row(
+            "SELECT count(DISTINCT time_bucket(INTERVAL 1 HOUR, ts)), max(in_use), arg_max(issued, ts)
+             FROM feature_usage WHERE feature = 'SIMULINK'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .expect("chart figures");
+    let chart = &page["chart"];
+    assert_eq!(chart["points"].as_i64(), Some(points), "chart points");
+    assert_eq!(chart["peak"].as_i64(), Some(peak), "chart peak");
+    assert_eq!(chart["lastIssued"].as_i64(), Some(issued), "chart issued");
+    assert!(
+        chart["ink"].as_f64().unwrap_or(0.0) > 0.01,
+        "the canvas has a drawing: {chart}"
+    );
+    assert_eq!(
+        chart["width"].as_i64(),
+        chart["cssWidth"].as_i64().map(|w| w * 2),
+        "canvas scaled by devicePixelRatio"
+    );
+
+    // The chart's text equivalent: daily peak, average and issued.
+    let daily: Vec<Vec<String>> = db
+        .prepare(
+            "SELECT strftime(ts, '%Y-%m-%d') AS day, max(in_use), round(avg(in_use), 1)::DOUBLE, max(issued)
+             FROM feature_usage WHERE feature = 'SIMULINK' GROUP BY day ORDER BY day",
+        )
+        .expect("prepare")
+        .query_map([], |r| {
+            Ok(vec![
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?.to_string(),
+                format!("{:.1}", r.get::<_, f64>(2)?),
+                r.get::<_, i64>(3)?.to_string(),
+            ])
+        })
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    assert_eq!(cells(&page["daily"]), daily, "daily table vs native DuckDB");
+
+    assert_eq!(page["dataAsOf"], "2026-11-20 12:00 UTC");
+
+    // The pinned pair: the browser's DuckDB is the collector's DuckDB.
+    let native: String = db
+        .query_row("SELECT version()", [], |r| r.get(0))
+        .expect("version");
+    assert_eq!(page["duckdbVersion"].as_str(), Some(native.as_str()));
+
+    eprintln!("timing (ms since navigation): {}", page["timing"]);
+}
+
+#[test]
+fn missing_broken_or_foreign_data_gets_a_clear_message() {
+    let tmp = TempDir::new("browser-bad");
+    let site = site_with_demo(tmp.path());
+
+    // 1. A corrupt DuckDB file behind a valid manifest.
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(site.join("data/manifest.json")).expect("manifest"))
+            .expect("json");
+    let file = site
+        .join("data")
+        .join(manifest["files"][0]["path"].as_str().expect("path"));
+    std::fs::write(&file, b"this is not a duckdb database file, just text").expect("corrupt");
+    let server = StaticServer::start(&site);
+    let page = scrape(&server.url("index.html"), "error-corrupt.png");
+    let error = page["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("not a readable DuckDB file"),
+        "corrupt file: {page}"
+    );
+
+    // 2. A schema version this site does not know.
+    let mut newer = manifest.clone();
+    newer["schema_version"] = Value::from(999);
+    std::fs::write(site.join("data/manifest.json"), newer.to_string()).expect("write");
+    let page = scrape(&server.url("index.html"), "error-schema.png");
+    let error = page["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("schema version 999"),
+        "schema mismatch: {page}"
+    );
+
+    // 3. No data at all.
+    std::fs::remove_dir_all(site.join("data")).expect("remove data");
+    let page = scrape(&server.url("index.html"), "error-missing.png");
+    let error = page["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("manifest.json") && error.contains("404"),
+        "missing data: {page}"
+    );
+}

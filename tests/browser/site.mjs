@@ -1,0 +1,62 @@
+// Open the lmscope site in Debian's headless Chromium and print, as JSON, what it shows:
+// the tables' cells, the chart's plotted figures and ink, timing marks, errors.
+// Usage: node tests/browser/site.mjs URL SCREENSHOT.png
+import { chromium } from 'playwright-core';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const [url, screenshot] = process.argv.slice(2);
+const profile = mkdtempSync(join(tmpdir(), 'lmscope-chromium-'));
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: [
+    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    `--user-data-dir=${profile}`,
+  ],
+});
+const result = { console: [], pageErrors: [] };
+try {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1400 }, deviceScaleFactor: 2 });
+  page.on('console', (m) => { if (m.type() === 'error') result.console.push(m.text()); });
+  page.on('pageerror', (e) => result.pageErrors.push(String(e)));
+  await page.goto(url, { waitUntil: 'domcontentloaded' });
+  // Either the data loads (features table) or the page explains why not.
+  await page.waitForSelector('[data-testid=features] tbody tr, [data-testid=load-error]', { timeout: 60_000 });
+  const failed = await page.$('[data-testid=load-error]');
+  if (failed) {
+    result.error = (await failed.innerText()).trim();
+  } else {
+    await page.waitForSelector('[data-testid=usage-chart][data-points]', { timeout: 60_000 });
+    await page.waitForSelector('[data-testid=usage-daily] tbody tr', { timeout: 60_000 });
+    const cells = (selector) => page.$$eval(`${selector} tbody tr`, (rows) =>
+      rows.map((r) => Array.from(r.querySelectorAll('th, td')).map((c) => c.textContent.trim())));
+    result.features = await cells('[data-testid=features]');
+    result.servers = await cells('[data-testid=servers]');
+    result.daily = await cells('[data-testid=usage-daily]');
+    result.dataAsOf = (await page.textContent('[data-testid=data-as-of]')).trim();
+    result.chartTitle = (await page.textContent('#usage-h')).trim();
+    result.chart = await page.$eval('[data-testid=usage-chart]', (c) => {
+      const ctx = c.getContext('2d');
+      const { data } = ctx.getImageData(0, 0, c.width, c.height);
+      let ink = 0;
+      for (let i = 0; i < data.length; i += 4) if (data[i] < 250 || data[i + 1] < 250 || data[i + 2] < 250) ink++;
+      return {
+        points: Number(c.dataset.points), peak: Number(c.dataset.peak), lastIssued: Number(c.dataset.lastIssued),
+        width: c.width, height: c.height, cssWidth: c.clientWidth, ink: ink / (data.length / 4),
+      };
+    });
+    result.duckdbVersion = await page.evaluate(async () =>
+      JSON.parse(await globalThis.lmscopeBridge.query('SELECT version()', '[]')).rows[0][0]);
+  }
+  result.timing = await page.evaluate(() => {
+    const at = (name) => performance.getEntriesByName(name)[0]?.startTime ?? null;
+    return { firstTable: at('lmscope:first-table'), engineReady: at('lmscope:engine-ready'), dataAttached: at('lmscope:data-attached') };
+  });
+  if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
+} finally {
+  await browser.close();
+  rmSync(profile, { recursive: true, force: true });
+}
+console.log(JSON.stringify(result));

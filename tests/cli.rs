@@ -1,0 +1,254 @@
+//! The `lmscope` binary end to end: real lmstat outputs → store → published file.
+
+use duckdb::Connection;
+use lmscope_e2e::{fixture, lmscope, lmscope_ok, TempDir};
+
+fn count(db: &Connection, sql: &str) -> i64 {
+    db.query_row(sql, [], |r| r.get(0))
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+fn text_count(path: &std::path::Path, needle: &str) -> i64 {
+    let text = String::from_utf8_lossy(&std::fs::read(path).expect("read fixture")).into_owned();
+    text.lines().filter(|l| l.contains(needle)).count() as i64
+}
+
+const APP2: &str = "lmstat/mjtrangoni__flexlm_exporter__collector_fixtures_lmstat_app2.txt";
+const APP3: &str = "lmstat/mjtrangoni__flexlm_exporter__collector_fixtures_lmstat_app3.txt";
+const ABAQUS: &str = "lmstat/omnivector-solutions__license-manager__doc_example_lmutil.txt";
+const NO_SERVER: &str =
+    "lmstat/omnivector-solutions__license-manager__lm-agent_tests_conftest.py__extracted_flexlm_output.txt";
+
+#[test]
+fn imports_fixtures_with_their_counts_and_publishes_them() {
+    let tmp = TempDir::new("cli-import");
+    let store = tmp.path().join("store.duckdb");
+    let store_arg = store.to_string_lossy().into_owned();
+    let files = [
+        fixture(APP2),
+        fixture(APP3),
+        fixture(ABAQUS),
+        fixture(NO_SERVER),
+    ];
+    let mut args = vec!["--store", &store_arg, "import", "lmstat"];
+    let file_args: Vec<String> = files
+        .iter()
+        .map(|f| f.to_string_lossy().into_owned())
+        .collect();
+    args.extend(file_args.iter().map(String::as_str));
+    let out = lmscope(&args);
+    assert!(out.status.success(), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "extracted_flexlm_output.txt: the output names no license server; give --server"
+        ),
+        "names the file it could not place: {stderr}"
+    );
+
+    let out_dir = tmp.path().join("site-data");
+    lmscope_ok(&[
+        "--store",
+        &store_arg,
+        "publish",
+        "--out",
+        &out_dir.to_string_lossy(),
+    ]);
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out_dir.join("manifest.json")).expect("manifest"))
+            .expect("json");
+    assert_eq!(manifest["schema_version"], lmscope_schema_version());
+    let file = manifest["files"][0]["path"]
+        .as_str()
+        .expect("path")
+        .to_owned();
+    assert_eq!(
+        manifest["files"][0]["bytes"].as_u64(),
+        Some(std::fs::metadata(out_dir.join(&file)).expect("file").len())
+    );
+    let db = Connection::open(out_dir.join(&file)).expect("published file opens");
+
+    assert_eq!(count(&db, "SELECT count(*) FROM polls"), 3);
+    let features: i64 = files[..3].iter().map(|f| text_count(f, "Users of ")).sum();
+    let checkouts: i64 = files[..3].iter().map(|f| text_count(f, ", start ")).sum();
+    assert_eq!(count(&db, "SELECT count(*) FROM feature_usage"), features);
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM sessions WHERE ended_at IS NULL"),
+        checkouts
+    );
+    // Triad: three members, one master; the server is named by the whole list.
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM server_status WHERE server = '1999@host1,1999@host2,1999@host3'"
+        ),
+        3
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM vendor_status WHERE server = '1999@host1,1999@host2,1999@host3'"
+        ),
+        2
+    );
+    // ABAQUS: every seat taken, listed with `, N licenses`.
+    assert_eq!(
+        count(
+            &db,
+            "SELECT sum(licenses) FROM sessions WHERE feature = 'abaqus'"
+        ),
+        737
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT in_use FROM feature_usage WHERE feature = 'abaqus'"
+        ),
+        737
+    );
+    // Start times carry the header's year.
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM sessions WHERE year(started_at) = 2017 AND server LIKE '28000@%'"
+        ),
+        text_count(&files[0], ", start ")
+    );
+}
+
+fn lmscope_schema_version() -> u32 {
+    lmscope::schema::SCHEMA_VERSION
+}
+
+#[test]
+fn reimport_adds_nothing_and_later_polls_close_sessions() {
+    let tmp = TempDir::new("cli-sessions");
+    let store = tmp.path().join("store.duckdb");
+    let store_arg = store.to_string_lossy().into_owned();
+    let first = fixture(APP2);
+    lmscope_ok(&[
+        "--store",
+        &store_arg,
+        "import",
+        "lmstat",
+        &first.to_string_lossy(),
+    ]);
+    let again = lmscope_ok(&[
+        "--store",
+        &store_arg,
+        "import",
+        "lmstat",
+        &first.to_string_lossy(),
+    ]);
+    assert!(
+        again.contains("imported 0 poll(s)") && again.contains("1 duplicate(s) skipped"),
+        "{again}"
+    );
+
+    // A later poll in which user13's two checkouts are gone.
+    let text = String::from_utf8_lossy(&std::fs::read(&first).expect("read")).into_owned();
+    let later: String = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("user13 "))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let later_path = tmp.path().join("later.txt");
+    std::fs::write(&later_path, later).expect("write");
+    lmscope_ok(&[
+        "--store",
+        &store_arg,
+        "import",
+        "lmstat",
+        &later_path.to_string_lossy(),
+        "--at",
+        "2017-10-20T17:07",
+    ]);
+    let db = Connection::open(&store).expect("store");
+    assert_eq!(count(&db, "SELECT count(*) FROM polls"), 2);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM sessions WHERE ended_at = TIMESTAMP '2017-10-20 17:07:00'"
+        ),
+        2
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(DISTINCT user_name) FROM sessions WHERE ended_at IS NOT NULL"
+        ),
+        1
+    );
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM sessions WHERE ended_at IS NULL"),
+        text_count(&first, ", start ") - 2
+    );
+}
+
+#[test]
+fn unreadable_input_names_file_and_line_and_fails_only_when_nothing_is_read() {
+    let tmp = TempDir::new("cli-bad");
+    let store = tmp.path().join("store.duckdb");
+    let store_arg = store.to_string_lossy().into_owned();
+    let garbage = tmp.path().join("garbage.txt");
+    std::fs::write(&garbage, "hello\nthis is not lmstat\n").expect("write");
+    let out = lmscope(&[
+        "--store",
+        &store_arg,
+        "import",
+        "lmstat",
+        &garbage.to_string_lossy(),
+    ]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("garbage.txt:1: unknown line: hello"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("nothing could be read"), "{stderr}");
+    let missing = tmp.path().join("missing.txt");
+    let out = lmscope(&[
+        "--store",
+        &store_arg,
+        "import",
+        "lmstat",
+        &missing.to_string_lossy(),
+        &fixture(APP3).to_string_lossy(),
+    ]);
+    assert!(out.status.success(), "one good file is enough: {out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing.txt: cannot read"));
+}
+
+#[test]
+fn publish_keeps_the_previous_generation_and_drops_older_ones() {
+    let tmp = TempDir::new("cli-publish");
+    let store = tmp.path().join("store.duckdb");
+    let store_arg = store.to_string_lossy().into_owned();
+    let out_dir = tmp.path().join("out");
+    let out_arg = out_dir.to_string_lossy().into_owned();
+    lmscope_ok(&[
+        "--store",
+        &store_arg,
+        "import",
+        "lmstat",
+        &fixture(APP2).to_string_lossy(),
+    ]);
+    for _ in 0..3 {
+        lmscope_ok(&["--store", &store_arg, "publish", "--out", &out_arg]);
+    }
+    let mut names: Vec<String> = std::fs::read_dir(&out_dir)
+        .expect("out dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "lmscope-000002.duckdb",
+            "lmscope-000003.duckdb",
+            "manifest.json"
+        ]
+    );
+    let manifest = std::fs::read_to_string(out_dir.join("manifest.json")).expect("manifest");
+    assert!(manifest.contains("lmscope-000003.duckdb"));
+}

@@ -1,0 +1,172 @@
+//! Helpers for the end-to-end tests in `tests/`: where things are, running the `lmscope`
+//! binary, serving a directory over HTTP (with Range support) and driving Chromium.
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The real FlexLM outputs the tests run on.
+pub fn fixture(rel: &str) -> PathBuf {
+    repo_root().join("tests/fixtures").join(rel)
+}
+
+/// The `lmscope` binary of this build (`cargo build -p lmscope` must have run; the test
+/// command does that), or `$LMSCOPE_BIN`.
+pub fn lmscope_bin() -> PathBuf {
+    if let Some(p) = std::env::var_os("LMSCOPE_BIN") {
+        return PathBuf::from(p);
+    }
+    let exe = std::env::current_exe().expect("test executable path");
+    // target/<profile>/deps/<test> → target/<profile>/lmscope
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("test binary lives in target/<profile>/deps");
+    let bin = profile_dir.join("lmscope");
+    assert!(
+        bin.exists(),
+        "{} is missing: run `cargo build -p lmscope` first (scripts/test.sh does)",
+        bin.display()
+    );
+    bin
+}
+
+/// Run `lmscope` with `args`; returns its output whatever the exit status.
+pub fn lmscope(args: &[&str]) -> Output {
+    Command::new(lmscope_bin())
+        .args(args)
+        .output()
+        .expect("run lmscope")
+}
+
+/// Run `lmscope` and insist on success.
+pub fn lmscope_ok(args: &[&str]) -> String {
+    let out = lmscope(args);
+    assert!(
+        out.status.success(),
+        "lmscope {args:?} failed ({}):\nstdout: {}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A fresh temporary directory under the target directory, removed on drop.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> Self {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        let dir =
+            std::env::temp_dir().join(format!("lmscope-{tag}-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("create temp dir");
+        Self(dir)
+    }
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Copy a directory tree.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create dir");
+    for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("{}: {e}", from.display())) {
+        let entry = entry.expect("dir entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy file");
+        }
+    }
+}
+
+/// `http-server` (npm, supports HTTP Range) serving a directory on a free loopback port.
+pub struct StaticServer {
+    child: Child,
+    pub port: u16,
+}
+
+impl StaticServer {
+    pub fn start(dir: &Path) -> Self {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("free port");
+        let bin = repo_root().join("node_modules/.bin/http-server");
+        assert!(bin.exists(), "{} missing: run `npm ci`", bin.display());
+        let child = Command::new(bin)
+            .arg(dir)
+            .args(["-a", "127.0.0.1", "-p", &port.to_string(), "-c-1", "-s"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start http-server");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "http-server did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Self { child, port }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!(
+            "http://127.0.0.1:{}/{}",
+            self.port,
+            path.trim_start_matches('/')
+        )
+    }
+}
+
+impl Drop for StaticServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Directory for test artifacts (screenshots), kept after the run.
+pub fn artifacts_dir() -> PathBuf {
+    let dir = repo_root().join("tests/artifacts");
+    std::fs::create_dir_all(&dir).expect("create artifacts dir");
+    dir
+}
+
+/// Open `url` in headless Chromium (tests/browser/site.mjs) and return what the page shows,
+/// as JSON. `screenshot` names the PNG saved under tests/artifacts.
+pub fn scrape(url: &str, screenshot: &str) -> serde_json::Value {
+    let script = repo_root().join("tests/browser/site.mjs");
+    let out = Command::new("node")
+        .arg(script)
+        .arg(url)
+        .arg(artifacts_dir().join(screenshot))
+        .current_dir(repo_root())
+        .output()
+        .expect("run node");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "browser script failed ({}):\nstdout: {stdout}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(stdout.trim())
+        .unwrap_or_else(|e| panic!("bad JSON from browser ({e}): {stdout}"))
+}
