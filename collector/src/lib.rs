@@ -3,6 +3,7 @@
 //! The parsers, schema, manifest and session logic are pure and compile to wasm32; the
 //! DuckDB store, publishing and the CLI sit behind the default `native` feature.
 
+pub mod debuglog;
 pub mod lmstat;
 pub mod lmstat_i;
 pub mod manifest;
