@@ -252,3 +252,102 @@ fn publish_keeps_the_previous_generation_and_drops_older_ones() {
     let manifest = std::fs::read_to_string(out_dir.join("manifest.json")).expect("manifest");
     assert!(manifest.contains("lmscope-000003.duckdb"));
 }
+
+const MATLAB_LOG: &str = "debuglog/joseantoniovilar__Stats_Logs_FlexLM__data_raw_matlab.log.txt";
+const LMSTAT_I: &str = "lmstat/mjtrangoni__flexlm_exporter__collector_fixtures_lmstat_i_app2.txt";
+
+#[test]
+fn debug_log_import_is_resumable() {
+    let tmp = TempDir::new("cli-log");
+    let store = tmp.path().join("store.duckdb");
+    let store_arg = store.to_string_lossy().into_owned();
+    let log = fixture(MATLAB_LOG);
+    let text = String::from_utf8_lossy(&std::fs::read(&log).expect("read")).into_owned();
+    let lines: Vec<&str> = text.lines().collect();
+
+    // First the first half of the log, as if it were still being written...
+    let half = tmp.path().join("matlab-half.log");
+    std::fs::write(&half, lines[..lines.len() / 2].join("\n")).expect("write");
+    lmscope_ok(&[
+        "--store",
+        &store_arg,
+        "import",
+        "log",
+        &half.to_string_lossy(),
+    ]);
+    // ...then the whole log, twice.
+    let out = lmscope_ok(&[
+        "--store",
+        &store_arg,
+        "import",
+        "log",
+        &log.to_string_lossy(),
+    ]);
+    assert!(
+        out.contains("(server 27000@flexlm01)"),
+        "server named from the log: {out}"
+    );
+    let again = lmscope_ok(&[
+        "--store",
+        &store_arg,
+        "import",
+        "log",
+        &log.to_string_lossy(),
+    ]);
+    assert!(again.contains(": 0 event(s) added"), "{again}");
+
+    let db = Connection::open(&store).expect("store");
+    let events_in_text = |tag: &str| text_count(&log, &format!(") {tag}: "));
+    for tag in ["OUT", "IN", "DENIED", "UNSUPPORTED"] {
+        assert_eq!(
+            count(
+                &db,
+                &format!("SELECT count(*) FROM events WHERE kind = '{tag}'")
+            ),
+            events_in_text(tag),
+            "{tag}"
+        );
+    }
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM events WHERE kind = 'UNSUPPORTED' AND code = '-5,346'"
+        ),
+        events_in_text("UNSUPPORTED")
+    );
+}
+
+#[test]
+fn lmstat_i_import_replaces_entitlements() {
+    let tmp = TempDir::new("cli-entitlements");
+    let store = tmp.path().join("store.duckdb");
+    let store_arg = store.to_string_lossy().into_owned();
+    let file = fixture(LMSTAT_I).to_string_lossy().into_owned();
+    for _ in 0..2 {
+        lmscope_ok(&[
+            "--store",
+            &store_arg,
+            "import",
+            "lmstat-i",
+            &file,
+            "--server",
+            "27000@lic1",
+        ]);
+    }
+    let db = Connection::open(&store).expect("store");
+    assert_eq!(count(&db, "SELECT count(*) FROM entitlements"), 9);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM entitlements WHERE expires IS NULL"
+        ),
+        1
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM entitlements WHERE expires = DATE '2020-06-12'"
+        ),
+        7
+    );
+}

@@ -75,6 +75,8 @@ pub struct Event {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct DebugLog {
     pub events: Vec<Event>,
+    /// `PORT@HOST` from `lmgrd tcp-port N` and `started on HOST`, when the log has both.
+    pub server: Option<String>,
     /// Event lines that could not be read, or could not be dated.
     pub issues: Vec<Issue>,
 }
@@ -97,6 +99,8 @@ pub fn parse(text: &str) -> DebugLog {
     let mut prev_time: Option<NaiveTime> = None;
     // Once an anchor is seen: the date of the current day.
     let mut today: Option<NaiveDate> = None;
+    let mut port_seen: Option<String> = None;
+    let mut host_seen: Option<String> = None;
 
     for (index, raw) in text.lines().enumerate() {
         let line_no = index + 1;
@@ -114,6 +118,13 @@ pub fn parse(text: &str) -> DebugLog {
         }
         prev_time = Some(time);
 
+        if daemon == "lmgrd" {
+            if let Some(port) = message.strip_prefix("lmgrd tcp-port ") {
+                port_seen = Some(port.trim().to_owned());
+            } else if let Some(rest) = message.split_once(" started on ").map(|(_, r)| r) {
+                host_seen = rest.split_whitespace().next().map(str::to_owned);
+            }
+        }
         if let Some(date) = anchor_date(message) {
             if today.is_none() {
                 // Date everything read so far, counting back from this anchor.
@@ -143,6 +154,9 @@ pub fn parse(text: &str) -> DebugLog {
             Some(date) => push_event(&mut out, date.and_time(time), pending),
             None => undated.push((day_offset, pending)),
         }
+    }
+    if let (Some(port), Some(host)) = (port_seen, host_seen) {
+        out.server = Some(format!("{port}@{host}"));
     }
     for (_, p) in undated {
         out.issues.push(Issue {
@@ -401,6 +415,9 @@ mod tests {
     fn startup_and_system_date_anchor() {
         let a = parse("15:49:07 (lmgrd) FlexNet Licensing (v11.14.1.3 build 212549 x64_n6) started on HOST (IBM PC) (7/27/2018)\n15:50:00 (v) OUT: \"F\" u@h\n");
         assert_eq!(a.events[0].ts, d(2018, 7, 27, 15, 50, 0));
+        assert_eq!(a.server, None, "no tcp-port line");
+        let c = parse("1:00:00 (lmgrd) FlexNet Licensing (v11) started on flexlm01 (IBM PC) (6/9/2022)\n1:00:00 (lmgrd) lmgrd tcp-port 27000\n");
+        assert_eq!(c.server.as_deref(), Some("27000@flexlm01"));
         let b = parse("10:25:31 (lmgrd) Server's System Date and Time: Thu Jun 09 2022 10:25:31 Hora de verano romance\n10:26:00 (v) IN: \"F\" u@h\n");
         assert_eq!(b.events[0].ts, d(2022, 6, 9, 10, 26, 0));
     }

@@ -3,16 +3,20 @@
 //! The parsers, schema, manifest and session logic are pure and compile to wasm32; the
 //! DuckDB store, publishing and the CLI sit behind the default `native` feature.
 
+pub mod config;
 pub mod debuglog;
 pub mod lmstat;
 pub mod lmstat_i;
 pub mod manifest;
+pub mod org;
 pub mod schema;
 pub mod sessions;
 pub mod timeinfer;
 
 #[cfg(feature = "native")]
 pub mod demo;
+#[cfg(feature = "native")]
+pub mod poller;
 #[cfg(feature = "native")]
 pub mod publish;
 #[cfg(feature = "native")]

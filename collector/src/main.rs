@@ -7,10 +7,11 @@ use anyhow::{bail, Context, Result};
 use chrono::{FixedOffset, NaiveDateTime, TimeDelta, Timelike, Utc};
 use clap::{Parser, Subcommand};
 
+use lmscope::config::{self, Config};
 use lmscope::demo::{self, DemoOptions};
-use lmscope::lmstat;
 use lmscope::publish::{publish, PublishOptions};
 use lmscope::store::{Poll, Store};
+use lmscope::{debuglog, lmstat, lmstat_i, poller};
 
 #[derive(Parser)]
 #[command(
@@ -31,6 +32,17 @@ enum Command {
     /// Import saved outputs into the store.
     #[command(subcommand)]
     Import(Import),
+    /// Poll the license servers of a config file once (for cron), or `--every` interval.
+    Poll {
+        #[arg(long, default_value = "lmscope.toml")]
+        config: PathBuf,
+        /// Keep polling at this interval (`1m`, `5m`); default: poll once and exit.
+        #[arg(long, value_parser = parse_every)]
+        every: Option<std::time::Duration>,
+        /// Publish into this directory after each poll.
+        #[arg(long)]
+        publish: Option<PathBuf>,
+    },
     /// Write the published DuckDB file and manifest.json into a directory (atomically).
     Publish {
         #[arg(long)]
@@ -73,6 +85,27 @@ enum Import {
         #[arg(long, default_value = "+00:00", value_parser = parse_offset)]
         utc_offset: FixedOffset,
     },
+    /// FlexLM debug logs (lmgrd `-l` files): OUT, IN, DENIED, QUEUED, UNSUPPORTED events.
+    /// Re-importing a log, or a longer version of it, adds only what is new.
+    Log {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Server name (`PORT@HOST`); default: from the log's `tcp-port` and `started on` lines.
+        #[arg(long)]
+        server: Option<String>,
+        /// The license server's offset from UTC, e.g. `+01:00`.
+        #[arg(long, default_value = "+00:00", value_parser = parse_offset)]
+        utc_offset: FixedOffset,
+    },
+    /// `lmutil lmstat -i` outputs: the license file's entitlements (counts, expiry dates).
+    #[command(name = "lmstat-i")]
+    LmstatI {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Server the license file belongs to (`PORT@HOST`).
+        #[arg(long)]
+        server: String,
+    },
 }
 
 fn parse_time(s: &str) -> Result<NaiveDateTime, String> {
@@ -85,6 +118,10 @@ fn parse_time(s: &str) -> Result<NaiveDateTime, String> {
     .iter()
     .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
     .ok_or_else(|| format!("`{s}` is not a time like 2026-03-01T14:30"))
+}
+
+fn parse_every(s: &str) -> Result<std::time::Duration, String> {
+    config::parse_duration(s)
 }
 
 fn parse_offset(s: &str) -> Result<FixedOffset, String> {
@@ -111,6 +148,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
             server,
             utc_offset,
         }) => import_lmstat(&cli.store, &files, at, server.as_deref(), utc_offset),
+        Command::Import(Import::Log {
+            files,
+            server,
+            utc_offset,
+        }) => import_logs(&cli.store, &files, server.as_deref(), utc_offset),
+        Command::Import(Import::LmstatI { files, server }) => {
+            import_entitlements(&cli.store, &files, &server)
+        }
+        Command::Poll {
+            config,
+            every,
+            publish,
+        } => poll(&cli.store, &config, every, publish.as_deref()),
         Command::Publish { out, poll_interval } => {
             let store = open_store(&cli.store)?;
             let m = publish(
@@ -253,4 +303,146 @@ fn import_lmstat(
         s.polls, s.features, s.checkouts, s.sessions_closed, s.skipped_duplicates, s.out_of_order, failed
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Read a file as text (lossy UTF-8), reporting an unreadable one on stderr.
+fn read_text(file: &Path) -> Option<String> {
+    match std::fs::read(file) {
+        Ok(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
+        Err(e) => {
+            eprintln!("{}: cannot read: {e}", file.display());
+            None
+        }
+    }
+}
+
+fn import_logs(
+    store_path: &Path,
+    files: &[PathBuf],
+    server: Option<&str>,
+    utc_offset: FixedOffset,
+) -> Result<ExitCode> {
+    let mut store = open_store(store_path)?;
+    let mut read = 0;
+    for file in files {
+        let shown = file.display();
+        let Some(text) = read_text(file) else {
+            continue;
+        };
+        let log = debuglog::parse(&text);
+        for issue in &log.issues {
+            eprintln!("{shown}:{}: {}", issue.line, issue.message);
+        }
+        let Some(name) = server.map(str::to_owned).or_else(|| log.server.clone()) else {
+            eprintln!("{shown}: the log names no server (no `lmgrd tcp-port` line); give --server");
+            continue;
+        };
+        if log.events.is_empty() {
+            eprintln!("{shown}: no license events found");
+            continue;
+        }
+        let (added, known) = store
+            .ingest_events(&name, &file.display().to_string(), utc_offset, &log)
+            .with_context(|| format!("storing events of {shown}"))?;
+        println!("{shown}: {added} event(s) added, {known} already stored (server {name})");
+        read += 1;
+    }
+    if read == 0 {
+        bail!("nothing could be read from {} file(s)", files.len());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn import_entitlements(store_path: &Path, files: &[PathBuf], server: &str) -> Result<ExitCode> {
+    let mut store = open_store(store_path)?;
+    let mut read = 0;
+    for file in files {
+        let shown = file.display();
+        let Some(text) = read_text(file) else {
+            continue;
+        };
+        let report = lmstat_i::parse(&text);
+        for issue in &report.issues {
+            eprintln!("{shown}:{}: {}", issue.line, issue.message);
+        }
+        if report.entitlements.is_empty() {
+            eprintln!("{shown}: no `lmstat -i` feature table found");
+            continue;
+        }
+        store
+            .replace_entitlements(
+                server,
+                &file.display().to_string(),
+                Utc::now().naive_utc(),
+                &report.entitlements,
+            )
+            .with_context(|| format!("storing entitlements of {shown}"))?;
+        println!(
+            "{shown}: {} entitlement(s) for {server}",
+            report.entitlements.len()
+        );
+        read += 1;
+    }
+    if read == 0 {
+        bail!("nothing could be read from {} file(s)", files.len());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn poll(
+    store_path: &Path,
+    config_path: &Path,
+    every: Option<std::time::Duration>,
+    publish_to: Option<&Path>,
+) -> Result<ExitCode> {
+    let text = std::fs::read_to_string(config_path)
+        .with_context(|| format!("reading {}", config_path.display()))?;
+    let config = Config::from_toml(&text).with_context(|| format!("{}", config_path.display()))?;
+    let mut store = open_store(store_path)?;
+    loop {
+        let started = std::time::Instant::now();
+        let at = Utc::now()
+            .naive_utc()
+            .with_nanosecond(0)
+            .unwrap_or_default();
+        let polls = poller::poll_all(&config, at);
+        for p in &polls {
+            match &p.report.query_error {
+                None => println!(
+                    "{}: UP, {} feature(s), {} checkout(s)",
+                    p.server,
+                    p.report.features.len(),
+                    p.report.checkouts.len()
+                ),
+                Some(e) => println!("{}: DOWN: {}", p.server, e.message),
+            }
+            for issue in &p.report.issues {
+                eprintln!(
+                    "{} (lmstat output):{}: {}",
+                    p.server, issue.line, issue.message
+                );
+            }
+        }
+        store.ingest(polls).context("storing polls")?;
+        if let Some(out) = publish_to {
+            let opts = PublishOptions {
+                poll_interval_seconds: config.interval.as_secs(),
+            };
+            publish(&store, out, &opts)
+                .with_context(|| format!("publishing to {}", out.display()))?;
+        }
+        eprintln!(
+            "poll of {} server(s) took {:.3}s",
+            config.servers.len(),
+            started.elapsed().as_secs_f64()
+        );
+        let Some(every) = every else {
+            return Ok(ExitCode::SUCCESS);
+        };
+        let now = Utc::now().naive_utc();
+        let wait = (poller::next_tick(now, every) - now)
+            .to_std()
+            .unwrap_or_default();
+        std::thread::sleep(wait);
+    }
 }

@@ -118,6 +118,7 @@ fn write_database(store: &Store, path: &Path) -> Result<(), PublishError> {
             ))?;
             let order = match *table {
                 "sessions" => "started_at, server, feature",
+                "entitlements" => "server, feature, version",
                 _ => "ts, server",
             };
             conn.execute_batch(&format!(

@@ -82,6 +82,38 @@ pub const TABLES: &[(&str, &str)] = &[
             ended_at TIMESTAMP
         )",
     ),
+    (
+        "events",
+        "CREATE TABLE IF NOT EXISTS events (
+            server VARCHAR NOT NULL,
+            daemon VARCHAR NOT NULL,
+            ts TIMESTAMP NOT NULL,
+            kind VARCHAR NOT NULL,
+            feature VARCHAR NOT NULL,
+            user_name VARCHAR NOT NULL,
+            host VARCHAR NOT NULL,
+            licenses INTEGER NOT NULL,
+            reason VARCHAR,
+            code VARCHAR,
+            seq INTEGER NOT NULL,
+            source VARCHAR NOT NULL,
+            line BIGINT NOT NULL
+        )",
+    ),
+    (
+        "entitlements",
+        "CREATE TABLE IF NOT EXISTS entitlements (
+            server VARCHAR NOT NULL,
+            imported_at TIMESTAMP NOT NULL,
+            feature VARCHAR NOT NULL,
+            version VARCHAR NOT NULL,
+            vendor VARCHAR NOT NULL,
+            count INTEGER NOT NULL,
+            expires DATE,
+            expires_text VARCHAR NOT NULL,
+            source VARCHAR NOT NULL
+        )",
+    ),
 ];
 
 /// Names of the tables, in creation order.

@@ -1,13 +1,15 @@
 //! The collector's DuckDB store: polls and their records go in here, sessions are kept
 //! current, and `publish` copies from here.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use chrono::{FixedOffset, NaiveDateTime, TimeDelta};
 use duckdb::{params, Connection, OptionalExt};
 
+use crate::debuglog::DebugLog;
 use crate::lmstat::{Counting, LmstatReport};
+use crate::lmstat_i::Entitlement;
 use crate::schema::TABLES;
 use crate::sessions::{single_vendor, Session, SessionTracker};
 
@@ -218,6 +220,95 @@ impl Store {
         }
         tx.commit()?;
         Ok(summary)
+    }
+
+    /// Store the events of one debug log of `server`. Each event is keyed by its content and
+    /// its occurrence number within the log, so importing a log again, or a longer version
+    /// of it, adds only the events not stored yet. Returns (added, already stored).
+    pub fn ingest_events(
+        &mut self,
+        server: &str,
+        source: &str,
+        utc_offset: FixedOffset,
+        log: &DebugLog,
+    ) -> Result<(usize, usize), StoreError> {
+        let offset = TimeDelta::seconds(i64::from(utc_offset.local_minus_utc()));
+        let tx = self.conn.transaction()?;
+        tx.execute_batch(
+            "CREATE OR REPLACE TEMP TABLE incoming_events AS SELECT * FROM events LIMIT 0",
+        )?;
+        {
+            let mut seen: HashMap<(NaiveDateTime, &str, &str, &str, &str, &str), i32> =
+                HashMap::new();
+            let mut ap = tx.appender("incoming_events")?;
+            for e in &log.events {
+                let seq = seen
+                    .entry((
+                        e.ts,
+                        &e.daemon,
+                        e.kind.as_str(),
+                        &e.feature,
+                        &e.user,
+                        &e.host,
+                    ))
+                    .or_insert(0);
+                *seq += 1;
+                ap.append_row(params![
+                    server,
+                    e.daemon,
+                    e.ts - offset,
+                    e.kind.as_str(),
+                    e.feature,
+                    e.user,
+                    e.host,
+                    e.licenses,
+                    e.reason,
+                    e.code,
+                    *seq,
+                    source,
+                    i64::try_from(e.line).unwrap_or(i64::MAX),
+                ])?;
+            }
+        }
+        let added = tx.execute(
+            "INSERT INTO events
+             SELECT i.* FROM incoming_events i
+             ANTI JOIN events e USING (server, ts, daemon, kind, feature, user_name, host, seq)",
+            [],
+        )?;
+        tx.execute_batch("DROP TABLE incoming_events")?;
+        tx.commit()?;
+        Ok((added, log.events.len() - added))
+    }
+
+    /// Replace the entitlements of `server` with those of one `lmstat -i` output.
+    pub fn replace_entitlements(
+        &mut self,
+        server: &str,
+        source: &str,
+        imported_at: NaiveDateTime,
+        entitlements: &[Entitlement],
+    ) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        tx.execute("DELETE FROM entitlements WHERE server = ?", params![server])?;
+        {
+            let mut ap = tx.appender("entitlements")?;
+            for e in entitlements {
+                ap.append_row(params![
+                    server,
+                    imported_at,
+                    e.feature,
+                    e.version,
+                    e.vendor,
+                    e.count,
+                    e.expires,
+                    e.expires_text,
+                    source,
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     /// Time range of the stored polls (UTC).

@@ -1,0 +1,143 @@
+//! `lmscope.toml`: which license servers to poll, with what, how often.
+
+use std::time::Duration;
+
+use chrono::FixedOffset;
+use serde::Deserialize;
+
+/// The collector's configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Path of `lmutil` (or `lmstat`).
+    pub lmutil: String,
+    pub servers: Vec<String>,
+    /// The license servers' offset from UTC (their outputs print local time).
+    pub utc_offset: FixedOffset,
+    pub interval: Duration,
+    /// How long one `lmutil lmstat` may run before it is killed and the server marked DOWN.
+    pub timeout: Duration,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    #[serde(default = "default_lmutil")]
+    lmutil: String,
+    servers: Vec<String>,
+    #[serde(default = "default_offset")]
+    utc_offset: String,
+    #[serde(default = "default_interval")]
+    interval: String,
+    #[serde(default = "default_timeout")]
+    timeout: String,
+}
+
+fn default_lmutil() -> String {
+    "lmutil".to_owned()
+}
+fn default_offset() -> String {
+    "+00:00".to_owned()
+}
+fn default_interval() -> String {
+    "5m".to_owned()
+}
+fn default_timeout() -> String {
+    "30s".to_owned()
+}
+
+/// Why a configuration cannot be used.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ConfigError {
+    #[error("{0}")]
+    Toml(String),
+    #[error("`{field}`: {message}")]
+    Field {
+        field: &'static str,
+        message: String,
+    },
+}
+
+/// `30s`, `5m`, `1h`, `250ms` → duration.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration like 30s, 5m or 1h"))?;
+    let d = match unit.trim() {
+        "ms" => Duration::from_millis(n),
+        "s" | "" => Duration::from_secs(n),
+        "m" => Duration::from_secs(n * 60),
+        "h" => Duration::from_secs(n * 3600),
+        other => {
+            return Err(format!(
+                "unknown unit `{other}` in `{text}` (use ms, s, m or h)"
+            ))
+        }
+    };
+    if d.is_zero() {
+        return Err(format!("`{text}` must be longer than zero"));
+    }
+    Ok(d)
+}
+
+impl Config {
+    /// Parse `lmscope.toml`. Errors name the line and field at fault.
+    pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
+        let raw: Raw = toml::from_str(text).map_err(|e| ConfigError::Toml(e.to_string()))?;
+        let field = |field, message| ConfigError::Field { field, message };
+        if raw.servers.is_empty() {
+            return Err(field("servers", "lists no server".to_owned()));
+        }
+        if let Some(bad) = raw.servers.iter().find(|s| s.trim().is_empty()) {
+            return Err(field("servers", format!("empty server name `{bad}`")));
+        }
+        Ok(Self {
+            utc_offset: raw.utc_offset.parse().map_err(|_| {
+                field(
+                    "utc_offset",
+                    format!("`{}` is not like +01:00", raw.utc_offset),
+                )
+            })?,
+            interval: parse_duration(&raw.interval).map_err(|m| field("interval", m))?,
+            timeout: parse_duration(&raw.timeout).map_err(|m| field("timeout", m))?,
+            lmutil: raw.lmutil,
+            servers: raw.servers,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_and_minimal() {
+        let c = Config::from_toml(
+            "lmutil = \"/opt/lmutil\"\nservers = [\"27000@a\", \"5280@b,5280@c,5280@d\"]\nutc_offset = \"-05:00\"\ninterval = \"1m\"\ntimeout = \"10s\"\n",
+        )
+        .expect("valid");
+        assert_eq!(c.servers.len(), 2);
+        assert_eq!(c.interval, Duration::from_secs(60));
+        assert_eq!(c.timeout, Duration::from_secs(10));
+        assert_eq!(c.utc_offset.local_minus_utc(), -5 * 3600);
+        let m = Config::from_toml("servers = [\"1@x\"]").expect("valid");
+        assert_eq!(m.lmutil, "lmutil");
+        assert_eq!(m.timeout, Duration::from_secs(30));
+    }
+
+    #[test]
+    fn errors_name_the_problem() {
+        let e = Config::from_toml("servers = [\"1@x\"]\ntimeout = \"soon\"").expect_err("bad");
+        assert!(e.to_string().contains("`timeout`"), "{e}");
+        let e = Config::from_toml("servers = []").expect_err("bad");
+        assert!(e.to_string().contains("lists no server"), "{e}");
+        let e = Config::from_toml("servers = [\"1@x\"]\nserver = 3").expect_err("unknown key");
+        assert!(e.to_string().contains("line 2"), "{e}");
+        let e = Config::from_toml("servers = [\"1@x\"").expect_err("broken");
+        assert!(e.to_string().contains("line 1"), "{e}");
+    }
+}
