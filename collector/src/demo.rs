@@ -5,9 +5,12 @@
 
 use chrono::{Datelike, FixedOffset, NaiveDateTime, TimeDelta, Timelike, Weekday};
 
+use chrono::NaiveDate;
+
 use crate::lmstat::{
     Checkout, Counting, FeatureUsage, Holder, LmError, LmstatReport, ServerStatus, VendorStatus,
 };
+use crate::org::{Cluster, Department, Org, Person as OrgPerson, Pool, Price, Project, Team};
 use crate::store::Poll;
 use crate::timeinfer::StartStamp;
 
@@ -458,6 +461,155 @@ fn snapshot(
     report
 }
 
+const DEPARTMENT_NAMES: &[&str] = &[
+    "Mechanical Engineering",
+    "Controls",
+    "Chip Design",
+    "Research",
+    "Product Lifecycle",
+];
+
+/// Seat prices per year for the demo's features (list-price orders of magnitude).
+fn price_of(feature: &str) -> f64 {
+    match feature {
+        "ansys" | "acfd" => 24_000.0,
+        "anshpc" => 450.0,
+        "MATLAB_Distrib_Comp_Engine" => 300.0,
+        "MATLAB" => 2_150.0,
+        "SIMULINK" => 3_250.0,
+        f if f.ends_with("_Toolbox") || f.starts_with("Simulink_") => 1_000.0,
+        f if f.starts_with("Virtuoso") || f == "Innovus_Impl_System" => 42_000.0,
+        "Design-Compiler" | "PrimeTime" => 38_000.0,
+        "Spectre" | "Xcelium_Single_Core" | "VCSRuntime_Net" => 9_000.0,
+        "NX13100N" => 14_000.0,
+        "ccmpsuite" => 18_000.0,
+        "ccmppower" => 1_200.0,
+        _ => 5_000.0,
+    }
+}
+
+/// The demo's org file: departments, two teams each, the demo's people (all but every
+/// sixteenth, who stay unassigned), clusters, prices, budgets, pools and projects.
+pub fn org(seed: u64) -> Org {
+    let people = people(&mut Rng(seed), 320);
+    let team_of = |i: usize, p: &Person| {
+        format!(
+            "{}-{}",
+            DEPARTMENTS[p.department],
+            ["a", "b"][i / DEPARTMENTS.len() % 2]
+        )
+    };
+    Org {
+        currency: "USD".to_owned(),
+        departments: DEPARTMENTS
+            .iter()
+            .zip(DEPARTMENT_NAMES)
+            .enumerate()
+            .map(|(i, (id, name))| Department {
+                id: (*id).to_owned(),
+                name: Some((*name).to_owned()),
+                cost_center: Some(format!("CC-{}", 1100 + i * 100)),
+                budget: Some([900_000.0, 250_000.0, 1_400_000.0, 300_000.0, 450_000.0][i]),
+            })
+            .collect(),
+        teams: DEPARTMENTS
+            .iter()
+            .flat_map(|d| {
+                ["a", "b"].map(|t| Team {
+                    id: format!("{d}-{t}"),
+                    name: Some(format!("{d} team {}", t.to_uppercase())),
+                    department: (*d).to_owned(),
+                    cost_center: None,
+                })
+            })
+            .collect(),
+        people: people
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % 16 != 15)
+            .map(|(i, p)| OrgPerson {
+                user: p.login.clone(),
+                name: None,
+                team: Some(team_of(i, p)),
+                department: None,
+                cost_center: None,
+            })
+            .collect(),
+        clusters: vec![
+            Cluster {
+                name: "hpc-a".to_owned(),
+                hosts: vec!["hpc-a-*".to_owned()],
+            },
+            Cluster {
+                name: "hpc-b".to_owned(),
+                hosts: vec!["hpc-b-*".to_owned()],
+            },
+            Cluster {
+                name: "workstations".to_owned(),
+                hosts: vec!["ws-*".to_owned()],
+            },
+        ],
+        prices: SERVERS
+            .iter()
+            .flat_map(|s| s.features.iter())
+            .map(|f| Price {
+                feature: f.name.to_owned(),
+                vendor: Some(f.vendor.to_owned()),
+                per_seat_year: price_of(f.name),
+                currency: None,
+            })
+            .collect(),
+        pools: vec![
+            Pool {
+                team: "ctrl-a".to_owned(),
+                feature: "SIMULINK".to_owned(),
+                reserved: 6,
+                priority: 1,
+            },
+            Pool {
+                team: "mech-a".to_owned(),
+                feature: "ansys".to_owned(),
+                reserved: 8,
+                priority: 1,
+            },
+            Pool {
+                team: "chip-a".to_owned(),
+                feature: "Virtuoso_Layout_Suite_XL".to_owned(),
+                reserved: 4,
+                priority: 2,
+            },
+        ],
+        projects: vec![
+            Project {
+                id: "orion".to_owned(),
+                name: Some("Orion drivetrain".to_owned()),
+                budget: Some(180_000.0),
+                start: NaiveDate::from_ymd_opt(2026, 1, 1),
+                end: NaiveDate::from_ymd_opt(2026, 12, 31),
+                members: people
+                    .iter()
+                    .filter(|p| p.department == 0)
+                    .take(12)
+                    .map(|p| p.login.clone())
+                    .collect(),
+            },
+            Project {
+                id: "atlas".to_owned(),
+                name: Some("Atlas SoC tape-out".to_owned()),
+                budget: Some(650_000.0),
+                start: NaiveDate::from_ymd_opt(2026, 3, 1),
+                end: NaiveDate::from_ymd_opt(2027, 2, 28),
+                members: people
+                    .iter()
+                    .filter(|p| p.department == 2)
+                    .take(20)
+                    .map(|p| p.login.clone())
+                    .collect(),
+            },
+        ],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -498,6 +650,15 @@ mod tests {
             peak_hour_use > 3 * night_use,
             "peak {peak_hour_use} night {night_use}"
         );
+    }
+
+    #[test]
+    fn demo_org_is_valid_and_leaves_some_people_unassigned() {
+        let org = org(7);
+        let text = toml::to_string(&org).expect("serializes");
+        let back = Org::from_toml(&text).expect("the demo org passes validation");
+        assert_eq!(back.people.len(), 300);
+        assert_eq!(back.cluster_of("hpc-b-017"), Some("hpc-b"));
     }
 
     #[test]

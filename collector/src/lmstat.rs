@@ -496,7 +496,8 @@ fn parse_feature_line(
     if LICENSE_KINDS.iter().any(|p| line.starts_with(p)) {
         return Some(FeatureLine::Ignored);
     }
-    if line.contains(" RESERVATION") && line.starts_with(|c: char| c.is_ascii_digit()) {
+    let starts_with_digit = line.as_bytes().first().is_some_and(u8::is_ascii_digit);
+    if starts_with_digit && line.contains(" RESERVATION") {
         let Some(feature) = current else {
             return Some(FeatureLine::Orphan);
         };
@@ -505,9 +506,13 @@ fn parse_feature_line(
             None => FeatureLine::Bad("unreadable RESERVATION line"),
         });
     }
-    let is_checkout = line.contains(", start ");
-    let is_queued = line.contains(" queued for ");
-    if !is_checkout && !is_queued {
+    let start_at = line.rfind(", start ");
+    let queued_at = if start_at.is_none() {
+        line.rfind(" queued for ")
+    } else {
+        None
+    };
+    if start_at.is_none() && queued_at.is_none() {
         return None;
     }
     let Some(feature) = current else {
@@ -522,16 +527,16 @@ fn parse_feature_line(
             "usage line under a feature reported in error",
         ));
     }
-    Some(if is_checkout {
-        match parse_checkout(line, feature) {
+    Some(match (start_at, queued_at) {
+        (Some(at), _) => match parse_checkout(line, at, feature) {
             Some(c) => FeatureLine::Checkout(Box::new(c)),
             None => FeatureLine::Bad("unreadable checkout line"),
-        }
-    } else {
-        match parse_queued(line, feature) {
+        },
+        (None, Some(at)) => match parse_queued(line, at, feature) {
             Some(q) => FeatureLine::Queued(q),
             None => FeatureLine::Bad("unreadable queued line"),
-        }
+        },
+        (None, None) => return None,
     })
 }
 
@@ -612,8 +617,7 @@ fn parse_holder(prefix: &str, feature: usize) -> Option<Holder> {
 }
 
 /// `user host display (vVER) (server/port handle), start Fri 10/20 14:12[, 16 licenses][ (linger: a / b)][, PID: n]`.
-fn parse_checkout(line: &str, feature: usize) -> Option<Checkout> {
-    let at = line.rfind(", start ")?;
+fn parse_checkout(line: &str, at: usize, feature: usize) -> Option<Checkout> {
     let holder = parse_holder(&line[..at], feature)?;
     let tail = &line[at + ", start ".len()..];
     let mut words = tail.split_whitespace();
@@ -648,8 +652,7 @@ fn parse_checkout(line: &str, feature: usize) -> Option<Checkout> {
 }
 
 /// `user host display (vVER) (server/port handle) queued for N licenses`.
-fn parse_queued(line: &str, feature: usize) -> Option<Queued> {
-    let at = line.rfind(" queued for ")?;
+fn parse_queued(line: &str, at: usize, feature: usize) -> Option<Queued> {
     let holder = parse_holder(&line[..at], feature)?;
     let licenses = leading_number(&line[at + " queued for ".len()..]).unwrap_or(1);
     Some(Queued { holder, licenses })
@@ -682,7 +685,8 @@ mod tests {
     #[test]
     fn checkout_with_licenses_and_linger() {
         let line = "cmfy212 UFRTR1LT0087375 UFRTR1LT00873750.0 (v1.00) (host3.domain.net/28000 1401), start Wed 5/23 5:59, 16 licenses  (linger: 885098 / 1340160)";
-        let c = parse_checkout(line, 0).expect("parses");
+        let c =
+            parse_checkout(line, line.rfind(", start ").expect("has start"), 0).expect("parses");
         assert_eq!(c.holder.user, "cmfy212");
         assert_eq!(c.holder.host, "UFRTR1LT0087375");
         assert_eq!(c.holder.display, "UFRTR1LT00873750.0");
@@ -701,7 +705,9 @@ mod tests {
     #[test]
     fn checkout_with_pid_and_spaces_in_display() {
         let line = "user_03 TENCENT64.site :11 Xcelium Single Core Engine (v21.000) (srv/5280 77), start Mon 2/10 0:10, PID: 2924522 ";
-        let c = parse_checkout(line.trim(), 3).expect("parses");
+        let line = line.trim();
+        let c =
+            parse_checkout(line, line.rfind(", start ").expect("has start"), 3).expect("parses");
         assert_eq!(c.holder.feature, 3);
         assert_eq!(c.holder.display, ":11 Xcelium Single Core Engine");
         assert_eq!(c.licenses, 1);
@@ -712,7 +718,7 @@ mod tests {
     #[test]
     fn queued_line() {
         let line = "user3 server6u065 fj209fj0 2017.06 (v2017.06) (host3.domain.net/27002 15480) queued for 1 license";
-        let q = parse_queued(line, 0).expect("parses");
+        let q = parse_queued(line, line.rfind(" queued for ").expect("queued"), 0).expect("parses");
         assert_eq!(q.holder.user, "user3");
         assert_eq!(q.holder.display, "fj209fj0 2017.06");
         assert_eq!(q.licenses, 1);

@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 
 use lmscope::config::{self, Config};
 use lmscope::demo::{self, DemoOptions};
+use lmscope::org::Org;
 use lmscope::publish::{publish, PublishOptions};
 use lmscope::store::{Poll, Store};
 use lmscope::{debuglog, lmstat, lmstat_i, poller};
@@ -47,6 +48,9 @@ enum Command {
     Publish {
         #[arg(long)]
         out: PathBuf,
+        /// Org file (people, teams, departments, clusters, prices, budgets, pools, projects).
+        #[arg(long)]
+        org: Option<PathBuf>,
         /// Expected time between polls in seconds (for the site's staleness warning).
         #[arg(long, default_value_t = 300)]
         poll_interval: u64,
@@ -219,6 +223,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 &out,
                 &PublishOptions {
                     poll_interval_seconds: u64::from(interval) * 60,
+                    org: demo::org(seed),
                 },
             )
             .with_context(|| format!("publishing to {}", out.display()))?;
@@ -231,6 +236,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn load_org(path: Option<&Path>) -> Result<Org> {
+    let Some(path) = path else {
+        return Ok(Org::default());
+    };
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    Org::from_toml(&text).with_context(|| format!("org file {}", path.display()))
 }
 
 fn open_store(path: &Path) -> Result<Store> {
@@ -427,6 +441,7 @@ fn poll(
         if let Some(out) = publish_to {
             let opts = PublishOptions {
                 poll_interval_seconds: config.interval.as_secs(),
+                ..PublishOptions::default()
             };
             publish(&store, out, &opts)
                 .with_context(|| format!("publishing to {}", out.display()))?;

@@ -7,8 +7,11 @@ use std::path::{Path, PathBuf};
 
 use chrono::{NaiveDateTime, Utc};
 
+use duckdb::params;
+
 use crate::manifest::{DataFile, Manifest, MANIFEST_FILE};
-use crate::schema::{table_names, SCHEMA_VERSION};
+use crate::org::{Org, UNASSIGNED};
+use crate::schema::{table_names, ORG_TABLES, SCHEMA_VERSION};
 use crate::store::{Store, StoreError};
 
 /// Errors of a publish.
@@ -35,10 +38,12 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PublishError + '_ {
 }
 
 /// Options of a publish.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct PublishOptions {
     /// Expected seconds between polls, recorded for the site's staleness warning.
     pub poll_interval_seconds: u64,
+    /// The org file's contents, published as the `org_*` tables.
+    pub org: Org,
 }
 
 const PREFIX: &str = "lmscope-";
@@ -59,7 +64,7 @@ pub fn publish(
     remove_if_exists(&tmp_path)?;
     remove_if_exists(&wal_of(&tmp_path))?;
 
-    write_database(store, &tmp_path)?;
+    write_database(store, &tmp_path, &opts.org)?;
     sync_file(&tmp_path)?;
     fs::rename(&tmp_path, &final_path).map_err(io(&final_path))?;
     sync_dir(out_dir)?;
@@ -105,7 +110,7 @@ fn wal_of(path: &Path) -> PathBuf {
 
 /// Copy every table of the store into a new DuckDB file at `path`, sorted by time so
 /// readers can skip row groups on time filters.
-fn write_database(store: &Store, path: &Path) -> Result<(), PublishError> {
+fn write_database(store: &Store, path: &Path, org: &Org) -> Result<(), PublishError> {
     let conn = store.conn();
     let literal = path.to_string_lossy().replace('\'', "''");
     conn.execute_batch(&format!("ATTACH '{literal}' AS publish_target"))?;
@@ -125,11 +130,105 @@ fn write_database(store: &Store, path: &Path) -> Result<(), PublishError> {
                 "INSERT INTO publish_target.{table} SELECT * FROM main.{table} ORDER BY {order}"
             ))?;
         }
+        for (_, ddl) in ORG_TABLES {
+            conn.execute_batch(&ddl.replacen("CREATE TABLE ", "CREATE TABLE publish_target.", 1))?;
+        }
+        write_org(conn, org)?;
         conn.execute_batch("CHECKPOINT publish_target")
     })();
     let detached = conn.execute_batch("DETACH publish_target");
     result?;
     detached?;
+    Ok(())
+}
+
+/// Fill the `org_*` tables: the org file, plus every user and host seen in the data that
+/// it does not know, as `unassigned`.
+fn write_org(conn: &duckdb::Connection, org: &Org) -> Result<(), duckdb::Error> {
+    let mut people =
+        conn.prepare("INSERT INTO publish_target.org_people VALUES (?, ?, ?, ?, ?)")?;
+    for p in org.resolved_people() {
+        people.execute(params![
+            p.user,
+            p.display_name,
+            p.team,
+            p.department,
+            p.cost_center
+        ])?;
+    }
+    conn.execute(
+        "INSERT INTO publish_target.org_people
+         SELECT u, u, ?1, ?1, ?1
+         FROM (SELECT user_name AS u FROM main.sessions UNION SELECT user_name FROM main.events)
+         WHERE u NOT IN (SELECT user_name FROM publish_target.org_people)",
+        params![UNASSIGNED],
+    )?;
+    let mut deps =
+        conn.prepare("INSERT INTO publish_target.org_departments VALUES (?, ?, ?, ?)")?;
+    for d in &org.departments {
+        deps.execute(params![
+            d.id,
+            d.name.as_ref().unwrap_or(&d.id),
+            d.cost_center,
+            d.budget
+        ])?;
+    }
+    deps.execute(params![UNASSIGNED, UNASSIGNED, UNASSIGNED, None::<f64>])?;
+    let mut teams = conn.prepare("INSERT INTO publish_target.org_teams VALUES (?, ?, ?, ?)")?;
+    for t in &org.teams {
+        teams.execute(params![
+            t.id,
+            t.name.as_ref().unwrap_or(&t.id),
+            t.department,
+            t.cost_center
+        ])?;
+    }
+    teams.execute(params![UNASSIGNED, UNASSIGNED, UNASSIGNED, UNASSIGNED])?;
+    let hosts: Vec<String> = conn
+        .prepare("SELECT host FROM main.sessions UNION SELECT host FROM main.events")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut host_rows = conn.prepare("INSERT INTO publish_target.org_hosts VALUES (?, ?)")?;
+    for host in &hosts {
+        host_rows.execute(params![host, org.cluster_of(host).unwrap_or(UNASSIGNED)])?;
+    }
+    let mut patterns =
+        conn.prepare("INSERT INTO publish_target.org_cluster_patterns VALUES (?, ?)")?;
+    for c in &org.clusters {
+        for pattern in &c.hosts {
+            patterns.execute(params![c.name, pattern])?;
+        }
+    }
+    let mut prices = conn.prepare("INSERT INTO publish_target.org_prices VALUES (?, ?, ?, ?)")?;
+    for p in &org.prices {
+        prices.execute(params![
+            p.feature,
+            p.vendor,
+            p.per_seat_year,
+            p.currency.as_ref().unwrap_or(&org.currency)
+        ])?;
+    }
+    let mut pools = conn.prepare("INSERT INTO publish_target.org_pools VALUES (?, ?, ?, ?)")?;
+    for p in &org.pools {
+        pools.execute(params![p.team, p.feature, p.reserved, p.priority])?;
+    }
+    let mut projects =
+        conn.prepare("INSERT INTO publish_target.org_projects VALUES (?, ?, ?, ?, ?, ?)")?;
+    let mut members =
+        conn.prepare("INSERT INTO publish_target.org_project_members VALUES (?, ?)")?;
+    for p in &org.projects {
+        projects.execute(params![
+            p.id,
+            p.name.as_ref().unwrap_or(&p.id),
+            p.budget,
+            org.currency,
+            p.start,
+            p.end
+        ])?;
+        for m in &p.members {
+            members.execute(params![p.id, m])?;
+        }
+    }
     Ok(())
 }
 

@@ -116,7 +116,82 @@ pub const TABLES: &[(&str, &str)] = &[
     ),
 ];
 
-/// Names of the tables, in creation order.
+/// Dimension tables from the org file, written by `publish --org`. Users and hosts seen in
+/// the data but unknown to the org file appear with team, department, cost center and
+/// cluster `unassigned`, so joins never drop usage.
+pub const ORG_TABLES: &[(&str, &str)] = &[
+    (
+        "org_people",
+        "CREATE TABLE org_people (
+            user_name VARCHAR PRIMARY KEY,
+            display_name VARCHAR NOT NULL,
+            team VARCHAR NOT NULL,
+            department VARCHAR NOT NULL,
+            cost_center VARCHAR NOT NULL
+        )",
+    ),
+    (
+        "org_departments",
+        "CREATE TABLE org_departments (
+            department VARCHAR PRIMARY KEY,
+            name VARCHAR NOT NULL,
+            cost_center VARCHAR,
+            budget DOUBLE
+        )",
+    ),
+    (
+        "org_teams",
+        "CREATE TABLE org_teams (
+            team VARCHAR PRIMARY KEY,
+            name VARCHAR NOT NULL,
+            department VARCHAR NOT NULL,
+            cost_center VARCHAR
+        )",
+    ),
+    (
+        "org_hosts",
+        "CREATE TABLE org_hosts (host VARCHAR PRIMARY KEY, cluster VARCHAR NOT NULL)",
+    ),
+    (
+        "org_cluster_patterns",
+        "CREATE TABLE org_cluster_patterns (cluster VARCHAR NOT NULL, pattern VARCHAR NOT NULL)",
+    ),
+    (
+        "org_prices",
+        "CREATE TABLE org_prices (
+            feature VARCHAR NOT NULL,
+            vendor VARCHAR,
+            per_seat_year DOUBLE NOT NULL,
+            currency VARCHAR NOT NULL
+        )",
+    ),
+    (
+        "org_pools",
+        "CREATE TABLE org_pools (
+            team VARCHAR NOT NULL,
+            feature VARCHAR NOT NULL,
+            reserved INTEGER NOT NULL,
+            priority INTEGER NOT NULL
+        )",
+    ),
+    (
+        "org_projects",
+        "CREATE TABLE org_projects (
+            project VARCHAR PRIMARY KEY,
+            name VARCHAR NOT NULL,
+            budget DOUBLE,
+            currency VARCHAR NOT NULL,
+            start_date DATE,
+            end_date DATE
+        )",
+    ),
+    (
+        "org_project_members",
+        "CREATE TABLE org_project_members (project VARCHAR NOT NULL, user_name VARCHAR NOT NULL)",
+    ),
+];
+
+/// Names of all published tables, facts then org dimensions.
 pub fn table_names() -> impl Iterator<Item = &'static str> {
-    TABLES.iter().map(|(name, _)| *name)
+    TABLES.iter().chain(ORG_TABLES).map(|(name, _)| *name)
 }
