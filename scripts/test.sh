@@ -22,9 +22,8 @@ cargo clippy -p lmscope-app --target wasm32-unknown-unknown -- -D warnings
 step "build the site (trunk, release)"
 trunk build --release
 
-step "build the collector binary"
-cargo build -p lmscope
-
+# One `cargo test` builds the lmscope binary too (the collector has integration tests), with
+# the same feature set as clippy above, so DuckDB's C++ is compiled once for both.
 step "cargo test (units, snapshots, CLI end to end, site in Chromium)"
 INSTA_UPDATE=no cargo test --workspace --exclude lmscope-app
 

@@ -351,3 +351,81 @@ fn lmstat_i_import_replaces_entitlements() {
         7
     );
 }
+
+#[test]
+fn org_file_becomes_dimension_tables_and_unknown_users_stay() {
+    let tmp = TempDir::new("cli-org");
+    let store = tmp.path().join("store.duckdb");
+    let store_arg = store.to_string_lossy().into_owned();
+    lmscope_ok(&[
+        "--store",
+        &store_arg,
+        "import",
+        "lmstat",
+        &fixture(APP2).to_string_lossy(),
+    ]);
+    let org = tmp.path().join("org.toml");
+    std::fs::write(
+        &org,
+        "[[department]]\nid = \"eng\"\ncost_center = \"CC-1\"\n\n[[team]]\nid = \"cfd\"\ndepartment = \"eng\"\n\n\
+         [[person]]\nuser = \"user5\"\nname = \"User Five\"\nteam = \"cfd\"\n\n\
+         [[cluster]]\nname = \"farm\"\nhosts = [\"server03*\"]\n",
+    )
+    .expect("org");
+    let out_dir = tmp.path().join("out");
+    lmscope_ok(&[
+        "--store",
+        &store_arg,
+        "publish",
+        "--out",
+        &out_dir.to_string_lossy(),
+        "--org",
+        &org.to_string_lossy(),
+    ]);
+    let db = Connection::open(out_dir.join("lmscope-000001.duckdb")).expect("published");
+    let users = count(&db, "SELECT count(DISTINCT user_name) FROM sessions");
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM org_people"),
+        users,
+        "every user is in org_people"
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM org_people WHERE department = 'unassigned'"
+        ),
+        users - 1
+    );
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM org_people WHERE user_name = 'user5' AND cost_center = 'CC-1' AND team = 'cfd'"),
+        1
+    );
+    let hosts = count(&db, "SELECT count(DISTINCT host) FROM sessions");
+    assert_eq!(count(&db, "SELECT count(*) FROM org_hosts"), hosts);
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM org_hosts WHERE cluster = 'farm'"),
+        count(
+            &db,
+            "SELECT count(DISTINCT host) FROM sessions WHERE host LIKE 'server03%'"
+        )
+    );
+
+    // A malformed org file is refused with the entry at fault, and publishes nothing.
+    std::fs::write(&org, "[[person]]\nuser = \"x\"\nteam = \"ghost\"\n").expect("org");
+    let out = lmscope(&[
+        "--store",
+        &store_arg,
+        "publish",
+        "--out",
+        &out_dir.to_string_lossy(),
+        "--org",
+        &org.to_string_lossy(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("org.toml") && stderr.contains("person `x`: unknown team `ghost`"),
+        "{stderr}"
+    );
+    assert!(!out_dir.join("lmscope-000002.duckdb").exists());
+}

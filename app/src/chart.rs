@@ -36,7 +36,7 @@ pub fn draw(
         .iter()
         .map(|p| p.peak_in_use.max(p.issued))
         .fold(1.0_f64, f64::max)
-        * 1.1;
+        * 1.35; // headroom for the legend above the issued line
     let x_end = if last.t_ms > first.t_ms {
         last.t_ms
     } else {
@@ -90,7 +90,7 @@ pub fn draw(
         .label_font(("sans-serif", font))
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK)
-        .position(SeriesLabelPosition::LowerLeft)
+        .position(SeriesLabelPosition::UpperLeft)
         .draw()
         .map_err(err)?;
     root.present().map_err(err)

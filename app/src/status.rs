@@ -20,7 +20,7 @@ pub fn ServerHealth(servers: Vec<ServerRow>, daemons: Vec<DaemonRow>) -> impl In
                         (_, true) => d.vendor.clone(),
                         _ => format!("{} down", d.vendor),
                     };
-                    view! { <span class=class title=d.error.clone().unwrap_or_default()>{text}</span> }
+                    view! { <span class=class title=d.error.clone().unwrap_or_default()>{text}</span> " " }
                 })
                 .collect_view();
             let (class, status) = if s.ok { ("badge up", "UP") } else { ("badge down", "DOWN") };

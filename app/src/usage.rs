@@ -16,12 +16,21 @@ pub fn FeatureUsageChart(feature: String) -> impl IntoView {
     let canvas = NodeRef::<Canvas>::new();
     let error = RwSignal::new(None::<String>);
     let title = feature.clone();
+    // Redraw at the new size when the window changes.
+    let resized = RwSignal::new(0u32);
+    let listener = window_event_listener(leptos::ev::resize, move |_| resized.update(|n| *n += 1));
+    on_cleanup(move || listener.remove());
     Effect::new(move |_| {
+        resized.track();
         if let (Some(el), Some(Ok((points, _)))) = (canvas.get(), series.get()) {
-            set_data_attrs(&el, &points);
-            if let Err(e) = chart::draw(&el, &title, &points) {
-                error.set(Some(e));
-            }
+            let title = title.clone();
+            // Draw once the canvas is laid out, so it is measured at its real size.
+            request_animation_frame(move || {
+                set_data_attrs(&el, &points);
+                if let Err(e) = chart::draw(&el, &title, &points) {
+                    error.set(Some(e));
+                }
+            });
         }
     });
     let label = format!("Licenses of {feature} in use and issued over time");

@@ -7,9 +7,11 @@ use chrono::{Datelike, FixedOffset, NaiveDateTime, TimeDelta, Timelike, Weekday}
 
 use chrono::NaiveDate;
 
+use crate::debuglog::{DebugLog, Event, EventKind};
 use crate::lmstat::{
     Checkout, Counting, FeatureUsage, Holder, LmError, LmstatReport, ServerStatus, VendorStatus,
 };
+use crate::lmstat_i::Entitlement;
 use crate::org::{Cluster, Department, Org, Person as OrgPerson, Pool, Price, Project, Team};
 use crate::store::Poll;
 use crate::timeinfer::StartStamp;
@@ -276,8 +278,35 @@ struct Active {
     version: &'static str,
 }
 
-/// Generate the demo polls, one `Vec<Poll>` per server, in time order.
-pub fn generate(opts: &DemoOptions) -> Vec<Vec<Poll>> {
+/// Everything the demo makes for one license server.
+pub struct DemoServer {
+    pub name: String,
+    /// Polls in time order.
+    pub polls: Vec<Poll>,
+    /// DENIED events: requests refused because every seat was taken.
+    pub denials: DebugLog,
+    /// The license file (`lmstat -i`): one feature expires three weeks after the last poll.
+    pub entitlements: Vec<Entitlement>,
+}
+
+/// Expiry of the demo's licenses: one soon after the data ends, the MATLAB family permanent.
+fn expiry_of(feature: &str, end: NaiveDateTime) -> (String, Option<NaiveDate>) {
+    if feature == "Innovus_Impl_System" {
+        let date = end.date() + TimeDelta::days(21);
+        let text = date.format("%-d-%b-%Y").to_string().to_lowercase();
+        (text, Some(date))
+    } else if feature.starts_with("MATLAB") {
+        ("permanent(no expiration date)".to_owned(), None)
+    } else {
+        (
+            "31-dec-2027".to_owned(),
+            NaiveDate::from_ymd_opt(2027, 12, 31),
+        )
+    }
+}
+
+/// Generate the demo data, one [`DemoServer`] per license server.
+pub fn generate(opts: &DemoOptions) -> Vec<DemoServer> {
     let mut rng = Rng(opts.seed);
     let people = people(&mut rng, 320);
     let step = TimeDelta::minutes(i64::from(opts.interval_minutes.max(1)));
@@ -306,6 +335,7 @@ pub fn generate(opts: &DemoOptions) -> Vec<Vec<Poll>> {
                 .collect();
             let mut active: Vec<Vec<Active>> = spec.features.iter().map(|_| Vec::new()).collect();
             let mut handle: u64 = 100 + server_index as u64 * 10_000;
+            let mut denials = DebugLog::default();
             let mut polls = Vec::with_capacity(usize::try_from(total_steps).unwrap_or(0) + 1);
             for k in 0..=total_steps {
                 let ts = start + step * i32::try_from(k).unwrap_or(0);
@@ -326,9 +356,6 @@ pub fn generate(opts: &DemoOptions) -> Vec<Vec<Poll>> {
                         let in_use: u32 = active[fi].iter().map(|a| a.licenses).sum();
                         let span = fs.tokens.1 - fs.tokens.0 + 1;
                         let licenses = fs.tokens.0 + rng.below(span as usize) as u32;
-                        if in_use + licenses > fs.issued {
-                            continue; // denied: all seats taken
-                        }
                         // Weighted pick: heavy users come back more often.
                         let user = loop {
                             let candidate = pool[rng.below(pool.len())];
@@ -336,6 +363,23 @@ pub fn generate(opts: &DemoOptions) -> Vec<Vec<Poll>> {
                                 break candidate;
                             }
                         };
+                        if in_use + licenses > fs.issued {
+                            if !down {
+                                denials.events.push(Event {
+                                    ts: ts - TimeDelta::minutes(i64::try_from(rng.below(opts.interval_minutes as usize)).unwrap_or(0)),
+                                    daemon: fs.vendor.to_owned(),
+                                    kind: EventKind::Denied,
+                                    feature: fs.name.to_owned(),
+                                    user: people[user].login.clone(),
+                                    host: people[user].workstation.clone(),
+                                    licenses,
+                                    reason: Some("Licensed number of users already reached.".to_owned()),
+                                    code: Some("-4,342".to_owned()),
+                                    line: 0,
+                                });
+                            }
+                            continue;
+                        }
                         let host = if fs.hpc && rng.unit() < 0.7 {
                             format!("hpc-{}-{:03}", ["a", "b"][rng.below(2)], rng.below(120))
                         } else {
@@ -364,7 +408,7 @@ pub fn generate(opts: &DemoOptions) -> Vec<Vec<Poll>> {
                         ..LmstatReport::default()
                     }
                 } else {
-                    snapshot(spec, ts, &active, &people)
+                    snapshot(spec, ts, opts.end, &active, &people)
                 };
                 polls.push(Poll {
                     server: spec.name.to_owned(),
@@ -374,7 +418,26 @@ pub fn generate(opts: &DemoOptions) -> Vec<Vec<Poll>> {
                     report,
                 });
             }
-            polls
+            DemoServer {
+                name: spec.name.to_owned(),
+                polls,
+                denials,
+                entitlements: spec
+                    .features
+                    .iter()
+                    .map(|f| {
+                        let (expires_text, expires) = expiry_of(f.name, opts.end);
+                        Entitlement {
+                            feature: f.name.to_owned(),
+                            version: "2025.1".to_owned(),
+                            count: f.issued,
+                            vendor: f.vendor.to_owned(),
+                            expires_text,
+                            expires,
+                        }
+                    })
+                    .collect(),
+            }
         })
         .collect()
 }
@@ -383,6 +446,7 @@ pub fn generate(opts: &DemoOptions) -> Vec<Vec<Poll>> {
 fn snapshot(
     spec: &ServerSpec,
     ts: NaiveDateTime,
+    end: NaiveDateTime,
     active: &[Vec<Active>],
     people: &[Person],
 ) -> LmstatReport {
@@ -423,7 +487,7 @@ fn snapshot(
             },
             vendor: Some(fs.vendor.to_owned()),
             version: Some("2025.1".to_owned()),
-            expiry: Some("31-dec-2027".to_owned()),
+            expiry: Some(expiry_of(fs.name, end).0),
         });
         let (server_host, server_port) = spec
             .name
@@ -631,8 +695,14 @@ mod tests {
         assert_eq!(servers.len(), SERVERS.len());
         let mut peak_hour_use = 0u64;
         let mut night_use = 0u64;
-        for polls in &servers {
-            for p in polls {
+        let denials: usize = servers.iter().map(|s| s.denials.events.len()).sum();
+        assert!(denials > 0, "the short feature is denied sometimes");
+        assert!(servers
+            .iter()
+            .flat_map(|s| &s.entitlements)
+            .any(|e| e.expires == Some(opts().end.date() + TimeDelta::days(21))));
+        for server in &servers {
+            for p in &server.polls {
                 for f in &p.report.features {
                     let (Some(i), Some(u)) = (f.issued(), f.in_use()) else {
                         continue;
@@ -665,6 +735,7 @@ mod tests {
     fn same_seed_same_data() {
         let a = generate(&opts());
         let b = generate(&opts());
-        assert_eq!(a[1][300].report, b[1][300].report);
+        assert_eq!(a[1].polls[300].report, b[1].polls[300].report);
+        assert_eq!(a[1].denials, b[1].denials);
     }
 }

@@ -165,16 +165,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
             every,
             publish,
         } => poll(&cli.store, &config, every, publish.as_deref()),
-        Command::Publish { out, poll_interval } => {
+        Command::Publish {
+            out,
+            org,
+            poll_interval,
+        } => {
             let store = open_store(&cli.store)?;
-            let m = publish(
-                &store,
-                &out,
-                &PublishOptions {
-                    poll_interval_seconds: poll_interval,
-                },
-            )
-            .with_context(|| format!("publishing to {}", out.display()))?;
+            let opts = PublishOptions {
+                poll_interval_seconds: poll_interval,
+                org: load_org(org.as_deref())?,
+            };
+            let m = publish(&store, &out, &opts)
+                .with_context(|| format!("publishing to {}", out.display()))?;
             println!(
                 "published {} ({} bytes), data as of {}",
                 out.join(&m.files[0].path).display(),
@@ -212,11 +214,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 seed,
             };
             let mut polls = 0;
-            for server_polls in demo::generate(&opts) {
+            let utc =
+                FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!("zero offset is valid"));
+            for server in demo::generate(&opts) {
                 polls += store
-                    .ingest(server_polls)
+                    .ingest(server.polls)
                     .context("storing demo polls")?
                     .polls;
+                store
+                    .ingest_events(&server.name, "demo", utc, &server.denials)
+                    .context("storing demo denials")?;
+                store
+                    .replace_entitlements(&server.name, "demo", end, &server.entitlements)
+                    .context("storing demo entitlements")?;
             }
             let m = publish(
                 &store,

@@ -83,6 +83,33 @@ pub const TABLES: &[(&str, &str)] = &[
         )",
     ),
     (
+        "queued",
+        "CREATE TABLE IF NOT EXISTS queued (
+            poll_id BIGINT NOT NULL,
+            ts TIMESTAMP NOT NULL,
+            server VARCHAR NOT NULL,
+            feature VARCHAR NOT NULL,
+            user_name VARCHAR NOT NULL,
+            host VARCHAR NOT NULL,
+            display VARCHAR NOT NULL,
+            version VARCHAR NOT NULL,
+            handle BIGINT,
+            licenses INTEGER NOT NULL
+        )",
+    ),
+    (
+        "reservations",
+        "CREATE TABLE IF NOT EXISTS reservations (
+            poll_id BIGINT NOT NULL,
+            ts TIMESTAMP NOT NULL,
+            server VARCHAR NOT NULL,
+            feature VARCHAR NOT NULL,
+            count INTEGER NOT NULL,
+            kind VARCHAR NOT NULL,
+            target VARCHAR NOT NULL
+        )",
+    ),
+    (
         "events",
         "CREATE TABLE IF NOT EXISTS events (
             server VARCHAR NOT NULL,

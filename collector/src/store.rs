@@ -1,7 +1,7 @@
 //! The collector's DuckDB store: polls and their records go in here, sessions are kept
 //! current, and `publish` copies from here.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use chrono::{FixedOffset, NaiveDateTime, TimeDelta};
@@ -109,13 +109,18 @@ impl Store {
             let mut closed: Vec<Session> = Vec::new();
             let mut last_ok = latest;
             {
-                let mut exists = tx.prepare("SELECT 1 FROM polls WHERE server = ? AND ts = ?")?;
+                let mut known: HashSet<NaiveDateTime> = tx
+                    .prepare("SELECT ts FROM polls WHERE server = ?")?
+                    .query_map(params![server], |r| r.get(0))?
+                    .collect::<Result<_, _>>()?;
                 let mut ap_polls = tx.appender("polls")?;
                 let mut ap_servers = tx.appender("server_status")?;
                 let mut ap_vendors = tx.appender("vendor_status")?;
                 let mut ap_features = tx.appender("feature_usage")?;
+                let mut ap_queued = tx.appender("queued")?;
+                let mut ap_reservations = tx.appender("reservations")?;
                 for poll in &polls {
-                    if exists.exists(params![server, poll.ts])? {
+                    if !known.insert(poll.ts) {
                         summary.skipped_duplicates += 1;
                         continue;
                     }
@@ -177,6 +182,33 @@ impl Store {
                             f.version,
                             f.expiry,
                             error,
+                        ])?;
+                    }
+                    let feature_name = |i: usize| r.features.get(i).map_or("", |f| f.name.as_str());
+                    for q in &r.queued {
+                        let h = &q.holder;
+                        ap_queued.append_row(params![
+                            id,
+                            poll.ts,
+                            server,
+                            feature_name(h.feature),
+                            h.user,
+                            h.host,
+                            h.display,
+                            h.version,
+                            h.handle.and_then(|x| i64::try_from(x).ok()),
+                            q.licenses,
+                        ])?;
+                    }
+                    for res in &r.reservations {
+                        ap_reservations.append_row(params![
+                            id,
+                            poll.ts,
+                            server,
+                            feature_name(res.feature),
+                            res.count,
+                            res.kind,
+                            res.target,
                         ])?;
                     }
                     summary.features += r.features.len();

@@ -8,17 +8,20 @@ import { join } from 'node:path';
 
 const [url, screenshot] = process.argv.slice(2);
 const profile = mkdtempSync(join(tmpdir(), 'lmscope-chromium-'));
-const browser = await chromium.launch({
+// A fresh profile each run: nothing cached from an earlier run.
+const context = await chromium.launchPersistentContext(profile, {
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  viewport: { width: 1280, height: 1400 },
+  deviceScaleFactor: 2,
   args: [
-    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
     '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    `--user-data-dir=${profile}`,
   ],
 });
 const result = { console: [], pageErrors: [] };
 try {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 1400 }, deviceScaleFactor: 2 });
+  const page = context.pages()[0] ?? (await context.newPage());
   page.on('console', (m) => { if (m.type() === 'error') result.console.push(m.text()); });
   page.on('pageerror', (e) => result.pageErrors.push(String(e)));
   await page.goto(url, { waitUntil: 'domcontentloaded' });
@@ -29,7 +32,7 @@ try {
     result.error = (await failed.innerText()).trim();
   } else {
     await page.waitForSelector('[data-testid=usage-chart][data-points]', { timeout: 60_000 });
-    await page.waitForSelector('[data-testid=usage-daily] tbody tr', { timeout: 60_000 });
+    await page.waitForSelector('[data-testid=usage-daily] tbody tr', { state: 'attached', timeout: 60_000 });
     const cells = (selector) => page.$$eval(`${selector} tbody tr`, (rows) =>
       rows.map((r) => Array.from(r.querySelectorAll('th, td')).map((c) => c.textContent.trim())));
     result.features = await cells('[data-testid=features]');
@@ -56,7 +59,7 @@ try {
   });
   if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
 } finally {
-  await browser.close();
+  await context.close();
   rmSync(profile, { recursive: true, force: true });
 }
 console.log(JSON.stringify(result));
