@@ -4,8 +4,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 bash scripts/setup.sh
-cargo build --release -p lmscope
-mkdir -p public/data
-rm -f "$CARGO_TARGET_DIR/demo-store.duckdb" "$CARGO_TARGET_DIR/demo-store.duckdb.wal"
-"$CARGO_TARGET_DIR/release/lmscope" --store "$CARGO_TARGET_DIR/demo-store.duckdb" demo --out public/data
+# Build the collector exactly as scripts/test.sh does (same profile and feature set), so
+# DuckDB's C++ (the longest compile) is built once per machine for both commands.
+cargo test --workspace --exclude lmscope-app --no-run
+store="$CARGO_TARGET_DIR/demo-store.duckdb"
+rm -f "$store" "$store.wal"
+rm -rf public/data
+"$CARGO_TARGET_DIR/debug/lmscope" --store "$store" demo --out public/data
 exec trunk serve --release "$@"

@@ -41,9 +41,9 @@ fn imports_fixtures_with_their_counts_and_publishes_them() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains(
-            "extracted_flexlm_output.txt: the output names no license server; give --server"
+            "extracted_flexlm_output.txt: no `Flexible License Manager status on` time in the output; give --at"
         ),
-        "names the file it could not place: {stderr}"
+        "names the file it could not date: {stderr}"
     );
 
     let out_dir = tmp.path().join("site-data");

@@ -42,8 +42,10 @@ fn run_lmutil(lmutil: &str, server: &str, timeout: Duration) -> Result<String, S
         match child.try_wait() {
             Ok(Some(status)) => break status,
             Ok(None) if Instant::now() >= deadline => {
+                // `--` is essential: without it procps `kill` reads `-PGID` as an option
+                // and signals every process of the user (kill(-1)).
                 let _ = Command::new("kill")
-                    .args(["-KILL", &format!("-{}", child.id())])
+                    .args(["-s", "KILL", "--", &format!("-{}", child.id())])
                     .stderr(Stdio::null())
                     .status();
                 let _ = child.kill();

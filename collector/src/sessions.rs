@@ -28,16 +28,21 @@ pub struct Session {
     pub ended_at: Option<NaiveDateTime>,
 }
 
-type Key = (
+/// Identity of a checkout: what lmstat prints about it. Identical lines in one poll (token
+/// checkouts often share user, host, handle and start) are told apart by their occurrence
+/// number, so the k-th copy in one poll continues the k-th copy of the previous poll.
+type BaseKey = (
     String,
     String,
     String,
     String,
     Option<u64>,
     Option<NaiveDateTime>,
+    u32,
 );
+type Key = (BaseKey, u32);
 
-fn key_of(s: &Session) -> Key {
+fn base_key(s: &Session) -> BaseKey {
     (
         s.feature.clone(),
         s.user_name.clone(),
@@ -45,7 +50,22 @@ fn key_of(s: &Session) -> Key {
         s.display.clone(),
         s.handle,
         s.started_at,
+        s.licenses,
     )
+}
+
+/// Keys for `sessions` in order, numbering identical ones.
+fn keyed(sessions: impl IntoIterator<Item = Session>) -> HashMap<Key, Session> {
+    let mut seen: HashMap<BaseKey, u32> = HashMap::new();
+    sessions
+        .into_iter()
+        .map(|s| {
+            let base = base_key(&s);
+            let n = seen.entry(base.clone()).or_insert(0);
+            *n += 1;
+            ((base, *n), s)
+        })
+        .collect()
 }
 
 /// Open sessions of one server, advanced poll by poll.
@@ -58,7 +78,7 @@ impl SessionTracker {
     /// Resume from the sessions a store holds open.
     pub fn from_open(sessions: impl IntoIterator<Item = Session>) -> Self {
         Self {
-            open: sessions.into_iter().map(|s| (key_of(&s), s)).collect(),
+            open: keyed(sessions),
         }
     }
 
@@ -71,12 +91,9 @@ impl SessionTracker {
         report: &LmstatReport,
         to_utc: impl Fn(NaiveDateTime) -> NaiveDateTime,
     ) -> Vec<Session> {
-        let mut still_open = HashMap::with_capacity(report.checkouts.len());
-        for c in &report.checkouts {
-            let Some(feature) = report.features.get(c.holder.feature) else {
-                continue;
-            };
-            let session = Session {
+        let current = report.checkouts.iter().filter_map(|c| {
+            let feature = report.features.get(c.holder.feature)?;
+            Some(Session {
                 server: server.to_owned(),
                 vendor: feature.vendor.clone().or_else(|| single_vendor(report)),
                 feature: feature.name.clone(),
@@ -91,17 +108,16 @@ impl SessionTracker {
                 first_seen: ts,
                 last_seen: ts,
                 ended_at: None,
-            };
-            let key = key_of(&session);
-            let merged = match self.open.remove(&key).or_else(|| still_open.remove(&key)) {
-                Some(mut previous) => {
-                    previous.last_seen = ts;
-                    previous.licenses = previous.licenses.max(session.licenses);
-                    previous
-                }
-                None => session,
-            };
-            still_open.insert(key, merged);
+            })
+        });
+        let mut still_open = keyed(current);
+        for (key, session) in still_open.iter_mut() {
+            if let Some(previous) = self.open.remove(key) {
+                *session = Session {
+                    last_seen: ts,
+                    ..previous
+                };
+            }
         }
         let ended = std::mem::replace(&mut self.open, still_open);
         ended
@@ -153,6 +169,7 @@ mod tests {
 
     const A: &str = "    alice h1 d (v1) (s/1 10), start Mon 3/11 9:00";
     const B: &str = "    bob h2 d (v1) (s/1 11), start Mon 3/11 9:30, 2 licenses";
+    const B2: &str = "    bob h2 d (v1) (s/1 11), start Mon 3/11 9:30, 4 licenses";
 
     #[test]
     fn sessions_open_continue_and_end() {
@@ -170,6 +187,23 @@ mod tests {
         assert_eq!(open.len(), 1);
         assert_eq!(open[0].first_seen, ts);
         assert_eq!(open[0].last_seen, ts1);
+    }
+
+    #[test]
+    fn identical_token_lines_are_separate_sessions() {
+        let mut t = SessionTracker::default();
+        let (ts, r) = poll(0, &[B, B, B2]);
+        t.observe("srv", ts, &r, |x| x);
+        assert_eq!(t.open_count(), 3);
+        // One of the two identical 2-license checkouts goes back.
+        let (ts1, r) = poll(5, &[B, B2]);
+        let ended = t.observe("srv", ts1, &r, |x| x);
+        assert_eq!(ended.len(), 1);
+        assert_eq!(ended[0].licenses, 2);
+        let mut resumed = SessionTracker::from_open(t.into_open());
+        let (ts2, r) = poll(10, &[B, B2]);
+        assert!(resumed.observe("srv", ts2, &r, |x| x).is_empty());
+        assert_eq!(resumed.open_count(), 2);
     }
 
     #[test]
