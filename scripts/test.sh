@@ -22,9 +22,19 @@ cargo clippy -p lmscope-app --target wasm32-unknown-unknown -- -D warnings
 step "build the site (trunk, release)"
 trunk build --release
 
-# One `cargo test` builds the lmscope binary too (the collector has integration tests), with
-# the same feature set as clippy above, so DuckDB's C++ is compiled once for both.
+# `cargo test` also builds the lmscope binary the end-to-end tests run (the collector has
+# integration tests). No separate `cargo build`: it would resolve features differently and
+# compile DuckDB's C++ once more.
 step "cargo test (units, snapshots, CLI end to end, site in Chromium)"
-INSTA_UPDATE=no cargo test --workspace --exclude lmscope-app
+log=$(mktemp)
+set +e
+INSTA_UPDATE=no cargo test --workspace --exclude lmscope-app 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
 
-printf '\nall tests passed in %ss\n' "$(( $(date +%s) - start ))"
+printf '\ntests finished in %ss\n' "$(( $(date +%s) - start ))"
+# The total over every test binary, as one closing line.
+awk '/^test result:/ { for (i = 2; i <= NF; i++) { if ($i ~ /^passed;/) p += $(i-1); if ($i ~ /^failed;/) f += $(i-1) } }
+     END { printf "summary: %d passed, %d failed\n", p, f }' "$log"
+rm -f "$log"
+exit "$status"
