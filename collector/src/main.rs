@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 
 use lmscope::config::{self, Config};
 use lmscope::demo::{self, DemoOptions};
+use lmscope::lmstat::Issue;
 use lmscope::org::Org;
 use lmscope::publish::{publish, PublishOptions};
 use lmscope::store::{Poll, Store};
@@ -273,19 +274,12 @@ fn import_lmstat(
     let mut failed = 0;
     for file in files {
         let shown = file.display();
-        let bytes = match std::fs::read(file) {
-            Ok(b) => b,
-            Err(e) => {
-                eprintln!("{shown}: cannot read: {e}");
-                failed += 1;
-                continue;
-            }
+        let Some(text) = read_text(file) else {
+            failed += 1;
+            continue;
         };
-        let text = String::from_utf8_lossy(&bytes);
         let report = lmstat::parse(&text);
-        for issue in &report.issues {
-            eprintln!("{shown}:{}: {}", issue.line, issue.message);
-        }
+        report_issues(file, &report.issues);
         let Some(local) = at.or(report.polled_at) else {
             eprintln!(
                 "{shown}: no `Flexible License Manager status on` time in the output; give --at"
@@ -340,36 +334,26 @@ fn read_text(file: &Path) -> Option<String> {
     }
 }
 
-fn import_logs(
-    store_path: &Path,
+/// Print a parser's issues as `FILE:LINE: message`.
+fn report_issues(file: &Path, issues: &[Issue]) {
+    for issue in issues {
+        eprintln!("{}:{}: {}", file.display(), issue.line, issue.message);
+    }
+}
+
+/// Run `import` over every readable file; it says whether the file gave anything. Fails only
+/// when no file did, so one bad file never loses the good ones.
+fn import_each(
     files: &[PathBuf],
-    server: Option<&str>,
-    utc_offset: FixedOffset,
+    mut import: impl FnMut(&Path, &str) -> Result<bool>,
 ) -> Result<ExitCode> {
-    let mut store = open_store(store_path)?;
     let mut read = 0;
     for file in files {
-        let shown = file.display();
-        let Some(text) = read_text(file) else {
-            continue;
-        };
-        let log = debuglog::parse(&text);
-        for issue in &log.issues {
-            eprintln!("{shown}:{}: {}", issue.line, issue.message);
+        if let Some(text) = read_text(file) {
+            if import(file, &text)? {
+                read += 1;
+            }
         }
-        let Some(name) = server.map(str::to_owned).or_else(|| log.server.clone()) else {
-            eprintln!("{shown}: the log names no server (no `lmgrd tcp-port` line); give --server");
-            continue;
-        };
-        if log.events.is_empty() {
-            eprintln!("{shown}: no license events found");
-            continue;
-        }
-        let (added, known) = store
-            .ingest_events(&name, &file.display().to_string(), utc_offset, &log)
-            .with_context(|| format!("storing events of {shown}"))?;
-        println!("{shown}: {added} event(s) added, {known} already stored (server {name})");
-        read += 1;
     }
     if read == 0 {
         bail!("nothing could be read from {} file(s)", files.len());
@@ -377,26 +361,47 @@ fn import_logs(
     Ok(ExitCode::SUCCESS)
 }
 
+fn import_logs(
+    store_path: &Path,
+    files: &[PathBuf],
+    server: Option<&str>,
+    utc_offset: FixedOffset,
+) -> Result<ExitCode> {
+    let mut store = open_store(store_path)?;
+    import_each(files, |file, text| {
+        let shown = file.display();
+        let log = debuglog::parse(text);
+        report_issues(file, &log.issues);
+        let Some(name) = server.map(str::to_owned).or_else(|| log.server.clone()) else {
+            eprintln!("{shown}: the log names no server (no `lmgrd tcp-port` line); give --server");
+            return Ok(false);
+        };
+        if log.events.is_empty() {
+            eprintln!("{shown}: no license events found");
+            return Ok(false);
+        }
+        let (added, known) = store
+            .ingest_events(&name, &shown.to_string(), utc_offset, &log)
+            .with_context(|| format!("storing events of {shown}"))?;
+        println!("{shown}: {added} event(s) added, {known} already stored (server {name})");
+        Ok(true)
+    })
+}
+
 fn import_entitlements(store_path: &Path, files: &[PathBuf], server: &str) -> Result<ExitCode> {
     let mut store = open_store(store_path)?;
-    let mut read = 0;
-    for file in files {
+    import_each(files, |file, text| {
         let shown = file.display();
-        let Some(text) = read_text(file) else {
-            continue;
-        };
-        let report = lmstat_i::parse(&text);
-        for issue in &report.issues {
-            eprintln!("{shown}:{}: {}", issue.line, issue.message);
-        }
+        let report = lmstat_i::parse(text);
+        report_issues(file, &report.issues);
         if report.entitlements.is_empty() {
             eprintln!("{shown}: no `lmstat -i` feature table found");
-            continue;
+            return Ok(false);
         }
         store
             .replace_entitlements(
                 server,
-                &file.display().to_string(),
+                &shown.to_string(),
                 Utc::now().naive_utc(),
                 &report.entitlements,
             )
@@ -405,12 +410,8 @@ fn import_entitlements(store_path: &Path, files: &[PathBuf], server: &str) -> Re
             "{shown}: {} entitlement(s) for {server}",
             report.entitlements.len()
         );
-        read += 1;
-    }
-    if read == 0 {
-        bail!("nothing could be read from {} file(s)", files.len());
-    }
-    Ok(ExitCode::SUCCESS)
+        Ok(true)
+    })
 }
 
 fn poll(
