@@ -16,9 +16,13 @@ fn dist() -> PathBuf {
     dist
 }
 
-/// A copy of the built site with demo data published into its data/ folder.
+/// Where the site sits under the served root: a sub-path, as on GitHub Pages.
+const SUB_PATH: &str = "org/lmscope";
+
+/// A copy of the built site, under `www/org/lmscope/`, with demo data published into its
+/// data/ folder. Serve `tmp/www`.
 fn site_with_demo(tmp: &Path) -> PathBuf {
-    let site = tmp.join("site");
+    let site = tmp.join("www").join(SUB_PATH);
     copy_dir(&dist(), &site);
     let _ = std::fs::remove_dir_all(site.join("data"));
     let store = tmp.join("store.duckdb");
@@ -67,8 +71,11 @@ fn overview_shows_exactly_what_native_duckdb_reads() {
     let tmp = TempDir::new("browser");
     let site = site_with_demo(tmp.path());
     let db = published_db(&site);
-    let server = StaticServer::start(&site);
-    let page = scrape(&server.url("index.html?feature=SIMULINK"), "overview.png");
+    let server = StaticServer::start(&tmp.path().join("www"));
+    let page = scrape(
+        &server.url(&format!("{SUB_PATH}/index.html?feature=SIMULINK")),
+        "overview.png",
+    );
     assert!(page.get("error").is_none(), "page failed to load: {page}");
     assert_eq!(page["pageErrors"], Value::Array(vec![]), "page errors");
 
@@ -194,8 +201,9 @@ fn missing_broken_or_foreign_data_gets_a_clear_message() {
         .join("data")
         .join(manifest["files"][0]["path"].as_str().expect("path"));
     std::fs::write(&file, b"this is not a duckdb database file, just text").expect("corrupt");
-    let server = StaticServer::start(&site);
-    let page = scrape(&server.url("index.html"), "error-corrupt.png");
+    let server = StaticServer::start(&tmp.path().join("www"));
+    let index = server.url(&format!("{SUB_PATH}/index.html"));
+    let page = scrape(&index, "error-corrupt.png");
     let error = page["error"].as_str().unwrap_or_default();
     assert!(
         error.contains("not a readable DuckDB file"),
@@ -206,7 +214,7 @@ fn missing_broken_or_foreign_data_gets_a_clear_message() {
     let mut newer = manifest.clone();
     newer["schema_version"] = Value::from(999);
     std::fs::write(site.join("data/manifest.json"), newer.to_string()).expect("write");
-    let page = scrape(&server.url("index.html"), "error-schema.png");
+    let page = scrape(&index, "error-schema.png");
     let error = page["error"].as_str().unwrap_or_default();
     assert!(
         error.contains("schema version 999"),
@@ -215,7 +223,7 @@ fn missing_broken_or_foreign_data_gets_a_clear_message() {
 
     // 3. No data at all.
     std::fs::remove_dir_all(site.join("data")).expect("remove data");
-    let page = scrape(&server.url("index.html"), "error-missing.png");
+    let page = scrape(&index, "error-missing.png");
     let error = page["error"].as_str().unwrap_or_default();
     assert!(
         error.contains("manifest.json") && error.contains("404"),
