@@ -79,29 +79,55 @@ fn overview_shows_exactly_what_native_duckdb_reads() {
     assert!(page.get("error").is_none(), "page failed to load: {page}");
     assert_eq!(page["pageErrors"], Value::Array(vec![]), "page errors");
 
-    // Feature summary: each feature at its server's latest successful poll.
-    let mut expected: Vec<Vec<String>> = db
+    // Feature summary: each feature's state after the last change recorded, folded here
+    // row by row in time order.
+    let mut latest: std::collections::BTreeMap<(String, String, String), Vec<String>> =
+        Default::default();
+    let mut stmt = db
         .prepare(
-            "SELECT f.feature, f.server, coalesce(f.vendor, ''), f.in_use, f.issued,
-                    f.issued - f.in_use, round(f.in_use * 100.0 / f.issued, 1)::DOUBLE
-             FROM feature_usage f
-             WHERE (f.server, f.ts) IN (SELECT server, max(ts) FROM polls WHERE ok GROUP BY server)",
+            "SELECT feature, server, coalesce(vendor, ''), counting, in_use, issued
+             FROM feature_usage ORDER BY ts, poll_id",
         )
-        .expect("prepare")
+        .expect("prepare");
+    let rows = stmt
         .query_map([], |r| {
-            Ok(vec![
+            Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
                 r.get::<_, String>(2)?,
-                r.get::<_, i64>(3)?.to_string(),
-                r.get::<_, i64>(4)?.to_string(),
-                r.get::<_, i64>(5)?.to_string(),
-                format!("{:.1} %", r.get::<_, f64>(6)?),
-            ])
+                r.get::<_, String>(3)?,
+                r.get::<_, Option<i64>>(4)?,
+                r.get::<_, Option<i64>>(5)?,
+            ))
         })
-        .expect("query")
-        .collect::<Result<_, _>>()
-        .expect("rows");
+        .expect("query");
+    for row in rows {
+        let (feature, server, vendor, counting, in_use, issued) = row.expect("row");
+        let key = (server.clone(), vendor.clone(), feature.clone());
+        match (counting.as_str(), in_use, issued) {
+            ("counted", Some(u), Some(i)) => {
+                latest.insert(
+                    key,
+                    vec![
+                        feature,
+                        server,
+                        vendor,
+                        u.to_string(),
+                        i.to_string(),
+                        (i - u).to_string(),
+                        format!(
+                            "{:.1} %",
+                            (u as f64 * 100.0 / i as f64 * 10.0).round() / 10.0
+                        ),
+                    ],
+                );
+            }
+            _ => {
+                latest.remove(&key);
+            }
+        }
+    }
+    let mut expected: Vec<Vec<String>> = latest.into_values().collect();
     assert!(expected.len() >= 30, "demo has a few dozen features");
     let mut shown = cells(&page["features"]);
     let percents: Vec<f64> = shown
@@ -118,7 +144,7 @@ fn overview_shows_exactly_what_native_duckdb_reads() {
 
     // Servers: every server, its status at its latest poll.
     let servers: Vec<(String, bool)> = db
-        .prepare("SELECT server, arg_max(ok, ts) FROM polls GROUP BY server ORDER BY server")
+        .prepare("SELECT server, arg_max(ok, until) FROM polls GROUP BY server ORDER BY server")
         .expect("prepare")
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
         .expect("query")
@@ -135,12 +161,21 @@ fn overview_shows_exactly_what_native_duckdb_reads() {
         .as_str()
         .unwrap_or_default()
         .ends_with("SIMULINK"));
-    let (points, peak, issued): (i64, i64, i64) = db
+    // Points: hours of the hourly rollup. Peak and last issued: from the change rows of
+    // `feature_usage`, which every poll's value passed through.
+    let points: i64 = db
         .query_row(
-            "SELECT count(DISTINCT time_bucket(INTERVAL 1 HOUR, ts)), max(in_use), arg_max(issued, ts)
-             FROM feature_usage WHERE feature = 'SIMULINK'",
+            "SELECT count(DISTINCT hour) FROM usage_hourly WHERE feature = 'SIMULINK'",
             [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            |r| r.get(0),
+        )
+        .expect("points");
+    let (peak, issued): (i64, i64) = db
+        .query_row(
+            "SELECT max(in_use), arg_max(issued, ts) FROM feature_usage
+             WHERE feature = 'SIMULINK' AND counting = 'counted'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .expect("chart figures");
     let chart = &page["chart"];
@@ -157,24 +192,54 @@ fn overview_shows_exactly_what_native_duckdb_reads() {
         "canvas scaled by devicePixelRatio"
     );
 
-    // The chart's text equivalent: daily peak, average and issued.
-    let daily: Vec<Vec<String>> = db
+    // The chart's text equivalent: daily peak, average and issued, rolled up here from the
+    // hourly rows (the site reads the daily rollup).
+    let mut per_day: std::collections::BTreeMap<(String, String), (i64, i64, i64, i64)> =
+        Default::default();
+    let mut stmt = db
         .prepare(
-            "SELECT strftime(ts, '%Y-%m-%d') AS day, max(in_use), round(avg(in_use), 1)::DOUBLE, max(issued)
-             FROM feature_usage WHERE feature = 'SIMULINK' GROUP BY day ORDER BY day",
+            "SELECT strftime(hour, '%Y-%m-%d'), server, peak_in_use, sum_in_use, polls, issued
+             FROM usage_hourly WHERE feature = 'SIMULINK'",
         )
-        .expect("prepare")
+        .expect("prepare");
+    let rows = stmt
         .query_map([], |r| {
-            Ok(vec![
+            Ok((
                 r.get::<_, String>(0)?,
-                r.get::<_, i64>(1)?.to_string(),
-                format!("{:.1}", r.get::<_, f64>(2)?),
-                r.get::<_, i64>(3)?.to_string(),
-            ])
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, i64>(4)?,
+                r.get::<_, i64>(5)?,
+            ))
         })
-        .expect("query")
-        .collect::<Result<_, _>>()
-        .expect("rows");
+        .expect("query");
+    for row in rows {
+        let (day, server, peak, sum, polls, issued) = row.expect("row");
+        let e = per_day.entry((day, server)).or_default();
+        e.0 = e.0.max(peak);
+        e.1 += sum;
+        e.2 += polls;
+        e.3 = e.3.max(issued);
+    }
+    let mut days: std::collections::BTreeMap<String, (i64, f64, i64)> = Default::default();
+    for ((day, _), (peak, sum, polls, issued)) in per_day {
+        let d = days.entry(day).or_default();
+        d.0 += peak;
+        d.1 += sum as f64 / polls as f64;
+        d.2 += issued;
+    }
+    let daily: Vec<Vec<String>> = days
+        .into_iter()
+        .map(|(day, (peak, mean, issued))| {
+            vec![
+                day,
+                peak.to_string(),
+                format!("{:.1}", (mean * 10.0).round() / 10.0),
+                issued.to_string(),
+            ]
+        })
+        .collect();
     assert_eq!(cells(&page["daily"]), daily, "daily table vs native DuckDB");
 
     assert_eq!(page["dataAsOf"], "2026-11-20 12:00 UTC");

@@ -92,22 +92,25 @@ pub async fn load() -> Result<Loaded, String> {
     })
 }
 
-const LAST_POLL: &str =
-    "last AS (SELECT server, max(poll_id) AS poll_id FROM polls GROUP BY server)";
-const LAST_OK_POLL: &str =
-    "last AS (SELECT server, max(poll_id) AS poll_id FROM polls WHERE ok GROUP BY server)";
+/// The latest poll run of each server (`polls` holds runs of polls with one outcome).
+const LAST_RUN: &str = "last AS (SELECT server, arg_max(ok, until) AS ok, max(until) AS until,
+                                arg_max(error, until) AS error
+                         FROM polls GROUP BY server)";
 
 async fn servers() -> Result<Vec<ServerRow>, String> {
     query(
         &format!(
-            "WITH {LAST_POLL}
-             SELECT p.server, epoch_ms(p.ts)::DOUBLE, p.ok, p.error,
-                    (SELECT string_agg(s.host || CASE WHEN NOT s.up THEN ' (down)'
-                                                      WHEN s.master THEN ' (master)' ELSE '' END,
-                                       ', ' ORDER BY s.host)
-                     FROM server_status s WHERE s.poll_id = p.poll_id)
-             FROM polls p JOIN last USING (server, poll_id)
-             ORDER BY p.server"
+            "WITH {LAST_RUN},
+             hosts AS (
+                 SELECT server, host, up, master FROM server_status
+                 QUALIFY row_number() OVER (PARTITION BY server, host ORDER BY ts DESC) = 1)
+             SELECT l.server, epoch_ms(l.until)::DOUBLE, l.ok, l.error,
+                    (SELECT string_agg(h.host || CASE WHEN NOT h.up THEN ' (down)'
+                                                      WHEN h.master THEN ' (master)' ELSE '' END,
+                                       ', ' ORDER BY h.host)
+                     FROM hosts h WHERE h.server = l.server)
+             FROM last l
+             ORDER BY l.server"
         ),
         &[],
     )
@@ -117,9 +120,10 @@ async fn servers() -> Result<Vec<ServerRow>, String> {
 async fn daemons() -> Result<Vec<DaemonRow>, String> {
     query(
         &format!(
-            "WITH {LAST_POLL}
+            "WITH {LAST_RUN}
              SELECT v.server, v.vendor, v.up, v.version, v.error
-             FROM vendor_status v JOIN last USING (server, poll_id)
+             FROM vendor_status v JOIN last l ON l.server = v.server AND l.ok
+             QUALIFY row_number() OVER (PARTITION BY v.server, v.vendor ORDER BY v.ts DESC) = 1
              ORDER BY v.server, v.vendor"
         ),
         &[],
@@ -127,16 +131,17 @@ async fn daemons() -> Result<Vec<DaemonRow>, String> {
     .await
 }
 
+/// Each feature's latest recorded state (`feature_usage` stores changes only).
 async fn features() -> Result<Vec<FeatureRow>, String> {
     query(
-        &format!(
-            "WITH {LAST_OK_POLL}
-             SELECT f.feature, f.server, f.vendor, f.counting,
-                    f.in_use::DOUBLE, f.issued::DOUBLE, (f.issued - f.in_use)::DOUBLE,
-                    round(100.0 * f.in_use / NULLIF(f.issued, 0), 1)::DOUBLE
-             FROM feature_usage f JOIN last USING (server, poll_id)
-             ORDER BY 8 DESC NULLS LAST, f.feature, f.server"
-        ),
+        "WITH latest AS (
+             SELECT * FROM feature_usage
+             QUALIFY row_number() OVER (PARTITION BY server, vendor, feature ORDER BY ts DESC) = 1)
+         SELECT feature, server, vendor, counting,
+                in_use::DOUBLE, issued::DOUBLE, (issued - in_use)::DOUBLE,
+                round(100.0 * in_use / NULLIF(issued, 0), 1)::DOUBLE
+         FROM latest WHERE counting <> 'absent'
+         ORDER BY 8 DESC NULLS LAST, feature, server",
         &[],
     )
     .await
@@ -145,13 +150,9 @@ async fn features() -> Result<Vec<FeatureRow>, String> {
 /// Hourly peak in use and issued for one feature (summed over the servers that serve it).
 pub async fn series(feature: &str) -> Result<Vec<SeriesPoint>, String> {
     query(
-        "WITH per AS (
-             SELECT server, time_bucket(INTERVAL 1 HOUR, ts) AS bucket,
-                    max(in_use) AS peak, max(issued) AS issued
-             FROM feature_usage WHERE feature = ? AND counting = 'counted'
-             GROUP BY ALL)
-         SELECT epoch_ms(bucket)::DOUBLE, sum(peak)::DOUBLE, sum(issued)::DOUBLE
-         FROM per GROUP BY bucket ORDER BY bucket",
+        "SELECT epoch_ms(hour)::DOUBLE, sum(peak_in_use)::DOUBLE, sum(issued)::DOUBLE
+         FROM usage_hourly WHERE feature = ?
+         GROUP BY hour ORDER BY hour",
         &[json!(feature)],
     )
     .await
@@ -160,13 +161,10 @@ pub async fn series(feature: &str) -> Result<Vec<SeriesPoint>, String> {
 /// Daily peak and average in use and issued for one feature: the chart's text equivalent.
 pub async fn daily(feature: &str) -> Result<Vec<DayRow>, String> {
     query(
-        "WITH per AS (
-             SELECT server, strftime(ts, '%Y-%m-%d') AS day,
-                    max(in_use) AS peak, avg(in_use) AS mean, max(issued) AS issued
-             FROM feature_usage WHERE feature = ? AND counting = 'counted'
-             GROUP BY ALL)
-         SELECT day, sum(peak)::DOUBLE, round(sum(mean), 1)::DOUBLE, sum(issued)::DOUBLE
-         FROM per GROUP BY day ORDER BY day",
+        "SELECT strftime(day, '%Y-%m-%d') AS d, sum(peak_in_use)::DOUBLE,
+                round(sum(sum_in_use / polls), 1)::DOUBLE, sum(issued)::DOUBLE
+         FROM usage_daily WHERE feature = ?
+         GROUP BY day ORDER BY day",
         &[json!(feature)],
     )
     .await

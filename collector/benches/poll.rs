@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use chrono::{FixedOffset, TimeDelta, Utc};
+use chrono::{TimeDelta, Utc};
 use lmscope::config::Config;
 use lmscope::poller::poll_all;
 use lmscope::store::Store;
@@ -38,7 +38,7 @@ fn main() {
             .to_string_lossy()
             .into_owned(),
         servers,
-        utc_offset: FixedOffset::east_opt(0).expect("zero offset"),
+        time_zone: lmscope::zone::Zone::UTC,
         interval: Duration::from_secs(60),
         timeout: Duration::from_secs(10),
     };

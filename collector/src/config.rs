@@ -2,8 +2,9 @@
 
 use std::time::Duration;
 
-use chrono::FixedOffset;
 use serde::Deserialize;
+
+use crate::zone::Zone;
 
 /// The collector's configuration.
 #[derive(Debug, Clone, PartialEq)]
@@ -11,8 +12,8 @@ pub struct Config {
     /// Path of `lmutil` (or `lmstat`).
     pub lmutil: String,
     pub servers: Vec<String>,
-    /// The license servers' offset from UTC (their outputs print local time).
-    pub utc_offset: FixedOffset,
+    /// The license servers' time zone (their outputs print local time).
+    pub time_zone: Zone,
     pub interval: Duration,
     /// How long one `lmutil lmstat` may run before it is killed and the server marked DOWN.
     pub timeout: Duration,
@@ -24,8 +25,9 @@ struct Raw {
     #[serde(default = "default_lmutil")]
     lmutil: String,
     servers: Vec<String>,
-    #[serde(default = "default_offset")]
-    utc_offset: String,
+    /// An IANA name or a fixed offset; `utc_offset` is the older name of the same key.
+    #[serde(alias = "utc_offset", default = "default_zone")]
+    time_zone: String,
     #[serde(default = "default_interval")]
     interval: String,
     #[serde(default = "default_timeout")]
@@ -35,8 +37,8 @@ struct Raw {
 fn default_lmutil() -> String {
     "lmutil".to_owned()
 }
-fn default_offset() -> String {
-    "+00:00".to_owned()
+fn default_zone() -> String {
+    "UTC".to_owned()
 }
 fn default_interval() -> String {
     "5m".to_owned()
@@ -96,12 +98,7 @@ impl Config {
             return Err(field("servers", format!("empty server name `{bad}`")));
         }
         Ok(Self {
-            utc_offset: raw.utc_offset.parse().map_err(|_| {
-                field(
-                    "utc_offset",
-                    format!("`{}` is not like +01:00", raw.utc_offset),
-                )
-            })?,
+            time_zone: raw.time_zone.parse().map_err(|m| field("time_zone", m))?,
             interval: parse_duration(&raw.interval).map_err(|m| field("interval", m))?,
             timeout: parse_duration(&raw.timeout).map_err(|m| field("timeout", m))?,
             lmutil: raw.lmutil,
@@ -123,8 +120,12 @@ mod tests {
         assert_eq!(c.servers.len(), 2);
         assert_eq!(c.interval, Duration::from_secs(60));
         assert_eq!(c.timeout, Duration::from_secs(10));
-        assert_eq!(c.utc_offset.local_minus_utc(), -5 * 3600);
+        assert_eq!(c.time_zone.to_string(), "-05:00");
         let m = Config::from_toml("servers = [\"1@x\"]").expect("valid");
+        assert_eq!(m.time_zone, Zone::UTC);
+        let z =
+            Config::from_toml("servers = [\"1@x\"]\ntime_zone = \"Asia/Kolkata\"").expect("valid");
+        assert_eq!(z.time_zone.to_string(), "Asia/Kolkata");
         assert_eq!(m.lmutil, "lmutil");
         assert_eq!(m.timeout, Duration::from_secs(30));
     }
@@ -133,6 +134,9 @@ mod tests {
     fn errors_name_the_problem() {
         let e = Config::from_toml("servers = [\"1@x\"]\ntimeout = \"soon\"").expect_err("bad");
         assert!(e.to_string().contains("`timeout`"), "{e}");
+        let e = Config::from_toml("servers = [\"1@x\"]\ntime_zone = \"Europe/Nowhere\"")
+            .expect_err("bad zone");
+        assert!(e.to_string().contains("Europe/Nowhere"), "{e}");
         let e = Config::from_toml("servers = []").expect_err("bad");
         assert!(e.to_string().contains("lists no server"), "{e}");
         let e = Config::from_toml("servers = [\"1@x\"]\nserver = 3").expect_err("unknown key");

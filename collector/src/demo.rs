@@ -3,7 +3,7 @@
 //! saturated feature and one server outage. It produces the same typed reports the lmstat
 //! parser does, so it travels the same ingest path as real data.
 
-use chrono::{Datelike, FixedOffset, NaiveDateTime, TimeDelta, Timelike, Weekday};
+use chrono::{Datelike, NaiveDateTime, TimeDelta, Timelike, Weekday};
 
 use chrono::NaiveDate;
 
@@ -15,6 +15,7 @@ use crate::lmstat_i::Entitlement;
 use crate::org::{Cluster, Department, Org, Person as OrgPerson, Pool, Price, Project, Team};
 use crate::store::Poll;
 use crate::timeinfer::StartStamp;
+use crate::zone::Zone;
 
 /// How much demo data to make.
 #[derive(Debug, Clone)]
@@ -315,7 +316,6 @@ pub fn generate(opts: &DemoOptions) -> Vec<DemoServer> {
     // One outage: the PLM server is unreachable for three hours in the middle of the period.
     let outage_from = start + step * i32::try_from(total_steps / 2).unwrap_or(0);
     let outage_to = outage_from + TimeDelta::hours(3);
-    let utc = FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!("zero offset is valid"));
 
     SERVERS
         .iter()
@@ -414,7 +414,7 @@ pub fn generate(opts: &DemoOptions) -> Vec<DemoServer> {
                     server: spec.name.to_owned(),
                     ts,
                     source: "demo".to_owned(),
-                    utc_offset: utc,
+                    zone: Zone::UTC,
                     report,
                 });
             }

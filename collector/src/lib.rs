@@ -5,6 +5,7 @@
 
 pub mod config;
 pub mod debuglog;
+pub mod delta;
 pub mod lmstat;
 pub mod lmstat_i;
 pub mod manifest;
@@ -12,6 +13,7 @@ pub mod org;
 pub mod schema;
 pub mod sessions;
 pub mod timeinfer;
+pub mod zone;
 
 #[cfg(feature = "native")]
 pub mod demo;

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use chrono::{FixedOffset, NaiveDateTime, TimeDelta, Timelike, Utc};
+use chrono::{NaiveDateTime, Timelike, Utc};
 use clap::{Parser, Subcommand};
 
 use lmscope::config::{self, Config};
@@ -13,6 +13,7 @@ use lmscope::lmstat::Issue;
 use lmscope::org::Org;
 use lmscope::publish::{publish, PublishOptions};
 use lmscope::store::{Poll, Store};
+use lmscope::zone::Zone;
 use lmscope::{debuglog, lmstat, lmstat_i, poller};
 
 #[derive(Parser)]
@@ -86,9 +87,9 @@ enum Import {
         /// Server name when the output does not name one (`PORT@HOST`).
         #[arg(long)]
         server: Option<String>,
-        /// The license server's offset from UTC, e.g. `+01:00`.
-        #[arg(long, default_value = "+00:00", value_parser = parse_offset)]
-        utc_offset: FixedOffset,
+        /// The license server's time zone: an IANA name (`Europe/Berlin`) or an offset (`+01:00`).
+        #[arg(long, alias = "utc-offset", default_value = "UTC", value_parser = parse_zone)]
+        time_zone: Zone,
     },
     /// FlexLM debug logs (lmgrd `-l` files): OUT, IN, DENIED, QUEUED, UNSUPPORTED events.
     /// Re-importing a log, or a longer version of it, adds only what is new.
@@ -98,9 +99,9 @@ enum Import {
         /// Server name (`PORT@HOST`); default: from the log's `tcp-port` and `started on` lines.
         #[arg(long)]
         server: Option<String>,
-        /// The license server's offset from UTC, e.g. `+01:00`.
-        #[arg(long, default_value = "+00:00", value_parser = parse_offset)]
-        utc_offset: FixedOffset,
+        /// The license server's time zone: an IANA name (`Europe/Berlin`) or an offset (`+01:00`).
+        #[arg(long, alias = "utc-offset", default_value = "UTC", value_parser = parse_zone)]
+        time_zone: Zone,
     },
     /// `lmutil lmstat -i` outputs: the license file's entitlements (counts, expiry dates).
     #[command(name = "lmstat-i")]
@@ -129,9 +130,8 @@ fn parse_every(s: &str) -> Result<std::time::Duration, String> {
     config::parse_duration(s)
 }
 
-fn parse_offset(s: &str) -> Result<FixedOffset, String> {
-    s.parse::<FixedOffset>()
-        .map_err(|_| format!("`{s}` is not a UTC offset like +01:00"))
+fn parse_zone(s: &str) -> Result<Zone, String> {
+    s.parse()
 }
 
 fn main() -> ExitCode {
@@ -151,13 +151,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             files,
             at,
             server,
-            utc_offset,
-        }) => import_lmstat(&cli.store, &files, at, server.as_deref(), utc_offset),
+            time_zone,
+        }) => import_lmstat(&cli.store, &files, at, server.as_deref(), time_zone),
         Command::Import(Import::Log {
             files,
             server,
-            utc_offset,
-        }) => import_logs(&cli.store, &files, server.as_deref(), utc_offset),
+            time_zone,
+        }) => import_logs(&cli.store, &files, server.as_deref(), time_zone),
         Command::Import(Import::LmstatI { files, server }) => {
             import_entitlements(&cli.store, &files, &server)
         }
@@ -215,15 +215,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 seed,
             };
             let mut polls = 0;
-            let utc =
-                FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!("zero offset is valid"));
             for server in demo::generate(&opts) {
                 polls += store
                     .ingest(server.polls)
                     .context("storing demo polls")?
                     .polls;
                 store
-                    .ingest_events(&server.name, "demo", utc, &server.denials)
+                    .ingest_events(&server.name, "demo", Zone::UTC, &server.denials)
                     .context("storing demo denials")?;
                 store
                     .replace_entitlements(&server.name, "demo", end, &server.entitlements)
@@ -267,9 +265,8 @@ fn import_lmstat(
     files: &[PathBuf],
     at: Option<NaiveDateTime>,
     server: Option<&str>,
-    utc_offset: FixedOffset,
+    zone: Zone,
 ) -> Result<ExitCode> {
-    let offset = TimeDelta::seconds(i64::from(utc_offset.local_minus_utc()));
     let mut polls = Vec::new();
     let mut failed = 0;
     for file in files {
@@ -305,9 +302,9 @@ fn import_lmstat(
         }
         polls.push(Poll {
             server: name,
-            ts: local - offset,
+            ts: zone.to_utc(local),
             source: file.display().to_string(),
-            utc_offset,
+            zone,
             report,
         });
     }
@@ -365,7 +362,7 @@ fn import_logs(
     store_path: &Path,
     files: &[PathBuf],
     server: Option<&str>,
-    utc_offset: FixedOffset,
+    zone: Zone,
 ) -> Result<ExitCode> {
     let mut store = open_store(store_path)?;
     import_each(files, |file, text| {
@@ -381,7 +378,7 @@ fn import_logs(
             return Ok(false);
         }
         let (added, known) = store
-            .ingest_events(&name, &shown.to_string(), utc_offset, &log)
+            .ingest_events(&name, &shown.to_string(), zone, &log)
             .with_context(|| format!("storing events of {shown}"))?;
         println!("{shown}: {added} event(s) added, {known} already stored (server {name})");
         Ok(true)

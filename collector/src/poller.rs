@@ -133,7 +133,7 @@ pub fn poll_all(config: &Config, at: NaiveDateTime) -> Vec<Poll> {
                 server: name,
                 ts: at,
                 source: "poll".to_owned(),
-                utc_offset: config.utc_offset,
+                zone: config.time_zone,
                 report,
             }
         })

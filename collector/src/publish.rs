@@ -11,7 +11,7 @@ use duckdb::params;
 
 use crate::manifest::{DataFile, Manifest, MANIFEST_FILE};
 use crate::org::{Org, UNASSIGNED};
-use crate::schema::{table_names, ORG_TABLES, SCHEMA_VERSION};
+use crate::schema::{table_names, ORG_TABLES, ROLLUP_TABLES, SCHEMA_VERSION};
 use crate::store::{Store, StoreError};
 
 /// Errors of a publish.
@@ -64,7 +64,7 @@ pub fn publish(
     remove_if_exists(&tmp_path)?;
     remove_if_exists(&wal_of(&tmp_path))?;
 
-    write_database(store, &tmp_path, &opts.org)?;
+    write_database(store, &tmp_path, &opts.org, opts.poll_interval_seconds)?;
     sync_file(&tmp_path)?;
     fs::rename(&tmp_path, &final_path).map_err(io(&final_path))?;
     sync_dir(out_dir)?;
@@ -108,9 +108,15 @@ fn wal_of(path: &Path) -> PathBuf {
     PathBuf::from(s)
 }
 
-/// Copy every table of the store into a new DuckDB file at `path`, sorted by time so
-/// readers can skip row groups on time filters.
-fn write_database(store: &Store, path: &Path, org: &Org) -> Result<(), PublishError> {
+/// Copy the store into a new DuckDB file at `path`: polls collapsed into runs, log
+/// sessions only where polls did not see them, rollups computed, every table sorted by time
+/// (hourly usage by feature) so readers skip row groups on their filters.
+fn write_database(
+    store: &Store,
+    path: &Path,
+    org: &Org,
+    poll_interval_seconds: u64,
+) -> Result<(), PublishError> {
     let conn = store.conn();
     let literal = path.to_string_lossy().replace('\'', "''");
     conn.execute_batch(&format!("ATTACH '{literal}' AS publish_target"))?;
@@ -121,18 +127,25 @@ fn write_database(store: &Store, path: &Path, org: &Org) -> Result<(), PublishEr
                 &format!("CREATE TABLE publish_target.{table}"),
                 1,
             ))?;
-            let order = match *table {
-                "sessions" => "started_at, server, feature",
-                "entitlements" => "server, feature, version",
-                _ => "ts, server",
-            };
-            conn.execute_batch(&format!(
-                "INSERT INTO publish_target.{table} SELECT * FROM main.{table} ORDER BY {order}"
-            ))?;
+            match *table {
+                "polls" => copy_poll_runs(conn, poll_interval_seconds)?,
+                "sessions" => copy_sessions(conn)?,
+                _ => {
+                    let order = match *table {
+                        "entitlements" => "server, feature, version",
+                        "usage_hourly" => "server, feature, hour",
+                        _ => "ts, server",
+                    };
+                    conn.execute_batch(&format!(
+                        "INSERT INTO publish_target.{table} SELECT * FROM main.{table} ORDER BY {order}"
+                    ))?;
+                }
+            }
         }
-        for (_, ddl) in ORG_TABLES {
+        for (_, ddl) in ROLLUP_TABLES.iter().chain(ORG_TABLES) {
             conn.execute_batch(&ddl.replacen("CREATE TABLE ", "CREATE TABLE publish_target.", 1))?;
         }
+        write_rollups(conn)?;
         write_org(conn, org)?;
         conn.execute_batch("CHECKPOINT publish_target")
     })();
@@ -140,6 +153,86 @@ fn write_database(store: &Store, path: &Path, org: &Org) -> Result<(), PublishEr
     result?;
     detached?;
     Ok(())
+}
+
+/// Consecutive polls of a server with the same outcome, no further apart than three poll
+/// intervals, become one row (`ts` first, `until` last, `count` polls, `source` of the first).
+fn copy_poll_runs(
+    conn: &duckdb::Connection,
+    poll_interval_seconds: u64,
+) -> Result<(), duckdb::Error> {
+    let max_gap =
+        i64::try_from(poll_interval_seconds.max(60).saturating_mul(3)).unwrap_or(i64::MAX);
+    conn.execute(
+        "INSERT INTO publish_target.polls
+         WITH marked AS (
+             SELECT *, CASE WHEN lag(ok) OVER w IS NOT DISTINCT FROM ok
+                             AND lag(error) OVER w IS NOT DISTINCT FROM error
+                             AND epoch(ts - lag(until) OVER w) <= ?
+                        THEN 0 ELSE 1 END AS new_run
+             FROM main.polls WINDOW w AS (PARTITION BY server ORDER BY ts)),
+         runs AS (
+             SELECT *, sum(new_run) OVER (PARTITION BY server ORDER BY ts ROWS UNBOUNDED PRECEDING) AS run
+             FROM marked)
+         SELECT min(poll_id), server, min(ts), arg_min(source, ts), ok, error,
+                any_value(error_code), max(until), sum(count)::INTEGER
+         FROM runs GROUP BY server, run, ok, error
+         ORDER BY 3, 2",
+        params![max_gap],
+    )?;
+    Ok(())
+}
+
+/// Poll sessions, plus log sessions that no successful poll of their server saw (logs fill
+/// the time before and between polls; where a poll saw the checkout, the poll's session
+/// already counts it).
+fn copy_sessions(conn: &duckdb::Connection) -> Result<(), duckdb::Error> {
+    conn.execute_batch(
+        "INSERT INTO publish_target.sessions
+         WITH ok_polls AS (SELECT server, ts FROM main.polls WHERE ok),
+         log AS (
+             SELECT s.*, p.ts AS next_poll
+             FROM (SELECT * FROM main.sessions WHERE source = 'log') s
+             ASOF LEFT JOIN ok_polls p
+               ON s.server = p.server AND p.ts >= coalesce(s.started_at, s.first_seen))
+         SELECT * FROM (
+             SELECT * FROM main.sessions WHERE source = 'poll'
+             UNION ALL
+             SELECT * EXCLUDE (next_poll) FROM log
+             WHERE next_poll IS NULL OR next_poll > coalesce(ended_at, last_seen))
+         ORDER BY coalesce(started_at, first_seen), server, feature",
+    )
+}
+
+/// `usage_daily` from the hourly rollup; `user_daily` from the published sessions, each
+/// split at midnight (UTC) so a session's hours land on the days they were spent. Hours
+/// count from `started_at`, or from `first_seen` when lmstat's start lies more than a day
+/// before the first poll that showed the checkout (older than the collector's history, or
+/// a wrong clock): usage nobody observed is not billed.
+fn write_rollups(conn: &duckdb::Connection) -> Result<(), duckdb::Error> {
+    conn.execute_batch(
+        "INSERT INTO publish_target.usage_daily
+         SELECT hour::DATE AS day, server, vendor, feature, max(issued), max(peak_in_use),
+                sum(sum_in_use), sum(polls), sum(polls_full)
+         FROM main.usage_hourly GROUP BY ALL ORDER BY day, server, feature;
+         INSERT INTO publish_target.user_daily
+         WITH spans AS (
+             SELECT server, vendor, feature, user_name, host, licenses,
+                    CASE WHEN started_at >= first_seen - INTERVAL 1 DAY THEN started_at
+                         ELSE first_seen END AS s,
+                    coalesce(ended_at, last_seen) AS e
+             FROM publish_target.sessions),
+         pieces AS (
+             SELECT *, unnest(generate_series(date_trunc('day', s), date_trunc('day', e), INTERVAL 1 DAY)) AS d
+             FROM spans WHERE e >= s),
+         parts AS (
+             SELECT *, epoch(least(e, d + INTERVAL 1 DAY) - greatest(s, d)) / 3600.0 AS h
+             FROM pieces)
+         SELECT d::DATE AS day, server, vendor, feature, user_name, host,
+                sum(h * licenses), sum(h), count(*) FILTER (WHERE s >= d)::INTEGER,
+                max(licenses)
+         FROM parts GROUP BY ALL ORDER BY day, server, feature, user_name",
+    )
 }
 
 /// Fill the `org_*` tables: the org file, plus every user and host seen in the data that

@@ -4,7 +4,7 @@
 //! [`SCHEMA_VERSION`] on any change a reader could notice.
 
 /// Version of the published schema, written to `manifest.json`; the site refuses others.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// All timestamps in the store and the published files are UTC, `TIMESTAMP` (no zone).
 pub const TABLES: &[(&str, &str)] = &[
@@ -17,7 +17,9 @@ pub const TABLES: &[(&str, &str)] = &[
             source VARCHAR NOT NULL,
             ok BOOLEAN NOT NULL,
             error VARCHAR,
-            error_code VARCHAR
+            error_code VARCHAR,
+            until TIMESTAMP NOT NULL,
+            count INTEGER NOT NULL
         )",
     ),
     (
@@ -79,7 +81,8 @@ pub const TABLES: &[(&str, &str)] = &[
             started_at TIMESTAMP,
             first_seen TIMESTAMP NOT NULL,
             last_seen TIMESTAMP NOT NULL,
-            ended_at TIMESTAMP
+            ended_at TIMESTAMP,
+            source VARCHAR NOT NULL
         )",
     ),
     (
@@ -139,6 +142,54 @@ pub const TABLES: &[(&str, &str)] = &[
             expires DATE,
             expires_text VARCHAR NOT NULL,
             source VARCHAR NOT NULL
+        )",
+    ),
+    (
+        "usage_hourly",
+        "CREATE TABLE IF NOT EXISTS usage_hourly (
+            hour TIMESTAMP NOT NULL,
+            server VARCHAR NOT NULL,
+            vendor VARCHAR,
+            feature VARCHAR NOT NULL,
+            issued INTEGER NOT NULL,
+            peak_in_use INTEGER NOT NULL,
+            sum_in_use BIGINT NOT NULL,
+            polls INTEGER NOT NULL,
+            polls_full INTEGER NOT NULL
+        )",
+    ),
+];
+
+/// Rollups computed at publish time from the tables above, so long ranges stay small for
+/// the browser: `usage_daily` from `usage_hourly`, `user_daily` from the published sessions.
+pub const ROLLUP_TABLES: &[(&str, &str)] = &[
+    (
+        "usage_daily",
+        "CREATE TABLE usage_daily (
+            day DATE NOT NULL,
+            server VARCHAR NOT NULL,
+            vendor VARCHAR,
+            feature VARCHAR NOT NULL,
+            issued INTEGER NOT NULL,
+            peak_in_use INTEGER NOT NULL,
+            sum_in_use BIGINT NOT NULL,
+            polls INTEGER NOT NULL,
+            polls_full INTEGER NOT NULL
+        )",
+    ),
+    (
+        "user_daily",
+        "CREATE TABLE user_daily (
+            day DATE NOT NULL,
+            server VARCHAR NOT NULL,
+            vendor VARCHAR,
+            feature VARCHAR NOT NULL,
+            user_name VARCHAR NOT NULL,
+            host VARCHAR NOT NULL,
+            license_hours DOUBLE NOT NULL,
+            hours DOUBLE NOT NULL,
+            sessions INTEGER NOT NULL,
+            peak_licenses INTEGER NOT NULL
         )",
     ),
 ];
@@ -218,7 +269,11 @@ pub const ORG_TABLES: &[(&str, &str)] = &[
     ),
 ];
 
-/// Names of all published tables, facts then org dimensions.
+/// Names of all published tables: facts, rollups, then org dimensions.
 pub fn table_names() -> impl Iterator<Item = &'static str> {
-    TABLES.iter().chain(ORG_TABLES).map(|(name, _)| *name)
+    TABLES
+        .iter()
+        .chain(ROLLUP_TABLES)
+        .chain(ORG_TABLES)
+        .map(|(name, _)| *name)
 }

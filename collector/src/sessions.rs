@@ -1,7 +1,7 @@
 //! Checkout sessions from consecutive polls: a checkout line seen in one poll and gone in a
 //! later one is a session that ended between the two.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 use chrono::NaiveDateTime;
 
@@ -147,6 +147,89 @@ pub fn single_vendor(report: &LmstatReport) -> Option<String> {
     }
 }
 
+/// An OUT or IN line of a debug log, time already in UTC.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogCheckout {
+    pub ts: NaiveDateTime,
+    pub daemon: String,
+    /// `true` for OUT, `false` for IN.
+    pub out: bool,
+    pub feature: String,
+    pub user: String,
+    pub host: String,
+    pub licenses: u32,
+}
+
+/// Sessions of one server from its debug-log OUT and IN lines: each IN closes the oldest
+/// open OUT of the same daemon, feature, user, host and license count. An IN with no OUT
+/// before it (the log began while the license was out) is a session of unknown start; OUTs
+/// never closed stay open, last seen at the log's last event.
+pub fn sessions_from_log(server: &str, mut events: Vec<LogCheckout>) -> Vec<Session> {
+    events.sort_by_key(|e| e.ts);
+    let Some(last) = events.last().map(|e| e.ts) else {
+        return Vec::new();
+    };
+    type LogKey = (String, String, String, String, u32);
+    let mut open: HashMap<LogKey, VecDeque<NaiveDateTime>> = HashMap::new();
+    let mut out = Vec::new();
+    let session = |e: &LogCheckout, started_at: Option<NaiveDateTime>| Session {
+        server: server.to_owned(),
+        vendor: Some(e.daemon.clone()),
+        feature: e.feature.clone(),
+        user_name: e.user.clone(),
+        host: e.host.clone(),
+        display: e.host.clone(),
+        version: String::new(),
+        server_host: String::new(),
+        handle: None,
+        licenses: e.licenses,
+        started_at,
+        first_seen: started_at.unwrap_or(e.ts),
+        last_seen: e.ts,
+        ended_at: None,
+    };
+    for e in &events {
+        let key = (
+            e.daemon.clone(),
+            e.feature.clone(),
+            e.user.clone(),
+            e.host.clone(),
+            e.licenses,
+        );
+        if e.out {
+            open.entry(key).or_default().push_back(e.ts);
+        } else {
+            let start = open.get_mut(&key).and_then(VecDeque::pop_front);
+            out.push(Session {
+                ended_at: Some(e.ts),
+                ..session(e, start)
+            });
+        }
+    }
+    for e in &events {
+        if !e.out {
+            continue;
+        }
+        let key = (
+            e.daemon.clone(),
+            e.feature.clone(),
+            e.user.clone(),
+            e.host.clone(),
+            e.licenses,
+        );
+        if let Some(queue) = open.get_mut(&key) {
+            if queue.front() == Some(&e.ts) {
+                queue.pop_front();
+                out.push(Session {
+                    last_seen: last,
+                    ..session(e, Some(e.ts))
+                });
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,6 +287,60 @@ mod tests {
         let (ts2, r) = poll(10, &[B, B2]);
         assert!(resumed.observe("srv", ts2, &r, |x| x).is_empty());
         assert_eq!(resumed.open_count(), 2);
+    }
+
+    fn log(minute: u32, out: bool, user: &str, licenses: u32) -> LogCheckout {
+        LogCheckout {
+            ts: chrono::NaiveDate::from_ymd_opt(2024, 3, 11)
+                .and_then(|d| d.and_hms_opt(9, minute, 0))
+                .expect("valid"),
+            daemon: "v".to_owned(),
+            out,
+            feature: "F".to_owned(),
+            user: user.to_owned(),
+            host: "h".to_owned(),
+            licenses,
+        }
+    }
+
+    #[test]
+    fn log_sessions_pair_out_with_in_first_in_first_out() {
+        let events = vec![
+            log(50, false, "carol", 1), // out before the log began
+            log(1, true, "alice", 1),
+            log(2, true, "alice", 1),
+            log(3, true, "bob", 2),
+            log(10, false, "alice", 1),
+            log(20, false, "bob", 2),
+            log(30, false, "alice", 1),
+            log(40, true, "dave", 1), // still out at the end
+        ];
+        let mut s = sessions_from_log("srv", events);
+        s.sort_by_key(|s| (s.user_name.clone(), s.started_at));
+        let summary: Vec<_> = s
+            .iter()
+            .map(|s| {
+                (
+                    s.user_name.as_str(),
+                    s.started_at.map(|t| t.format("%M").to_string()),
+                    s.ended_at.map(|t| t.format("%M").to_string()),
+                    s.licenses,
+                )
+            })
+            .collect();
+        let m = |x: &str| Some(x.to_owned());
+        assert_eq!(
+            summary,
+            vec![
+                ("alice", m("01"), m("10"), 1),
+                ("alice", m("02"), m("30"), 1),
+                ("bob", m("03"), m("20"), 2),
+                ("carol", None, m("50"), 1),
+                ("dave", m("40"), None, 1),
+            ]
+        );
+        let dave = s.iter().find(|s| s.user_name == "dave").expect("dave");
+        assert_eq!(dave.last_seen.format("%M").to_string(), "50");
     }
 
     #[test]

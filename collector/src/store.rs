@@ -4,14 +4,19 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use chrono::{FixedOffset, NaiveDateTime, TimeDelta};
+use chrono::NaiveDateTime;
 use duckdb::{params, Connection, OptionalExt};
 
-use crate::debuglog::DebugLog;
-use crate::lmstat::{Counting, LmstatReport};
+use crate::debuglog::{DebugLog, EventKind};
+use crate::delta::{
+    add_to_hours, daemon_gone, diff, feature_gone, feature_states, host_states, vendor_states,
+    DaemonState, FeatureKey, FeatureState, HourAgg,
+};
+use crate::lmstat::LmstatReport;
 use crate::lmstat_i::Entitlement;
-use crate::schema::TABLES;
-use crate::sessions::{single_vendor, Session, SessionTracker};
+use crate::schema::{SCHEMA_VERSION, TABLES};
+use crate::sessions::{sessions_from_log, LogCheckout, Session, SessionTracker};
+use crate::zone::Zone;
 
 /// Errors of the store.
 #[derive(Debug, thiserror::Error)]
@@ -23,7 +28,17 @@ pub enum StoreError {
     },
     #[error("store query failed: {0}")]
     Query(#[from] duckdb::Error),
+    #[error("the store {path} was written with schema version {found}; this lmscope uses version {expected}: start a new store (--store) and import again")]
+    Version {
+        path: PathBuf,
+        found: String,
+        expected: u32,
+    },
 }
+
+/// DuckDB's memory limit for the store unless `LMSCOPE_MEMORY_LIMIT` says otherwise
+/// (DuckDB syntax, e.g. `2GB`): publishing a year of data fits in it, spilling to disk.
+pub const DEFAULT_MEMORY_LIMIT: &str = "768MB";
 
 /// One poll of one license server, ready to store.
 #[derive(Debug, Clone)]
@@ -34,8 +49,8 @@ pub struct Poll {
     pub ts: NaiveDateTime,
     /// Where it came from: a file path, `poll`, `demo`.
     pub source: String,
-    /// The server's offset from UTC, to convert its local start times.
-    pub utc_offset: FixedOffset,
+    /// The server's time zone, to convert its local start times.
+    pub zone: Zone,
     pub report: LmstatReport,
 }
 
@@ -48,6 +63,8 @@ pub struct IngestSummary {
     pub features: usize,
     pub checkouts: usize,
     pub sessions_closed: usize,
+    /// Rows added to `feature_usage` (features whose state changed).
+    pub feature_changes: usize,
 }
 
 /// The DuckDB store.
@@ -58,10 +75,42 @@ pub struct Store {
 impl Store {
     /// Open (or create) the store at `path` and make sure every table exists.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let conn = Connection::open(path).map_err(|source| StoreError::Open {
+        let open_error = |source| StoreError::Open {
             path: path.to_owned(),
             source,
-        })?;
+        };
+        let conn = Connection::open(path).map_err(open_error)?;
+        let found: Option<String> = conn
+            .query_row(
+                "SELECT CASE
+                    WHEN EXISTS (SELECT 1 FROM duckdb_tables() WHERE table_name = 'lmscope_store')
+                    THEN NULL
+                    WHEN EXISTS (SELECT 1 FROM duckdb_tables() WHERE table_name = 'polls')
+                    THEN '1' END",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(open_error)?;
+        let found = match found {
+            Some(v) => Some(v),
+            None => conn
+                .query_row(
+                    "SELECT max(value) FROM lmscope_store WHERE key = 'schema_version'",
+                    [],
+                    |r| r.get::<_, Option<String>>(0),
+                )
+                .optional()
+                .ok()
+                .flatten()
+                .flatten(),
+        };
+        if let Some(found) = found.filter(|v| *v != SCHEMA_VERSION.to_string()) {
+            return Err(StoreError::Version {
+                path: path.to_owned(),
+                found,
+                expected: SCHEMA_VERSION,
+            });
+        }
         Self::init(conn)
     }
 
@@ -71,6 +120,16 @@ impl Store {
     }
 
     fn init(conn: Connection) -> Result<Self, StoreError> {
+        let limit = std::env::var("LMSCOPE_MEMORY_LIMIT")
+            .unwrap_or_else(|_| DEFAULT_MEMORY_LIMIT.to_owned());
+        conn.execute_batch(&format!("SET memory_limit = '{}'", limit.replace('\'', "")))?;
+        conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS lmscope_store (key VARCHAR PRIMARY KEY, value VARCHAR)",
+        )?;
+        conn.execute(
+            "INSERT OR REPLACE INTO lmscope_store VALUES ('schema_version', ?)",
+            params![SCHEMA_VERSION.to_string()],
+        )?;
         for (_, ddl) in TABLES {
             conn.execute_batch(ddl)?;
         }
@@ -84,6 +143,8 @@ impl Store {
 
     /// Store a batch of polls in one transaction and advance the sessions of their servers.
     /// A poll already stored (same server and time) is skipped, so re-imports add nothing.
+    /// Every poll lands in `polls` and `usage_hourly`; hosts, daemons, features and
+    /// reservations are stored only when they differ from the server's previous poll.
     pub fn ingest(&mut self, mut polls: Vec<Poll>) -> Result<IngestSummary, StoreError> {
         polls.sort_by(|a, b| (&a.server, a.ts).cmp(&(&b.server, b.ts)));
         let mut by_server: BTreeMap<String, Vec<Poll>> = BTreeMap::new();
@@ -97,158 +158,7 @@ impl Store {
                 r.get(0)
             })?;
         for (server, polls) in by_server {
-            let latest: Option<NaiveDateTime> = tx
-                .query_row(
-                    "SELECT MAX(ts) FROM polls WHERE server = ? AND ok",
-                    params![server],
-                    |r| r.get(0),
-                )
-                .optional()?
-                .flatten();
-            let mut tracker = SessionTracker::from_open(load_open_sessions(&tx, &server)?);
-            let mut closed: Vec<Session> = Vec::new();
-            let mut last_ok = latest;
-            {
-                let mut known: HashSet<NaiveDateTime> = tx
-                    .prepare("SELECT ts FROM polls WHERE server = ?")?
-                    .query_map(params![server], |r| r.get(0))?
-                    .collect::<Result<_, _>>()?;
-                let mut ap_polls = tx.appender("polls")?;
-                let mut ap_servers = tx.appender("server_status")?;
-                let mut ap_vendors = tx.appender("vendor_status")?;
-                let mut ap_features = tx.appender("feature_usage")?;
-                let mut ap_queued = tx.appender("queued")?;
-                let mut ap_reservations = tx.appender("reservations")?;
-                for poll in &polls {
-                    if !known.insert(poll.ts) {
-                        summary.skipped_duplicates += 1;
-                        continue;
-                    }
-                    let id = next_id;
-                    next_id += 1;
-                    summary.polls += 1;
-                    let r = &poll.report;
-                    let ok = r.query_error.is_none();
-                    ap_polls.append_row(params![
-                        id,
-                        server,
-                        poll.ts,
-                        poll.source,
-                        ok,
-                        r.query_error.as_ref().map(|e| e.message.as_str()),
-                        r.query_error.as_ref().and_then(|e| e.code.as_deref()),
-                    ])?;
-                    for s in &r.servers {
-                        ap_servers.append_row(params![
-                            id,
-                            poll.ts,
-                            server,
-                            s.host,
-                            s.up,
-                            s.master,
-                            s.version,
-                            s.error.as_ref().map(|e| e.message.as_str()),
-                            s.error.as_ref().and_then(|e| e.code.as_deref()),
-                        ])?;
-                    }
-                    for v in &r.vendors {
-                        ap_vendors.append_row(params![
-                            id,
-                            poll.ts,
-                            server,
-                            v.name,
-                            v.up,
-                            v.version,
-                            v.error.as_ref().map(|e| e.message.as_str()),
-                            v.error.as_ref().and_then(|e| e.code.as_deref()),
-                        ])?;
-                    }
-                    let fallback_vendor = single_vendor(r);
-                    for f in &r.features {
-                        let (counting, error) = match &f.counting {
-                            Counting::Counted { .. } => ("counted", None),
-                            Counting::Uncounted => ("uncounted", None),
-                            Counting::Error(e) => ("error", Some(e.message.as_str())),
-                        };
-                        ap_features.append_row(params![
-                            id,
-                            poll.ts,
-                            server,
-                            f.vendor.as_ref().or(fallback_vendor.as_ref()),
-                            f.name,
-                            counting,
-                            f.issued(),
-                            f.in_use(),
-                            f.version,
-                            f.expiry,
-                            error,
-                        ])?;
-                    }
-                    let feature_name = |i: usize| r.features.get(i).map_or("", |f| f.name.as_str());
-                    for q in &r.queued {
-                        let h = &q.holder;
-                        ap_queued.append_row(params![
-                            id,
-                            poll.ts,
-                            server,
-                            feature_name(h.feature),
-                            h.user,
-                            h.host,
-                            h.display,
-                            h.version,
-                            h.handle.and_then(|x| i64::try_from(x).ok()),
-                            q.licenses,
-                        ])?;
-                    }
-                    for res in &r.reservations {
-                        ap_reservations.append_row(params![
-                            id,
-                            poll.ts,
-                            server,
-                            feature_name(res.feature),
-                            res.count,
-                            res.kind,
-                            res.target,
-                        ])?;
-                    }
-                    summary.features += r.features.len();
-                    summary.checkouts += r.checkouts.len();
-                    if !ok {
-                        continue;
-                    }
-                    if last_ok.is_some_and(|t| poll.ts <= t) {
-                        summary.out_of_order += 1;
-                        continue;
-                    }
-                    last_ok = Some(poll.ts);
-                    let offset = TimeDelta::seconds(i64::from(poll.utc_offset.local_minus_utc()));
-                    closed.extend(tracker.observe(&server, poll.ts, r, |t| t - offset));
-                }
-            }
-            summary.sessions_closed += closed.len();
-            tx.execute(
-                "DELETE FROM sessions WHERE server = ? AND ended_at IS NULL",
-                params![server],
-            )?;
-            let mut ap = tx.appender("sessions")?;
-            for s in closed.iter().chain(tracker.into_open().iter()) {
-                ap.append_row(params![
-                    s.server,
-                    s.vendor,
-                    s.feature,
-                    s.user_name,
-                    s.host,
-                    s.display,
-                    s.version,
-                    s.server_host,
-                    s.handle.and_then(|h| i64::try_from(h).ok()),
-                    s.licenses,
-                    s.started_at,
-                    s.first_seen,
-                    s.last_seen,
-                    s.ended_at,
-                ])?;
-            }
+            ingest_server(&tx, &server, &polls, &mut next_id, &mut summary)?;
         }
         tx.commit()?;
         Ok(summary)
@@ -261,10 +171,9 @@ impl Store {
         &mut self,
         server: &str,
         source: &str,
-        utc_offset: FixedOffset,
+        zone: Zone,
         log: &DebugLog,
     ) -> Result<(usize, usize), StoreError> {
-        let offset = TimeDelta::seconds(i64::from(utc_offset.local_minus_utc()));
         let tx = self.conn.transaction()?;
         tx.execute_batch(
             "CREATE OR REPLACE TEMP TABLE incoming_events AS SELECT * FROM events LIMIT 0",
@@ -288,7 +197,7 @@ impl Store {
                 ap.append_row(params![
                     server,
                     e.daemon,
-                    e.ts - offset,
+                    zone.to_utc(e.ts),
                     e.kind.as_str(),
                     e.feature,
                     e.user,
@@ -309,6 +218,7 @@ impl Store {
             [],
         )?;
         tx.execute_batch("DROP TABLE incoming_events")?;
+        rebuild_log_sessions(&tx, server)?;
         tx.commit()?;
         Ok((added, log.events.len() - added))
     }
@@ -357,7 +267,7 @@ fn load_open_sessions(conn: &Connection, server: &str) -> Result<Vec<Session>, S
     let mut stmt = conn.prepare(
         "SELECT server, vendor, feature, user_name, host, display, version, server_host, handle,
                 licenses, started_at, first_seen, last_seen
-         FROM sessions WHERE server = ? AND ended_at IS NULL",
+         FROM sessions WHERE server = ? AND ended_at IS NULL AND source = 'poll'",
     )?;
     let rows = stmt.query_map(params![server], |r| {
         let handle: Option<i64> = r.get(8)?;
@@ -379,4 +289,352 @@ fn load_open_sessions(conn: &Connection, server: &str) -> Result<Vec<Session>, S
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// A reservation line as stored: feature, count, kind, target.
+type ReservationRow = (String, u32, String, String);
+
+/// Ingest the polls of one server (sorted by time) inside the caller's transaction.
+fn ingest_server(
+    tx: &Connection,
+    server: &str,
+    polls: &[Poll],
+    next_id: &mut i64,
+    summary: &mut IngestSummary,
+) -> Result<(), StoreError> {
+    let mut last_ok: Option<NaiveDateTime> = tx
+        .query_row(
+            "SELECT MAX(ts) FROM polls WHERE server = ? AND ok",
+            params![server],
+            |r| r.get(0),
+        )
+        .optional()?
+        .flatten();
+    let mut tracker = SessionTracker::from_open(load_open_sessions(tx, server)?);
+    let mut features = load_feature_states(tx, server)?;
+    let mut hosts = load_daemon_states(tx, "server_status", "host", server)?;
+    let mut vendors = load_daemon_states(tx, "vendor_status", "vendor", server)?;
+    let mut reservations = load_reservations(tx, server)?;
+    let mut hours: BTreeMap<(NaiveDateTime, FeatureKey), HourAgg> = BTreeMap::new();
+    let mut closed: Vec<Session> = Vec::new();
+    {
+        let mut known: HashSet<NaiveDateTime> = tx
+            .prepare("SELECT ts FROM polls WHERE server = ?")?
+            .query_map(params![server], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let mut ap_polls = tx.appender("polls")?;
+        let mut ap_servers = tx.appender("server_status")?;
+        let mut ap_vendors = tx.appender("vendor_status")?;
+        let mut ap_features = tx.appender("feature_usage")?;
+        let mut ap_queued = tx.appender("queued")?;
+        let mut ap_reservations = tx.appender("reservations")?;
+        for poll in polls {
+            if !known.insert(poll.ts) {
+                summary.skipped_duplicates += 1;
+                continue;
+            }
+            let id = *next_id;
+            *next_id += 1;
+            summary.polls += 1;
+            let r = &poll.report;
+            let ok = r.query_error.is_none();
+            ap_polls.append_row(params![
+                id,
+                server,
+                poll.ts,
+                poll.source,
+                ok,
+                r.query_error.as_ref().map(|e| e.message.as_str()),
+                r.query_error.as_ref().and_then(|e| e.code.as_deref()),
+                poll.ts,
+                1,
+            ])?;
+            summary.features += r.features.len();
+            summary.checkouts += r.checkouts.len();
+            if !ok {
+                continue;
+            }
+            let states = feature_states(r);
+            add_to_hours(&mut hours, poll.ts, &states);
+            let feature_name = |i: usize| r.features.get(i).map_or("", |f| f.name.as_str());
+            for q in &r.queued {
+                let h = &q.holder;
+                ap_queued.append_row(params![
+                    id,
+                    poll.ts,
+                    server,
+                    feature_name(h.feature),
+                    h.user,
+                    h.host,
+                    h.display,
+                    h.version,
+                    h.handle.and_then(|x| i64::try_from(x).ok()),
+                    q.licenses,
+                ])?;
+            }
+            if last_ok.is_some_and(|t| poll.ts <= t) {
+                // An older poll arriving late counts in the hourly rollup and the queue,
+                // but does not rewrite the change history or the sessions.
+                summary.out_of_order += 1;
+                continue;
+            }
+            last_ok = Some(poll.ts);
+            for (host, s) in diff(&mut hosts, host_states(r), daemon_gone) {
+                ap_servers.append_row(params![
+                    id,
+                    poll.ts,
+                    server,
+                    host,
+                    s.up,
+                    s.master,
+                    s.version,
+                    s.error,
+                    s.error_code,
+                ])?;
+            }
+            for (vendor, s) in diff(&mut vendors, vendor_states(r), daemon_gone) {
+                ap_vendors.append_row(params![
+                    id,
+                    poll.ts,
+                    server,
+                    vendor,
+                    s.up,
+                    s.version,
+                    s.error,
+                    s.error_code,
+                ])?;
+            }
+            for ((vendor, feature), f) in diff(&mut features, states, feature_gone) {
+                summary.feature_changes += 1;
+                ap_features.append_row(params![
+                    id, poll.ts, server, vendor, feature, f.counting, f.issued, f.in_use,
+                    f.version, f.expiry, f.error,
+                ])?;
+            }
+            let mut current: Vec<ReservationRow> = r
+                .reservations
+                .iter()
+                .map(|x| {
+                    (
+                        feature_name(x.feature).to_owned(),
+                        x.count,
+                        x.kind.clone(),
+                        x.target.clone(),
+                    )
+                })
+                .collect();
+            current.sort();
+            if current != reservations {
+                if current.is_empty() {
+                    ap_reservations.append_row(params![
+                        id,
+                        poll.ts,
+                        server,
+                        "",
+                        0,
+                        NO_RESERVATIONS,
+                        ""
+                    ])?;
+                }
+                for (feature, count, kind, target) in &current {
+                    ap_reservations
+                        .append_row(params![id, poll.ts, server, feature, count, kind, target])?;
+                }
+                reservations = current;
+            }
+            closed.extend(tracker.observe(server, poll.ts, r, |t| poll.zone.to_utc(t)));
+        }
+    }
+    summary.sessions_closed += closed.len();
+    tx.execute(
+        "DELETE FROM sessions WHERE server = ? AND ended_at IS NULL AND source = 'poll'",
+        params![server],
+    )?;
+    append_sessions(tx, closed.iter().chain(tracker.into_open().iter()), "poll")?;
+    merge_hours(tx, server, hours)
+}
+
+/// `reservations.kind` of the row that records a server listing no reservations any more.
+pub const NO_RESERVATIONS: &str = "NONE";
+
+fn append_sessions<'a>(
+    tx: &Connection,
+    sessions: impl Iterator<Item = &'a Session>,
+    source: &str,
+) -> Result<(), StoreError> {
+    let mut ap = tx.appender("sessions")?;
+    for s in sessions {
+        ap.append_row(params![
+            s.server,
+            s.vendor,
+            s.feature,
+            s.user_name,
+            s.host,
+            s.display,
+            s.version,
+            s.server_host,
+            s.handle.and_then(|h| i64::try_from(h).ok()),
+            s.licenses,
+            s.started_at,
+            s.first_seen,
+            s.last_seen,
+            s.ended_at,
+            source,
+        ])?;
+    }
+    Ok(())
+}
+
+/// Add this batch's hourly aggregates of one server to `usage_hourly`, merging the hours
+/// already stored.
+fn merge_hours(
+    tx: &Connection,
+    server: &str,
+    mut hours: BTreeMap<(NaiveDateTime, FeatureKey), HourAgg>,
+) -> Result<(), StoreError> {
+    let Some(first) = hours.keys().next().map(|(h, _)| *h) else {
+        return Ok(());
+    };
+    {
+        let mut stmt = tx.prepare(
+            "SELECT hour, vendor, feature, issued, peak_in_use, sum_in_use, polls, polls_full
+             FROM usage_hourly WHERE server = ? AND hour >= ?",
+        )?;
+        let rows = stmt.query_map(params![server, first], |r| {
+            Ok((
+                (r.get::<_, NaiveDateTime>(0)?, (r.get(1)?, r.get(2)?)),
+                HourAgg {
+                    issued: r.get(3)?,
+                    peak_in_use: r.get(4)?,
+                    sum_in_use: r.get(5)?,
+                    polls: r.get(6)?,
+                    polls_full: r.get(7)?,
+                },
+            ))
+        })?;
+        for row in rows {
+            let (key, agg) = row?;
+            hours.entry(key).or_default().merge(&agg);
+        }
+    }
+    tx.execute(
+        "DELETE FROM usage_hourly WHERE server = ? AND hour >= ?",
+        params![server, first],
+    )?;
+    let mut ap = tx.appender("usage_hourly")?;
+    for ((hour, (vendor, feature)), a) in hours {
+        ap.append_row(params![
+            hour,
+            server,
+            vendor,
+            feature,
+            a.issued,
+            a.peak_in_use,
+            i64::try_from(a.sum_in_use).unwrap_or(i64::MAX),
+            a.polls,
+            a.polls_full,
+        ])?;
+    }
+    Ok(())
+}
+
+fn load_feature_states(
+    conn: &Connection,
+    server: &str,
+) -> Result<BTreeMap<FeatureKey, FeatureState>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT vendor, feature, counting, issued, in_use, version, expiry, error
+         FROM feature_usage WHERE server = ?
+         QUALIFY row_number() OVER (PARTITION BY vendor, feature ORDER BY ts DESC, poll_id DESC) = 1",
+    )?;
+    let rows = stmt.query_map(params![server], |r| {
+        Ok((
+            (r.get(0)?, r.get(1)?),
+            FeatureState {
+                counting: r.get(2)?,
+                issued: r.get(3)?,
+                in_use: r.get(4)?,
+                version: r.get(5)?,
+                expiry: r.get(6)?,
+                error: r.get(7)?,
+            },
+        ))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Latest state per host (`server_status`) or vendor daemon (`vendor_status`) of a server.
+fn load_daemon_states(
+    conn: &Connection,
+    table: &str,
+    name_column: &str,
+    server: &str,
+) -> Result<BTreeMap<String, DaemonState>, StoreError> {
+    let master = if table == "server_status" {
+        "master"
+    } else {
+        "false"
+    };
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {name_column}, up, {master}, version, error, error_code
+         FROM {table} WHERE server = ?
+         QUALIFY row_number() OVER (PARTITION BY {name_column} ORDER BY ts DESC, poll_id DESC) = 1"
+    ))?;
+    let rows = stmt.query_map(params![server], |r| {
+        Ok((
+            r.get(0)?,
+            DaemonState {
+                up: r.get(1)?,
+                master: r.get(2)?,
+                version: r.get(3)?,
+                error: r.get(4)?,
+                error_code: r.get(5)?,
+            },
+        ))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The reservation set stored last for a server, sorted.
+fn load_reservations(conn: &Connection, server: &str) -> Result<Vec<ReservationRow>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT feature, count, kind, target FROM reservations
+         WHERE server = ?1 AND kind <> ?2
+           AND ts = (SELECT max(ts) FROM reservations WHERE server = ?1)
+         ORDER BY ALL",
+    )?;
+    let rows = stmt.query_map(params![server, NO_RESERVATIONS], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Replace the log-derived sessions of `server` with those its stored OUT and IN events
+/// pair into now (a longer log may close sessions an earlier import left open).
+fn rebuild_log_sessions(tx: &Connection, server: &str) -> Result<(), StoreError> {
+    let events: Vec<LogCheckout> = tx
+        .prepare(
+            "SELECT ts, daemon, kind, feature, user_name, host, licenses FROM events
+             WHERE server = ? AND kind IN (?, ?) ORDER BY ts, line",
+        )?
+        .query_map(
+            params![server, EventKind::Out.as_str(), EventKind::In.as_str()],
+            |r| {
+                Ok(LogCheckout {
+                    ts: r.get(0)?,
+                    daemon: r.get(1)?,
+                    out: r.get::<_, String>(2)? == EventKind::Out.as_str(),
+                    feature: r.get(3)?,
+                    user: r.get(4)?,
+                    host: r.get(5)?,
+                    licenses: r.get(6)?,
+                })
+            },
+        )?
+        .collect::<Result<_, _>>()?;
+    tx.execute(
+        "DELETE FROM sessions WHERE server = ? AND source = 'log'",
+        params![server],
+    )?;
+    append_sessions(tx, sessions_from_log(server, events).iter(), "log")
 }

@@ -1,0 +1,327 @@
+//! Store what changes: the state of each feature, host and vendor daemon of a server, and
+//! which of them differ from the previous poll. Pure: reports in, changed rows out.
+
+use std::collections::BTreeMap;
+
+use chrono::{NaiveDateTime, Timelike};
+
+use crate::lmstat::{Counting, LmstatReport};
+use crate::sessions::single_vendor;
+
+/// A feature at a server: its vendor (if known) and name.
+pub type FeatureKey = (Option<String>, String);
+
+/// What `feature_usage` records about a feature; a new row is stored when it changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeatureState {
+    /// `counted`, `uncounted`, `error`, or `absent` (no longer listed by the server).
+    pub counting: String,
+    pub issued: Option<u32>,
+    pub in_use: Option<u32>,
+    pub version: Option<String>,
+    pub expiry: Option<String>,
+    pub error: Option<String>,
+}
+
+impl FeatureState {
+    /// The state recorded when a feature stops being listed.
+    pub fn absent() -> Self {
+        Self {
+            counting: "absent".to_owned(),
+            issued: None,
+            in_use: None,
+            version: None,
+            expiry: None,
+            error: None,
+        }
+    }
+
+    fn is_absent(&self) -> bool {
+        self.counting == "absent"
+    }
+}
+
+/// The features of one report by key. A feature listed twice under one vendor (rare: one
+/// block per version) is one feature whose counts are the sums.
+pub fn feature_states(report: &LmstatReport) -> BTreeMap<FeatureKey, FeatureState> {
+    let fallback_vendor = single_vendor(report);
+    let mut out: BTreeMap<FeatureKey, FeatureState> = BTreeMap::new();
+    for f in &report.features {
+        let (counting, error) = match &f.counting {
+            Counting::Counted { .. } => ("counted", None),
+            Counting::Uncounted => ("uncounted", None),
+            Counting::Error(e) => ("error", Some(e.message.clone())),
+        };
+        let key = (
+            f.vendor.clone().or_else(|| fallback_vendor.clone()),
+            f.name.clone(),
+        );
+        let state = FeatureState {
+            counting: counting.to_owned(),
+            issued: f.issued(),
+            in_use: f.in_use(),
+            version: f.version.clone(),
+            expiry: f.expiry.clone(),
+            error,
+        };
+        match out.get_mut(&key) {
+            Some(existing) => {
+                existing.issued = add(existing.issued, state.issued);
+                existing.in_use = add(existing.in_use, state.in_use);
+            }
+            None => {
+                out.insert(key, state);
+            }
+        }
+    }
+    out
+}
+
+fn add(a: Option<u32>, b: Option<u32>) -> Option<u32> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.saturating_add(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Advance `previous` to `current` and return the entries that changed. An entry missing
+/// from `current` is recorded once as `gone(previous state)` when that returns a state.
+pub fn diff<K: Ord + Clone, V: PartialEq + Clone>(
+    previous: &mut BTreeMap<K, V>,
+    current: BTreeMap<K, V>,
+    gone: impl Fn(&V) -> Option<V>,
+) -> Vec<(K, V)> {
+    let mut changed = Vec::new();
+    for (key, old) in previous.iter() {
+        if !current.contains_key(key) {
+            if let Some(state) = gone(old) {
+                changed.push((key.clone(), state));
+            }
+        }
+    }
+    for (key, state) in &current {
+        if previous.get(key) != Some(state) {
+            changed.push((key.clone(), state.clone()));
+        }
+    }
+    for (key, state) in &changed {
+        previous.insert(key.clone(), state.clone());
+    }
+    changed
+}
+
+/// `gone` for features: record `absent` once.
+pub fn feature_gone(old: &FeatureState) -> Option<FeatureState> {
+    (!old.is_absent()).then(FeatureState::absent)
+}
+
+/// State of a license server host or vendor daemon: up, master (hosts only), version, error
+/// message and code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DaemonState {
+    pub up: bool,
+    pub master: bool,
+    pub version: Option<String>,
+    pub error: Option<String>,
+    pub error_code: Option<String>,
+}
+
+/// Message stored for a host or vendor daemon that a server stopped listing.
+pub const NOT_LISTED: &str = "no longer listed by the server";
+
+/// `gone` for hosts and daemons: down, with [`NOT_LISTED`], once.
+pub fn daemon_gone(old: &DaemonState) -> Option<DaemonState> {
+    (old.error.as_deref() != Some(NOT_LISTED)).then(|| DaemonState {
+        up: false,
+        master: false,
+        version: old.version.clone(),
+        error: Some(NOT_LISTED.to_owned()),
+        error_code: None,
+    })
+}
+
+/// Hosts of one report by name.
+pub fn host_states(report: &LmstatReport) -> BTreeMap<String, DaemonState> {
+    report
+        .servers
+        .iter()
+        .map(|s| {
+            (
+                s.host.clone(),
+                DaemonState {
+                    up: s.up,
+                    master: s.master,
+                    version: s.version.clone(),
+                    error: s.error.as_ref().map(|e| e.message.clone()),
+                    error_code: s.error.as_ref().and_then(|e| e.code.clone()),
+                },
+            )
+        })
+        .collect()
+}
+
+/// Vendor daemons of one report by name.
+pub fn vendor_states(report: &LmstatReport) -> BTreeMap<String, DaemonState> {
+    report
+        .vendors
+        .iter()
+        .map(|v| {
+            (
+                v.name.clone(),
+                DaemonState {
+                    up: v.up,
+                    master: false,
+                    version: v.version.clone(),
+                    error: v.error.as_ref().map(|e| e.message.clone()),
+                    error_code: v.error.as_ref().and_then(|e| e.code.clone()),
+                },
+            )
+        })
+        .collect()
+}
+
+/// One hour of one feature at one server, accumulated poll by poll (`usage_hourly`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HourAgg {
+    pub issued: u32,
+    pub peak_in_use: u32,
+    pub sum_in_use: u64,
+    pub polls: u32,
+    /// Polls that found every issued license in use.
+    pub polls_full: u32,
+}
+
+impl HourAgg {
+    /// Add one poll's counts.
+    pub fn add(&mut self, issued: u32, in_use: u32) {
+        self.issued = self.issued.max(issued);
+        self.peak_in_use = self.peak_in_use.max(in_use);
+        self.sum_in_use += u64::from(in_use);
+        self.polls += 1;
+        self.polls_full += u32::from(issued > 0 && in_use >= issued);
+    }
+
+    /// Combine two partial aggregates of the same hour.
+    pub fn merge(&mut self, other: &HourAgg) {
+        self.issued = self.issued.max(other.issued);
+        self.peak_in_use = self.peak_in_use.max(other.peak_in_use);
+        self.sum_in_use += other.sum_in_use;
+        self.polls += other.polls;
+        self.polls_full += other.polls_full;
+    }
+}
+
+/// Start of the hour holding `ts`.
+pub fn hour_of(ts: NaiveDateTime) -> NaiveDateTime {
+    ts.with_minute(0)
+        .and_then(|t| t.with_second(0))
+        .and_then(|t| t.with_nanosecond(0))
+        .unwrap_or(ts)
+}
+
+/// Add the counted features of one poll to the hourly aggregates.
+pub fn add_to_hours(
+    hours: &mut BTreeMap<(NaiveDateTime, FeatureKey), HourAgg>,
+    ts: NaiveDateTime,
+    states: &BTreeMap<FeatureKey, FeatureState>,
+) {
+    let hour = hour_of(ts);
+    for (key, state) in states {
+        if let (Some(issued), Some(in_use)) = (state.issued, state.in_use) {
+            hours
+                .entry((hour, key.clone()))
+                .or_default()
+                .add(issued, in_use);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lmstat::parse;
+
+    fn report(in_use: u32, extra: bool) -> LmstatReport {
+        let mut text = format!(
+            "Flexible License Manager status on Mon 3/11/2024 10:00\n\
+             License server status: 27000@h\n    h: license server UP (MASTER) v11.19\n\
+             Vendor daemon status (on h):\n  v: UP v11\nFeature usage info:\n\
+             Users of F:  (Total of 9 licenses issued;  Total of {in_use} licenses in use)\n"
+        );
+        if extra {
+            text.push_str(
+                "Users of G:  (Total of 2 licenses issued;  Total of 0 licenses in use)\n",
+            );
+        }
+        parse(&text)
+    }
+
+    #[test]
+    fn only_changes_are_returned_and_vanished_features_become_absent() {
+        let mut prev = BTreeMap::new();
+        let first = diff(&mut prev, feature_states(&report(3, true)), feature_gone);
+        assert_eq!(first.len(), 2);
+        assert!(diff(&mut prev, feature_states(&report(3, true)), feature_gone).is_empty());
+        let changed = diff(&mut prev, feature_states(&report(4, false)), feature_gone);
+        assert_eq!(changed.len(), 2);
+        let g = changed
+            .iter()
+            .find(|(k, _)| k.1 == "G")
+            .expect("G recorded");
+        assert_eq!(g.1, FeatureState::absent());
+        let f = changed.iter().find(|(k, _)| k.1 == "F").expect("F changed");
+        assert_eq!((f.1.issued, f.1.in_use), (Some(9), Some(4)));
+        assert_eq!(f.0 .0.as_deref(), Some("v"), "single vendor fills the key");
+        // Absent is recorded once, and a return is a change again.
+        assert!(diff(&mut prev, feature_states(&report(4, false)), feature_gone).is_empty());
+        assert_eq!(
+            diff(&mut prev, feature_states(&report(4, true)), feature_gone).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn daemons_that_vanish_are_down_once() {
+        let mut prev = BTreeMap::new();
+        assert_eq!(
+            diff(&mut prev, vendor_states(&report(1, false)), daemon_gone).len(),
+            1
+        );
+        let gone = diff(&mut prev, BTreeMap::new(), daemon_gone);
+        assert_eq!(gone.len(), 1);
+        assert!(!gone[0].1.up);
+        assert!(diff(&mut prev, BTreeMap::new(), daemon_gone).is_empty());
+        assert_eq!(
+            diff(&mut prev, host_states(&report(1, false)), daemon_gone).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn hourly_aggregates_count_full_polls() {
+        let mut hours = BTreeMap::new();
+        let t = |m: u32| {
+            chrono::NaiveDate::from_ymd_opt(2024, 3, 11)
+                .and_then(|d| d.and_hms_opt(10, m, 0))
+                .expect("valid")
+        };
+        add_to_hours(&mut hours, t(0), &feature_states(&report(9, true)));
+        add_to_hours(&mut hours, t(30), &feature_states(&report(3, true)));
+        let f = hours
+            .iter()
+            .find(|((_, k), _)| k.1 == "F")
+            .map(|(_, a)| *a)
+            .expect("F hour");
+        assert_eq!(
+            f,
+            HourAgg {
+                issued: 9,
+                peak_in_use: 9,
+                sum_in_use: 12,
+                polls: 2,
+                polls_full: 1
+            }
+        );
+        assert_eq!(hour_of(t(30)), t(0));
+    }
+}
