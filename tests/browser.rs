@@ -73,11 +73,15 @@ fn overview_shows_exactly_what_native_duckdb_reads() {
     let db = published_db(&site);
     let server = StaticServer::start(&tmp.path().join("www"));
     let page = scrape(
-        &server.url(&format!("{SUB_PATH}/index.html?feature=SIMULINK")),
+        &server.url(&format!(
+            "{SUB_PATH}/index.html?feature=SIMULINK&read=range"
+        )),
         "overview.png",
     );
     assert!(page.get("error").is_none(), "page failed to load: {page}");
     assert_eq!(page["pageErrors"], Value::Array(vec![]), "page errors");
+    // Read on demand with HTTP Range requests, as a large file would be.
+    assert_eq!(page["openModes"], serde_json::json!(["range"]));
 
     // Feature summary: each feature's state after the last change recorded, folded here
     // row by row in time order.

@@ -29,7 +29,36 @@ function fail(what, err) {
   throw new Error(`${what}: ${message}`);
 }
 
-// Fetch the published DuckDB files and attach them read-only as schema `lm`.
+// Files up to this size are downloaded whole (one request; every later query is local).
+// Larger ones are read on demand with HTTP Range requests when the host supports them, so a
+// year of data does not have to cross the network before the first view.
+const WHOLE_FILE_LIMIT = 32 * 1024 * 1024;
+
+// How each file was opened: 'whole' or 'range' (shown to tests and the about box).
+const modes = [];
+
+async function supportsRange(url) {
+  try {
+    const probe = await fetch(url, { headers: { Range: 'bytes=0-0' } });
+    if (probe.body) await probe.body.cancel();
+    return probe.status === 206;
+  } catch (err) {
+    return false;
+  }
+}
+
+async function download(url, path) {
+  let response;
+  try {
+    response = await fetch(url);
+  } catch (err) {
+    fail(`cannot fetch ${path}`, err);
+  }
+  if (!response.ok) fail(`cannot fetch ${path}`, `HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+// Open the published DuckDB files and attach them read-only as schema `lm`.
 async function open(filesJson) {
   const files = JSON.parse(filesJson);
   let eng;
@@ -40,16 +69,17 @@ async function open(filesJson) {
   }
   for (const [i, file] of files.entries()) {
     const url = new URL('data/' + file.path, document.baseURI).href;
-    let response;
-    try {
-      response = await fetch(url);
-    } catch (err) {
-      fail(`cannot fetch ${file.path}`, err);
-    }
-    if (!response.ok) fail(`cannot fetch ${file.path}`, `HTTP ${response.status}`);
-    const buffer = new Uint8Array(await response.arrayBuffer());
     const name = `lmscope_${i}.duckdb`;
-    await eng.db.registerFileBuffer(name, buffer);
+    // `?read=range` / `?read=whole` in the page URL overrides the choice (diagnostics, tests).
+    const forced = new URLSearchParams(location.search).get('read');
+    const big = forced ? forced === 'range' : (file.bytes || 0) > WHOLE_FILE_LIMIT;
+    if (big && (await supportsRange(url))) {
+      await eng.db.registerFileURL(name, url, duckdb.DuckDBDataProtocol.HTTP, false);
+      modes[i] = 'range';
+    } else {
+      await eng.db.registerFileBuffer(name, await download(url, file.path));
+      modes[i] = 'whole';
+    }
     try {
       await eng.conn.query(`ATTACH '${name}' AS lm (READ_ONLY)`);
       await eng.conn.query('USE lm');
@@ -92,4 +122,4 @@ async function query(sql, paramsJson) {
   return JSON.stringify({ columns, rows });
 }
 
-globalThis.lmscopeBridge = { open, query };
+globalThis.lmscopeBridge = { open, query, modes };

@@ -236,6 +236,68 @@ pub fn add_to_hours(
     }
 }
 
+/// A run of consecutive polls of one server with the same outcome (`poll_runs`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PollRun {
+    pub poll_id: i64,
+    pub ts: NaiveDateTime,
+    pub until: NaiveDateTime,
+    pub count: u32,
+    pub source: String,
+    pub ok: bool,
+    pub error: Option<String>,
+    pub error_code: Option<String>,
+}
+
+/// One poll's outcome, as [`extend_runs`] sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct PollOutcome<'a> {
+    pub poll_id: i64,
+    pub ts: NaiveDateTime,
+    pub source: &'a str,
+    pub ok: bool,
+    pub error: Option<&'a str>,
+    pub error_code: Option<&'a str>,
+}
+
+/// Largest gap that still continues the last run: three times the average step (at least
+/// three minutes) of the latest run with two polls or more, or two hours when there is none.
+/// A longer silence (the collector stopped) starts a new run, so gaps stay visible.
+pub fn run_gap(runs: &[PollRun]) -> chrono::TimeDelta {
+    let Some(run) = runs.iter().rev().find(|r| r.count >= 2) else {
+        return chrono::TimeDelta::hours(2);
+    };
+    let step = (run.until - run.ts) / i32::try_from(run.count - 1).unwrap_or(i32::MAX);
+    (step * 3).max(chrono::TimeDelta::minutes(3))
+}
+
+/// Add a poll newer than every poll in `runs` (ordered by time): it extends the last run
+/// when the outcome is the same and the gap short enough, else starts a new run.
+pub fn extend_runs(runs: &mut Vec<PollRun>, poll: PollOutcome<'_>) {
+    let gap = run_gap(runs);
+    if let Some(last) = runs.last_mut() {
+        if last.ok == poll.ok
+            && last.error.as_deref() == poll.error
+            && poll.ts > last.until
+            && poll.ts - last.until <= gap
+        {
+            last.until = poll.ts;
+            last.count += 1;
+            return;
+        }
+    }
+    runs.push(PollRun {
+        poll_id: poll.poll_id,
+        ts: poll.ts,
+        until: poll.ts,
+        count: 1,
+        source: poll.source.to_owned(),
+        ok: poll.ok,
+        error: poll.error.map(str::to_owned),
+        error_code: poll.error_code.map(str::to_owned),
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -295,6 +357,43 @@ mod tests {
             diff(&mut prev, host_states(&report(1, false)), daemon_gone).len(),
             1
         );
+    }
+
+    #[test]
+    fn runs_join_regular_polls_and_break_on_outcome_or_silence() {
+        let t = |m: i64| {
+            chrono::NaiveDate::from_ymd_opt(2024, 3, 11)
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .expect("valid")
+                + chrono::TimeDelta::minutes(m)
+        };
+        let poll = |m: i64, ok: bool| PollOutcome {
+            poll_id: m,
+            ts: t(m),
+            source: "s",
+            ok,
+            error: (!ok).then_some("down"),
+            error_code: None,
+        };
+        let mut runs = Vec::new();
+        for m in [0, 5, 10, 15] {
+            extend_runs(&mut runs, poll(m, true));
+        }
+        extend_runs(&mut runs, poll(20, false));
+        extend_runs(&mut runs, poll(25, false));
+        extend_runs(&mut runs, poll(30, true));
+        // 40 minutes of silence (> 3 × 5 min): a new run.
+        extend_runs(&mut runs, poll(70, true));
+        extend_runs(&mut runs, poll(75, true));
+        let shape: Vec<(i64, u32, bool)> = runs
+            .iter()
+            .map(|r| ((r.ts - t(0)).num_minutes(), r.count, r.ok))
+            .collect();
+        assert_eq!(
+            shape,
+            vec![(0, 4, true), (20, 2, false), (30, 1, true), (70, 2, true)]
+        );
+        assert_eq!(runs[0].until, t(15));
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! A realistic demo dataset: several license servers and vendors, a few dozen features and a
-//! few hundred users polled over weeks, with office-hour and weekday patterns, growth, a
-//! saturated feature and one server outage. It produces the same typed reports the lmstat
-//! parser does, so it travels the same ingest path as real data.
+//! few hundred users polled over a year, with office-hour, weekday and seasonal patterns
+//! (summer and year-end lulls, quarter-end crunches), growth, two shortages (SIMULINK all
+//! year, ansys by year end), a tape-out surge on the chip design tools in the last weeks, an
+//! idle feature, one server outage and one vendor daemon outage. It produces the same typed
+//! reports the lmstat parser does, so it travels the same ingest path as real data.
 
 use chrono::{Datelike, NaiveDateTime, TimeDelta, Timelike, Weekday};
 
@@ -28,10 +30,10 @@ pub struct DemoOptions {
 }
 
 /// Small deterministic PRNG (SplitMix64): the demo must be reproducible from its seed.
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn next_u64(&mut self) -> u64 {
+    pub(crate) fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -39,10 +41,10 @@ impl Rng {
         z ^ (z >> 31)
     }
     /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
+    pub(crate) fn unit(&mut self) -> f64 {
         (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
-    fn below(&mut self, n: usize) -> usize {
+    pub(crate) fn below(&mut self, n: usize) -> usize {
         (self.unit() * n as f64) as usize % n.max(1)
     }
     /// Poisson-distributed count (Knuth), fine for the small rates used here.
@@ -246,8 +248,23 @@ fn people(rng: &mut Rng, count: usize) -> Vec<Person> {
         .collect()
 }
 
+/// Demand factor for the time of year: August and the turn of the year are quiet, the last
+/// two weeks of each quarter busy.
+pub(crate) fn season(t: NaiveDateTime) -> f64 {
+    let (month, day) = (t.month(), t.day());
+    if (month == 12 && day >= 22) || (month == 1 && day <= 2) {
+        0.3
+    } else if month == 8 {
+        0.65
+    } else if matches!(month, 3 | 6 | 9 | 12) && day >= 16 {
+        1.15
+    } else {
+        1.0
+    }
+}
+
 /// Demand factor for the hour of the week: office hours high, nights and weekends low.
-fn activity(t: NaiveDateTime) -> f64 {
+pub(crate) fn activity(t: NaiveDateTime) -> f64 {
     let weekend = matches!(t.weekday(), Weekday::Sat | Weekday::Sun);
     let hour = t.hour();
     let day_shape = match hour {
@@ -306,8 +323,9 @@ fn expiry_of(feature: &str, end: NaiveDateTime) -> (String, Option<NaiveDate>) {
     }
 }
 
-/// Generate the demo data, one [`DemoServer`] per license server.
-pub fn generate(opts: &DemoOptions) -> Vec<DemoServer> {
+/// Generate the demo data, one [`DemoServer`] per license server, lazily: a year of one
+/// server's polls is in memory at a time.
+pub fn generate(opts: &DemoOptions) -> impl Iterator<Item = DemoServer> + '_ {
     let mut rng = Rng(opts.seed);
     let people = people(&mut rng, 320);
     let step = TimeDelta::minutes(i64::from(opts.interval_minutes.max(1)));
@@ -316,11 +334,16 @@ pub fn generate(opts: &DemoOptions) -> Vec<DemoServer> {
     // One outage: the PLM server is unreachable for three hours in the middle of the period.
     let outage_from = start + step * i32::try_from(total_steps / 2).unwrap_or(0);
     let outage_to = outage_from + TimeDelta::hours(3);
+    // The Synopsys daemon of the EDA triad is down for two hours at 70 % of the period.
+    let daemon_down_from = start + step * i32::try_from(total_steps * 7 / 10).unwrap_or(0);
+    let daemon_down_to = daemon_down_from + TimeDelta::hours(2);
+    // The chip design department's tape-out: demand for its tools up 40 % in the last five weeks.
+    let surge_from = opts.end - TimeDelta::weeks(5);
 
     SERVERS
         .iter()
         .enumerate()
-        .map(|(server_index, spec)| {
+        .map(move |(server_index, spec)| {
             let pools: Vec<Vec<usize>> = spec
                 .features
                 .iter()
@@ -341,13 +364,29 @@ pub fn generate(opts: &DemoOptions) -> Vec<DemoServer> {
                 let ts = start + step * i32::try_from(k).unwrap_or(0);
                 let progress = k as f64 / total_steps.max(1) as f64;
                 let down = server_index == 3 && ts >= outage_from && ts < outage_to;
+                let daemon_down = (ts >= daemon_down_from && ts < daemon_down_to)
+                    .then_some(DAEMON_OUTAGE)
+                    .filter(|d| spec.vendors.contains(d));
+                let surge = if ts >= surge_from { 1.4 } else { 1.0 };
                 for (fi, fs) in spec.features.iter().enumerate() {
                     let steps_per_session = fs.mean_hours * 60.0 / f64::from(opts.interval_minutes);
                     let end_p = 1.0 / steps_per_session.max(1.0);
                     active[fi].retain(|_| rng.unit() >= end_p);
                     let mean_tokens = f64::from(fs.tokens.0 + fs.tokens.1) / 2.0;
                     let target = f64::from(fs.issued) * fs.peak_share / mean_tokens;
-                    let lambda = target * end_p * activity(ts) * (1.0 + fs.growth * progress);
+                    let chip = fs.departments == [2];
+                    let lambda = target
+                        * end_p
+                        * activity(ts)
+                        * season(ts)
+                        * (1.0 + fs.growth * progress)
+                        * if chip { surge } else { 1.0 };
+                    if daemon_down == Some(fs.vendor) {
+                        // A daemon that dies takes its checkouts with it, and serves nobody
+                        // until it is back.
+                        active[fi].clear();
+                        continue;
+                    }
                     let pool = &pools[fi];
                     for _ in 0..rng.poisson(lambda) {
                         if pool.is_empty() {
@@ -408,7 +447,11 @@ pub fn generate(opts: &DemoOptions) -> Vec<DemoServer> {
                         ..LmstatReport::default()
                     }
                 } else {
-                    snapshot(spec, ts, opts.end, &active, &people)
+                    let mut r = snapshot(spec, ts, opts.end, &active, &people);
+                    if let Some(vendor) = daemon_down {
+                        mark_daemon_down(&mut r, vendor);
+                    }
+                    r
                 };
                 polls.push(Poll {
                     server: spec.name.to_owned(),
@@ -439,7 +482,38 @@ pub fn generate(opts: &DemoOptions) -> Vec<DemoServer> {
                     .collect(),
             }
         })
-        .collect()
+}
+
+/// Vendor daemon of the demo's daemon outage.
+const DAEMON_OUTAGE: &str = "snpslmd";
+
+/// What lmstat prints while one vendor daemon is down: the daemon DOWN, its features with
+/// an error and no users.
+fn mark_daemon_down(report: &mut LmstatReport, vendor: &str) {
+    let error = LmError {
+        message:
+            "Cannot connect to license server system. (-15,570:115 \"Operation now in progress\")"
+                .to_owned(),
+        code: Some("-15,570:115".to_owned()),
+    };
+    for v in report.vendors.iter_mut().filter(|v| v.name == vendor) {
+        v.up = false;
+        v.version = None;
+        v.error = Some(error.clone());
+    }
+    let down: Vec<usize> = report
+        .features
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.vendor.as_deref() == Some(vendor))
+        .map(|(i, _)| i)
+        .collect();
+    for &i in &down {
+        report.features[i].counting = Counting::Error(error.clone());
+    }
+    report
+        .checkouts
+        .retain(|c| !down.contains(&c.holder.feature));
 }
 
 /// The lmstat report a server would print at `ts` with these active checkouts.
@@ -691,7 +765,7 @@ mod tests {
 
     #[test]
     fn never_exceeds_issued_and_has_office_hours() {
-        let servers = generate(&opts());
+        let servers: Vec<DemoServer> = generate(&opts()).collect();
         assert_eq!(servers.len(), SERVERS.len());
         let mut peak_hour_use = 0u64;
         let mut night_use = 0u64;
@@ -723,6 +797,37 @@ mod tests {
     }
 
     #[test]
+    fn a_vendor_daemon_goes_down_once_and_seasons_shape_demand() {
+        let servers: Vec<DemoServer> = generate(&opts()).collect();
+        let eda = servers
+            .iter()
+            .find(|s| s.name.starts_with("5280@"))
+            .expect("EDA triad");
+        let down: Vec<&Poll> = eda
+            .polls
+            .iter()
+            .filter(|p| p.report.vendors.iter().any(|v| !v.up))
+            .collect();
+        assert_eq!(down.len(), 8, "two hours of 15-minute polls");
+        for p in down {
+            assert!(p
+                .report
+                .features
+                .iter()
+                .filter(|f| f.vendor.as_deref() == Some(DAEMON_OUTAGE))
+                .all(|f| matches!(f.counting, Counting::Error(_))));
+        }
+        let at = |m, d| {
+            NaiveDate::from_ymd_opt(2026, m, d)
+                .and_then(|x| x.and_hms_opt(10, 0, 0))
+                .expect("valid")
+        };
+        assert!(season(at(8, 10)) < season(at(6, 3)));
+        assert!(season(at(12, 28)) < season(at(8, 10)));
+        assert!(season(at(9, 20)) > season(at(9, 3)));
+    }
+
+    #[test]
     fn demo_org_is_valid_and_leaves_some_people_unassigned() {
         let org = org(7);
         let text = toml::to_string(&org).expect("serializes");
@@ -733,8 +838,8 @@ mod tests {
 
     #[test]
     fn same_seed_same_data() {
-        let a = generate(&opts());
-        let b = generate(&opts());
+        let a: Vec<DemoServer> = generate(&opts()).collect();
+        let b: Vec<DemoServer> = generate(&opts()).collect();
         assert_eq!(a[1].polls[300].report, b[1].polls[300].report);
         assert_eq!(a[1].denials, b[1].denials);
     }

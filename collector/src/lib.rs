@@ -23,3 +23,5 @@ pub mod poller;
 pub mod publish;
 #[cfg(feature = "native")]
 pub mod store;
+#[cfg(feature = "native")]
+pub mod synth;

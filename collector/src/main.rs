@@ -13,6 +13,7 @@ use lmscope::lmstat::Issue;
 use lmscope::org::Org;
 use lmscope::publish::{publish, PublishOptions};
 use lmscope::store::{Poll, Store};
+use lmscope::synth::{self, SynthOptions};
 use lmscope::zone::Zone;
 use lmscope::{debuglog, lmstat, lmstat_i, poller};
 
@@ -61,8 +62,8 @@ enum Command {
     Demo {
         #[arg(long)]
         out: PathBuf,
-        /// Weeks of polls to generate.
-        #[arg(long, default_value_t = 6)]
+        /// Weeks of polls to generate (default: a year).
+        #[arg(long, default_value_t = 52)]
         weeks: u32,
         /// Minutes between polls.
         #[arg(long, default_value_t = 15)]
@@ -72,7 +73,18 @@ enum Command {
         end: Option<NaiveDateTime>,
         #[arg(long, default_value_t = 2026)]
         seed: u64,
+        /// `small`: 4 servers, 32 features, 320 users, polled every `--interval` through the
+        /// real ingest path. `large`: a year of one-minute polls of 50 servers, 500 features
+        /// and 3,000 users, synthesized straight into the store's tables.
+        #[arg(long, value_enum, default_value_t = DemoSize::Small)]
+        size: DemoSize,
     },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum DemoSize {
+    Small,
+    Large,
 }
 
 #[derive(Subcommand)]
@@ -192,7 +204,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             interval,
             end,
             seed,
+            size,
         } => {
+            let interval = if size == DemoSize::Large { 1 } else { interval };
             let end = end.unwrap_or_else(|| {
                 let now = Utc::now().naive_utc();
                 let minute = now.minute() - now.minute() % interval.clamp(1, 60);
@@ -207,6 +221,38 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     "the store {} already holds polls; the demo needs an empty store (name a new one with --store)",
                     cli.store.display()
                 );
+            }
+            if size == DemoSize::Large {
+                let opts = SynthOptions::large(end, seed);
+                let started = std::time::Instant::now();
+                let s =
+                    synth::synthesize(&mut store, &opts).context("synthesizing the large demo")?;
+                println!(
+                    "demo: synthesized {} polls, {} sessions, {} feature changes, {} feature-hours, {} denials in {:.1}s",
+                    s.polls,
+                    s.sessions,
+                    s.feature_changes,
+                    s.hours,
+                    s.denials,
+                    started.elapsed().as_secs_f64()
+                );
+                let started = std::time::Instant::now();
+                let m = publish(
+                    &store,
+                    &out,
+                    &PublishOptions {
+                        poll_interval_seconds: 60,
+                        org: synth::org(&opts),
+                    },
+                )
+                .with_context(|| format!("publishing to {}", out.display()))?;
+                println!(
+                    "demo: published {} ({} bytes) in {:.1}s",
+                    out.join(&m.files[0].path).display(),
+                    m.files[0].bytes,
+                    started.elapsed().as_secs_f64()
+                );
+                return Ok(ExitCode::SUCCESS);
             }
             let opts = DemoOptions {
                 end,

@@ -64,7 +64,7 @@ pub fn publish(
     remove_if_exists(&tmp_path)?;
     remove_if_exists(&wal_of(&tmp_path))?;
 
-    write_database(store, &tmp_path, &opts.org, opts.poll_interval_seconds)?;
+    write_database(store, &tmp_path, &opts.org)?;
     sync_file(&tmp_path)?;
     fs::rename(&tmp_path, &final_path).map_err(io(&final_path))?;
     sync_dir(out_dir)?;
@@ -111,12 +111,7 @@ fn wal_of(path: &Path) -> PathBuf {
 /// Copy the store into a new DuckDB file at `path`: polls collapsed into runs, log
 /// sessions only where polls did not see them, rollups computed, every table sorted by time
 /// (hourly usage by feature) so readers skip row groups on their filters.
-fn write_database(
-    store: &Store,
-    path: &Path,
-    org: &Org,
-    poll_interval_seconds: u64,
-) -> Result<(), PublishError> {
+fn write_database(store: &Store, path: &Path, org: &Org) -> Result<(), PublishError> {
     let conn = store.conn();
     let literal = path.to_string_lossy().replace('\'', "''");
     conn.execute_batch(&format!("ATTACH '{literal}' AS publish_target"))?;
@@ -128,7 +123,9 @@ fn write_database(
                 1,
             ))?;
             match *table {
-                "polls" => copy_poll_runs(conn, poll_interval_seconds)?,
+                "polls" => conn.execute_batch(
+                    "INSERT INTO publish_target.polls SELECT * FROM main.poll_runs ORDER BY ts, server",
+                )?,
                 "sessions" => copy_sessions(conn)?,
                 _ => {
                     let order = match *table {
@@ -155,51 +152,19 @@ fn write_database(
     Ok(())
 }
 
-/// Consecutive polls of a server with the same outcome, no further apart than three poll
-/// intervals, become one row (`ts` first, `until` last, `count` polls, `source` of the first).
-fn copy_poll_runs(
-    conn: &duckdb::Connection,
-    poll_interval_seconds: u64,
-) -> Result<(), duckdb::Error> {
-    let max_gap =
-        i64::try_from(poll_interval_seconds.max(60).saturating_mul(3)).unwrap_or(i64::MAX);
-    conn.execute(
-        "INSERT INTO publish_target.polls
-         WITH marked AS (
-             SELECT *, CASE WHEN lag(ok) OVER w IS NOT DISTINCT FROM ok
-                             AND lag(error) OVER w IS NOT DISTINCT FROM error
-                             AND epoch(ts - lag(until) OVER w) <= ?
-                        THEN 0 ELSE 1 END AS new_run
-             FROM main.polls WINDOW w AS (PARTITION BY server ORDER BY ts)),
-         runs AS (
-             SELECT *, sum(new_run) OVER (PARTITION BY server ORDER BY ts ROWS UNBOUNDED PRECEDING) AS run
-             FROM marked)
-         SELECT min(poll_id), server, min(ts), arg_min(source, ts), ok, error,
-                any_value(error_code), max(until), sum(count)::INTEGER
-         FROM runs GROUP BY server, run, ok, error
-         ORDER BY 3, 2",
-        params![max_gap],
-    )?;
-    Ok(())
-}
-
-/// Poll sessions, plus log sessions that no successful poll of their server saw (logs fill
-/// the time before and between polls; where a poll saw the checkout, the poll's session
-/// already counts it).
+/// Poll sessions, plus log sessions that no run of successful polls of their server
+/// overlaps (logs fill the time before, between and after polling; where polls ran, their
+/// sessions already count the checkouts).
 fn copy_sessions(conn: &duckdb::Connection) -> Result<(), duckdb::Error> {
     conn.execute_batch(
         "INSERT INTO publish_target.sessions
-         WITH ok_polls AS (SELECT server, ts FROM main.polls WHERE ok),
-         log AS (
-             SELECT s.*, p.ts AS next_poll
-             FROM (SELECT * FROM main.sessions WHERE source = 'log') s
-             ASOF LEFT JOIN ok_polls p
-               ON s.server = p.server AND p.ts >= coalesce(s.started_at, s.first_seen))
-         SELECT * FROM (
-             SELECT * FROM main.sessions WHERE source = 'poll'
-             UNION ALL
-             SELECT * EXCLUDE (next_poll) FROM log
-             WHERE next_poll IS NULL OR next_poll > coalesce(ended_at, last_seen))
+         SELECT * FROM main.sessions s
+         WHERE s.source = 'poll'
+            OR NOT EXISTS (
+                SELECT 1 FROM main.poll_runs r
+                WHERE r.server = s.server AND r.ok
+                  AND r.ts <= coalesce(s.ended_at, s.last_seen)
+                  AND r.until >= coalesce(s.started_at, s.first_seen))
          ORDER BY coalesce(started_at, first_seen), server, feature",
     )
 }

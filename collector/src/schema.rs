@@ -160,6 +160,24 @@ pub const TABLES: &[(&str, &str)] = &[
     ),
 ];
 
+/// Tables only the collector's store has. `poll_runs` is kept current at ingest and
+/// published as `polls`; the store's `polls` keeps every poll (re-imports are checked
+/// against it).
+pub const STORE_TABLES: &[(&str, &str)] = &[(
+    "poll_runs",
+    "CREATE TABLE IF NOT EXISTS poll_runs (
+        poll_id BIGINT NOT NULL,
+        server VARCHAR NOT NULL,
+        ts TIMESTAMP NOT NULL,
+        source VARCHAR NOT NULL,
+        ok BOOLEAN NOT NULL,
+        error VARCHAR,
+        error_code VARCHAR,
+        until TIMESTAMP NOT NULL,
+        count INTEGER NOT NULL
+    )",
+)];
+
 /// Rollups computed at publish time from the tables above, so long ranges stay small for
 /// the browser: `usage_daily` from `usage_hourly`, `user_daily` from the published sessions.
 pub const ROLLUP_TABLES: &[(&str, &str)] = &[

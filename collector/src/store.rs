@@ -9,12 +9,12 @@ use duckdb::{params, Connection, OptionalExt};
 
 use crate::debuglog::{DebugLog, EventKind};
 use crate::delta::{
-    add_to_hours, daemon_gone, diff, feature_gone, feature_states, host_states, vendor_states,
-    DaemonState, FeatureKey, FeatureState, HourAgg,
+    add_to_hours, daemon_gone, diff, extend_runs, feature_gone, feature_states, host_states,
+    vendor_states, DaemonState, FeatureKey, FeatureState, HourAgg, PollOutcome, PollRun,
 };
 use crate::lmstat::LmstatReport;
 use crate::lmstat_i::Entitlement;
-use crate::schema::{SCHEMA_VERSION, TABLES};
+use crate::schema::{SCHEMA_VERSION, STORE_TABLES, TABLES};
 use crate::sessions::{sessions_from_log, LogCheckout, Session, SessionTracker};
 use crate::zone::Zone;
 
@@ -130,7 +130,7 @@ impl Store {
             "INSERT OR REPLACE INTO lmscope_store VALUES ('schema_version', ?)",
             params![SCHEMA_VERSION.to_string()],
         )?;
-        for (_, ddl) in TABLES {
+        for (_, ddl) in TABLES.iter().chain(STORE_TABLES) {
             conn.execute_batch(ddl)?;
         }
         Ok(Self { conn })
@@ -317,10 +317,17 @@ fn ingest_server(
     let mut reservations = load_reservations(tx, server)?;
     let mut hours: BTreeMap<(NaiveDateTime, FeatureKey), HourAgg> = BTreeMap::new();
     let mut closed: Vec<Session> = Vec::new();
+    let mut runs = load_last_runs(tx, server)?;
+    let loaded_runs: Vec<i64> = runs.iter().map(|r| r.poll_id).collect();
+    let mut runs_dirty = false;
     {
+        let (first, last) = match (polls.first(), polls.last()) {
+            (Some(a), Some(b)) => (a.ts, b.ts),
+            _ => return Ok(()),
+        };
         let mut known: HashSet<NaiveDateTime> = tx
-            .prepare("SELECT ts FROM polls WHERE server = ?")?
-            .query_map(params![server], |r| r.get(0))?
+            .prepare("SELECT ts FROM polls WHERE server = ? AND ts BETWEEN ? AND ?")?
+            .query_map(params![server, first, last], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
         let mut ap_polls = tx.appender("polls")?;
         let mut ap_servers = tx.appender("server_status")?;
@@ -349,6 +356,21 @@ fn ingest_server(
                 poll.ts,
                 1,
             ])?;
+            if runs.last().is_none_or(|run| poll.ts > run.until) {
+                extend_runs(
+                    &mut runs,
+                    PollOutcome {
+                        poll_id: id,
+                        ts: poll.ts,
+                        source: &poll.source,
+                        ok,
+                        error: r.query_error.as_ref().map(|e| e.message.as_str()),
+                        error_code: r.query_error.as_ref().and_then(|e| e.code.as_deref()),
+                    },
+                );
+            } else {
+                runs_dirty = true;
+            }
             summary.features += r.features.len();
             summary.checkouts += r.checkouts.len();
             if !ok {
@@ -451,7 +473,103 @@ fn ingest_server(
         params![server],
     )?;
     append_sessions(tx, closed.iter().chain(tracker.into_open().iter()), "poll")?;
-    merge_hours(tx, server, hours)
+    merge_hours(tx, server, hours)?;
+    if runs_dirty {
+        rebuild_runs(tx, server)
+    } else {
+        save_runs(tx, server, &loaded_runs, &runs)
+    }
+}
+
+/// The last few runs of a server (enough to know its polling step), oldest first.
+fn load_last_runs(tx: &Connection, server: &str) -> Result<Vec<PollRun>, StoreError> {
+    let mut runs: Vec<PollRun> = tx
+        .prepare(
+            "SELECT poll_id, ts, until, count, source, ok, error, error_code FROM poll_runs
+             WHERE server = ? ORDER BY ts DESC LIMIT 3",
+        )?
+        .query_map(params![server], run_from_row)?
+        .collect::<Result<_, _>>()?;
+    runs.reverse();
+    Ok(runs)
+}
+
+fn run_from_row(r: &duckdb::Row<'_>) -> duckdb::Result<PollRun> {
+    Ok(PollRun {
+        poll_id: r.get(0)?,
+        ts: r.get(1)?,
+        until: r.get(2)?,
+        count: r.get(3)?,
+        source: r.get(4)?,
+        ok: r.get(5)?,
+        error: r.get(6)?,
+        error_code: r.get(7)?,
+    })
+}
+
+/// Replace the runs loaded at the start of an ingest with their extended versions.
+fn save_runs(
+    tx: &Connection,
+    server: &str,
+    loaded: &[i64],
+    runs: &[PollRun],
+) -> Result<(), StoreError> {
+    for id in loaded {
+        tx.execute(
+            "DELETE FROM poll_runs WHERE server = ? AND poll_id = ?",
+            params![server, id],
+        )?;
+    }
+    append_runs(tx, server, runs)
+}
+
+fn append_runs(tx: &Connection, server: &str, runs: &[PollRun]) -> Result<(), StoreError> {
+    let mut ap = tx.appender("poll_runs")?;
+    for r in runs {
+        ap.append_row(params![
+            r.poll_id,
+            server,
+            r.ts,
+            r.source,
+            r.ok,
+            r.error,
+            r.error_code,
+            r.until,
+            r.count
+        ])?;
+    }
+    Ok(())
+}
+
+/// Recompute the runs of a server from all its polls (after a poll older than the newest
+/// arrived: rare, and exact).
+fn rebuild_runs(tx: &Connection, server: &str) -> Result<(), StoreError> {
+    let mut runs: Vec<PollRun> = Vec::new();
+    {
+        let mut stmt = tx.prepare(
+            "SELECT poll_id, ts, source, ok, error, error_code FROM polls
+             WHERE server = ? ORDER BY ts",
+        )?;
+        let mut rows = stmt.query(params![server])?;
+        while let Some(r) = rows.next()? {
+            let source: String = r.get(2)?;
+            let error: Option<String> = r.get(4)?;
+            let code: Option<String> = r.get(5)?;
+            extend_runs(
+                &mut runs,
+                PollOutcome {
+                    poll_id: r.get(0)?,
+                    ts: r.get(1)?,
+                    source: &source,
+                    ok: r.get(3)?,
+                    error: error.as_deref(),
+                    error_code: code.as_deref(),
+                },
+            );
+        }
+    }
+    tx.execute("DELETE FROM poll_runs WHERE server = ?", params![server])?;
+    append_runs(tx, server, &runs)
 }
 
 /// `reservations.kind` of the row that records a server listing no reservations any more.

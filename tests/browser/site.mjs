@@ -50,6 +50,7 @@ try {
         width: c.width, height: c.height, cssWidth: c.clientWidth, ink: ink / (data.length / 4),
       };
     });
+    result.openModes = await page.evaluate(() => globalThis.lmscopeBridge.modes);
     result.duckdbVersion = await page.evaluate(async () =>
       JSON.parse(await globalThis.lmscopeBridge.query('SELECT version()', '[]')).rows[0][0]);
   }
