@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use duckdb::Connection;
-use lmscope_e2e::{copy_dir, lmscope_ok, repo_root, scrape, StaticServer, TempDir};
+use lmscope_e2e::{copy_dir, lmscope_ok, repo_root, scrape, scrape_tables, StaticServer, TempDir};
 use serde_json::Value;
 
 fn dist() -> PathBuf {
@@ -298,4 +298,235 @@ fn missing_broken_or_foreign_data_gets_a_clear_message() {
         error.contains("manifest.json") && error.contains("404"),
         "missing data: {page}"
     );
+}
+
+/// Per-user daily usage with its org attributes, read row by row from the published file;
+/// the pages' figures are recomputed from these in Rust.
+struct UsageRow {
+    day: String,
+    server: String,
+    user: String,
+    department: String,
+    cost_center: String,
+    team: String,
+    cluster: String,
+    feature: String,
+    license_hours: f64,
+    hours: f64,
+    sessions: i64,
+}
+
+fn usage_rows(db: &Connection) -> Vec<UsageRow> {
+    let people: std::collections::HashMap<String, (String, String, String)> = db
+        .prepare("SELECT user_name, team, department, cost_center FROM org_people")
+        .expect("prepare")
+        .query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?))))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("people");
+    let hosts: std::collections::HashMap<String, String> = db
+        .prepare("SELECT host, cluster FROM org_hosts")
+        .expect("prepare")
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("hosts");
+    let unassigned = || "unassigned".to_owned();
+    let mut stmt = db
+        .prepare(
+            "SELECT strftime(day, '%Y-%m-%d'), server, user_name, host, feature, license_hours,
+                    hours, sessions FROM user_daily",
+        )
+        .expect("prepare");
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, f64>(5)?,
+                r.get::<_, f64>(6)?,
+                r.get::<_, i64>(7)?,
+            ))
+        })
+        .expect("query");
+    rows.map(|r| {
+        let (day, server, user, host, feature, license_hours, hours, sessions) = r.expect("row");
+        let (team, department, cost_center) = people
+            .get(&user)
+            .cloned()
+            .unwrap_or_else(|| (unassigned(), unassigned(), unassigned()));
+        UsageRow {
+            day,
+            server,
+            department,
+            cost_center,
+            team,
+            cluster: hosts.get(&host).cloned().unwrap_or_else(unassigned),
+            feature,
+            user,
+            license_hours,
+            hours,
+            sessions,
+        }
+    })
+    .collect()
+}
+
+/// Group `rows` by `key` and sum license-hours, hours, distinct users and sessions.
+fn grouped(
+    rows: &[&UsageRow],
+    key: impl Fn(&UsageRow) -> Vec<String>,
+) -> std::collections::BTreeMap<Vec<String>, (f64, f64, usize, i64)> {
+    let mut out: std::collections::BTreeMap<
+        Vec<String>,
+        (f64, f64, std::collections::BTreeSet<String>, i64),
+    > = Default::default();
+    for r in rows {
+        let e = out.entry(key(r)).or_default();
+        e.0 += r.license_hours;
+        e.1 += r.hours;
+        e.2.insert(r.user.clone());
+        e.3 += r.sessions;
+    }
+    out.into_iter()
+        .map(|(k, (lh, h, users, s))| (k, (lh, h, users.len(), s)))
+        .collect()
+}
+
+/// Compare a scraped table with the expected groups: key columns as text, then the
+/// measures as numbers (the site rounds to two decimals).
+fn assert_table(
+    page: &Value,
+    table: &str,
+    keys: usize,
+    expected: &std::collections::BTreeMap<Vec<String>, Vec<f64>>,
+) {
+    let rows = cells(&page["tables"][table]["rows"]);
+    assert_eq!(rows.len(), expected.len(), "{table}: row count");
+    for row in rows {
+        let key: Vec<String> = row[..keys].to_vec();
+        let want = expected
+            .get(&key)
+            .unwrap_or_else(|| panic!("{table}: unexpected row {row:?}"));
+        for (i, w) in want.iter().enumerate() {
+            let shown: f64 = row[keys + i].parse().expect("number");
+            assert!(
+                (shown - w).abs() <= 0.0051 + 1e-9 * w.abs(),
+                "{table} {key:?} column {}: shown {shown}, expected {w}",
+                keys + i
+            );
+        }
+    }
+}
+
+#[test]
+fn pages_compute_what_native_duckdb_reads() {
+    let tmp = TempDir::new("browser-pages");
+    let site = site_with_demo(tmp.path());
+    let db = published_db(&site);
+    let all = usage_rows(&db);
+    let server = StaticServer::start(&tmp.path().join("www"));
+    let url = |query: &str| server.url(&format!("{SUB_PATH}/index.html?{query}"));
+
+    // Teams and departments over one week of one server.
+    let (from, to, srv) = ("2026-11-09", "2026-11-15", "1055@lic-mw01");
+    let page = scrape_tables(
+        &url(&format!(
+            "page=departments&from={from}&to={to}&server={}",
+            srv.replace('@', "%40")
+        )),
+        "departments.png",
+        &["departments", "teams"],
+    );
+    assert!(page.get("error").is_none(), "{page}");
+    let rows: Vec<&UsageRow> = all
+        .iter()
+        .filter(|r| r.day.as_str() >= from && r.day.as_str() <= to && r.server == srv)
+        .collect();
+    assert!(!rows.is_empty(), "the week has usage");
+    let as_expected = |g: std::collections::BTreeMap<Vec<String>, (f64, f64, usize, i64)>| {
+        g.into_iter()
+            .map(|(k, (lh, h, u, s))| (k, vec![lh, h, u as f64, s as f64]))
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+    assert_table(
+        &page,
+        "departments",
+        2,
+        &as_expected(grouped(&rows, |r| {
+            vec![r.department.clone(), r.cost_center.clone()]
+        })),
+    );
+    assert_table(
+        &page,
+        "teams",
+        2,
+        &as_expected(grouped(&rows, |r| {
+            vec![r.team.clone(), r.department.clone()]
+        })),
+    );
+
+    // Clusters for one department over the default range (30 days to the newest data).
+    let page = scrape_tables(
+        &url("page=clusters&department=chip"),
+        "clusters.png",
+        &["clusters"],
+    );
+    let rows: Vec<&UsageRow> = all
+        .iter()
+        .filter(|r| r.day.as_str() >= "2026-10-22" && r.department == "chip")
+        .collect();
+    let mut features: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+        Default::default();
+    for r in &rows {
+        features
+            .entry(r.cluster.clone())
+            .or_default()
+            .insert(r.feature.clone());
+    }
+    let expected = grouped(&rows, |r| vec![r.cluster.clone()])
+        .into_iter()
+        .map(|(k, (lh, h, u, s))| {
+            let f = features.get(&k[0]).map_or(0, |f| f.len());
+            (k, vec![lh, h, u as f64, f as f64, s as f64])
+        })
+        .collect();
+    assert_table(&page, "clusters", 1, &expected);
+
+    // A report from the URL: license-hours and users by cluster and month, whole data.
+    let page = scrape_tables(
+        &url("page=report&from=2025-01-01&dims=cluster,month&measures=license_hours,users"),
+        "report.png",
+        &["report"],
+    );
+    assert_eq!(
+        page["tables"]["report"]["head"],
+        serde_json::json!(["Cluster", "Month", "License-hours", "Users"])
+    );
+    let rows: Vec<&UsageRow> = all.iter().collect();
+    let expected = grouped(&rows, |r| vec![r.cluster.clone(), r.day[..7].to_owned()])
+        .into_iter()
+        .map(|(k, (lh, _, u, _))| (k, vec![lh, u as f64]))
+        .collect();
+    assert_table(&page, "report", 2, &expected);
+
+    // Hostile and malformed URLs: a clear message, nothing executed.
+    let page = scrape_tables(&url("page=users&from=yesterday"), "bad-url.png", &["users"]);
+    assert!(
+        page["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("`from`") && e.contains("yesterday")),
+        "{page}"
+    );
+    let page = scrape_tables(
+        &url("page=users&user=x%27%20OR%20%271%27%3D%271"),
+        "hostile-url.png",
+        &["users"],
+    );
+    assert!(page.get("error").is_none(), "{page}");
+    assert_eq!(page["tables"]["users"]["rows"], serde_json::json!([]));
+    assert_eq!(page["pageErrors"], Value::Array(vec![]));
 }

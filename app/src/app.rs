@@ -10,7 +10,7 @@ use crate::status::ServerHealth;
 use crate::summary::FeatureTable;
 use crate::usage::FeatureUsageChart;
 
-/// Root component: loads the data once, then shows the overview.
+/// Root component: loads the data once, then shows the page the URL names.
 #[component]
 pub fn App() -> impl IntoView {
     let loaded = LocalResource::new(data::load);
@@ -31,7 +31,7 @@ pub fn App() -> impl IntoView {
                 }>
                     {move || Suspend::new(async move {
                         match loaded.await {
-                            Ok(data) => view! { <Overview data /> }.into_any(),
+                            Ok(data) => view! { <crate::pages::Shell data /> }.into_any(),
                             Err(message) => {
                                 view! {
                                     <div class="error" role="alert" data-testid="load-error">
@@ -51,7 +51,7 @@ pub fn App() -> impl IntoView {
 
 /// The overview: freshness, server health, feature summary and one feature's history.
 #[component]
-fn Overview(data: Loaded) -> impl IntoView {
+pub fn Overview(data: Loaded) -> impl IntoView {
     let (feature_param, _) = query_signal::<String>("feature");
     let default_feature = data.features.first().map(|f| f.feature.clone());
     let feature = Memo::new(move |_| feature_param.get().or_else(|| default_feature.clone()));

@@ -67,3 +67,25 @@ pub async fn query<T: DeserializeOwned>(sql: &str, params: &[Value]) -> Result<V
         })
         .collect()
 }
+
+/// Offer `text` to the user as a file download (CSV export): a Blob URL on a temporary link.
+pub fn download(file_name: &str, mime: &str, text: &str) -> Result<(), String> {
+    let err = |e: JsValue| message(e);
+    let parts = Array::of1(&JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(err)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(err)?;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
+    let link: web_sys::HtmlAnchorElement = document
+        .create_element("a")
+        .map_err(err)?
+        .dyn_into()
+        .map_err(|_| "not an anchor".to_owned())?;
+    link.set_href(&url);
+    link.set_download(file_name);
+    link.click();
+    web_sys::Url::revoke_object_url(&url).map_err(err)
+}

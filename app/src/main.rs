@@ -5,8 +5,10 @@ mod bridge;
 mod chart;
 mod data;
 mod format;
+mod pages;
 mod status;
 mod summary;
+mod table;
 mod usage;
 
 fn main() {

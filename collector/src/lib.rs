@@ -10,6 +10,7 @@ pub mod lmstat;
 pub mod lmstat_i;
 pub mod manifest;
 pub mod org;
+pub mod query;
 pub mod schema;
 pub mod sessions;
 pub mod timeinfer;

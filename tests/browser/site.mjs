@@ -1,12 +1,14 @@
 // Open the lmscope site in Debian's headless Chromium and print, as JSON, what it shows:
 // the tables' cells, the chart's plotted figures and ink, timing marks, errors.
-// Usage: node tests/browser/site.mjs URL SCREENSHOT.png
+// Usage: node tests/browser/site.mjs URL SCREENSHOT.png [TABLES]
+// Without TABLES it reads the overview; with TABLES (comma-separated data-testid names) it
+// waits for those tables and returns their header and body cells.
 import { chromium } from 'playwright-core';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const [url, screenshot] = process.argv.slice(2);
+const [url, screenshot, tableList] = process.argv.slice(2);
 const profile = mkdtempSync(join(tmpdir(), 'lmscope-chromium-'));
 // A fresh profile each run: nothing cached from an earlier run.
 const context = await chromium.launchPersistentContext(profile, {
@@ -25,6 +27,30 @@ try {
   page.on('console', (m) => { if (m.type() === 'error') result.console.push(m.text()); });
   page.on('pageerror', (e) => result.pageErrors.push(String(e)));
   await page.goto(url, { waitUntil: 'domcontentloaded' });
+  if (tableList) {
+    const names = tableList.split(',');
+    const ready = names.map((n) => `[data-testid=${n}] tbody`).join(', ');
+    await page.waitForSelector(`${ready}, [data-testid=load-error], [data-testid=filter-error]`, { state: "attached", timeout: 60_000 });
+    const failed = await page.$('[data-testid=load-error], [data-testid=filter-error]');
+    if (failed) {
+      result.error = (await failed.innerText()).trim();
+    } else {
+      for (const n of names) await page.waitForSelector(`[data-testid=${n}] tbody`, { state: 'attached', timeout: 60_000 });
+      result.tables = {};
+      for (const n of names) {
+        result.tables[n] = await page.$eval(`[data-testid=${n}]`, (t) => ({
+          head: Array.from(t.querySelectorAll('thead th')).map((c) => c.textContent.trim()),
+          rows: Array.from(t.querySelectorAll('tbody tr')).map((r) =>
+            Array.from(r.querySelectorAll('th, td')).map((c) => c.textContent.trim())),
+        }));
+      }
+    }
+    if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
+    console.log(JSON.stringify(result));
+    await context.close();
+    rmSync(profile, { recursive: true, force: true });
+    process.exit(0);
+  }
   // Either the data loads (features table) or the page explains why not.
   await page.waitForSelector('[data-testid=features] tbody tr, [data-testid=load-error]', { timeout: 60_000 });
   const failed = await page.$('[data-testid=load-error]');

@@ -152,14 +152,21 @@ pub fn artifacts_dir() -> PathBuf {
 /// Open `url` in headless Chromium (tests/browser/site.mjs) and return what the page shows,
 /// as JSON. `screenshot` names the PNG saved under tests/artifacts.
 pub fn scrape(url: &str, screenshot: &str) -> serde_json::Value {
+    scrape_tables(url, screenshot, &[])
+}
+
+/// Open `url` and return the header and body cells of the tables with these `data-testid`s
+/// (`tables.NAME.head`, `tables.NAME.rows`), or `error` when the page reports one.
+pub fn scrape_tables(url: &str, screenshot: &str, tables: &[&str]) -> serde_json::Value {
     let script = repo_root().join("tests/browser/site.mjs");
-    let out = Command::new("node")
-        .arg(script)
+    let mut cmd = Command::new("node");
+    cmd.arg(script)
         .arg(url)
-        .arg(artifacts_dir().join(screenshot))
-        .current_dir(repo_root())
-        .output()
-        .expect("run node");
+        .arg(artifacts_dir().join(screenshot));
+    if !tables.is_empty() {
+        cmd.arg(tables.join(","));
+    }
+    let out = cmd.current_dir(repo_root()).output().expect("run node");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
