@@ -247,6 +247,13 @@ fn overview_shows_exactly_what_native_duckdb_reads() {
     assert_eq!(cells(&page["daily"]), daily, "daily table vs native DuckDB");
 
     assert_eq!(page["dataAsOf"], "2026-11-20 12:00 UTC");
+    // The demo ends on a fixed date, days ago: the page says the data is stale.
+    assert!(
+        page["stale"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("Stale data: the newest poll is ") && s.contains(" d ")),
+        "{page}"
+    );
 
     // The pinned pair: the browser's DuckDB is the collector's DuckDB.
     let native: String = db

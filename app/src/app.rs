@@ -5,7 +5,6 @@ use leptos_router::components::Router;
 use leptos_router::hooks::query_signal;
 
 use crate::data::{self, Loaded};
-use crate::format;
 use crate::status::ServerHealth;
 use crate::summary::FeatureTable;
 use crate::usage::FeatureUsageChart;
@@ -55,18 +54,7 @@ pub fn Overview(data: Loaded) -> impl IntoView {
     let (feature_param, _) = query_signal::<String>("feature");
     let default_feature = data.features.first().map(|f| f.feature.clone());
     let feature = Memo::new(move |_| feature_param.get().or_else(|| default_feature.clone()));
-    let as_of = data
-        .manifest
-        .data_as_of
-        .as_deref()
-        .map(format::rfc3339)
-        .unwrap_or_else(|| "no polls yet".to_owned());
-    let generated = format::rfc3339(&data.manifest.generated_at);
     view! {
-        <p class="freshness">
-            "Data as of " <strong data-testid="data-as-of">{as_of}</strong>
-            " · published " {generated}
-        </p>
         <ServerHealth servers=data.servers daemons=data.daemons />
         <FeatureTable features=data.features selected=feature />
         {move || feature.get().map(|f| view! { <FeatureUsageChart feature=f /> })}

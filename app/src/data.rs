@@ -101,9 +101,7 @@ async fn servers() -> Result<Vec<ServerRow>, String> {
     query(
         &format!(
             "WITH {LAST_RUN},
-             hosts AS (
-                 SELECT server, host, up, master FROM server_status
-                 QUALIFY row_number() OVER (PARTITION BY server, host ORDER BY ts DESC) = 1)
+             hosts AS (SELECT server, host, up, master FROM host_now)
              SELECT l.server, epoch_ms(l.until)::DOUBLE, l.ok, l.error,
                     (SELECT string_agg(h.host || CASE WHEN NOT h.up THEN ' (down)'
                                                       WHEN h.master THEN ' (master)' ELSE '' END,
@@ -122,8 +120,7 @@ async fn daemons() -> Result<Vec<DaemonRow>, String> {
         &format!(
             "WITH {LAST_RUN}
              SELECT v.server, v.vendor, v.up, v.version, v.error
-             FROM vendor_status v JOIN last l ON l.server = v.server AND l.ok
-             QUALIFY row_number() OVER (PARTITION BY v.server, v.vendor ORDER BY v.ts DESC) = 1
+             FROM vendor_now v JOIN last l ON l.server = v.server AND l.ok
              ORDER BY v.server, v.vendor"
         ),
         &[],
@@ -131,16 +128,13 @@ async fn daemons() -> Result<Vec<DaemonRow>, String> {
     .await
 }
 
-/// Each feature's latest recorded state (`feature_usage` stores changes only).
+/// Each feature's latest recorded state (published in `feature_now`).
 async fn features() -> Result<Vec<FeatureRow>, String> {
     query(
-        "WITH latest AS (
-             SELECT * FROM feature_usage
-             QUALIFY row_number() OVER (PARTITION BY server, vendor, feature ORDER BY ts DESC) = 1)
-         SELECT feature, server, vendor, counting,
+        "SELECT feature, server, vendor, counting,
                 in_use::DOUBLE, issued::DOUBLE, (issued - in_use)::DOUBLE,
                 round(100.0 * in_use / NULLIF(issued, 0), 1)::DOUBLE
-         FROM latest WHERE counting <> 'absent'
+         FROM feature_now
          ORDER BY 8 DESC NULLS LAST, feature, server",
         &[],
     )

@@ -27,3 +27,22 @@ pub fn pct(v: Option<f64>) -> String {
     v.map(|v| format!("{v:.1} %"))
         .unwrap_or_else(|| "—".to_owned())
 }
+
+/// Seconds → `3 d 4 h`, `2 h 5 min`, `7 min`.
+pub fn duration(seconds: i64) -> String {
+    let (d, h, m) = (
+        seconds / 86_400,
+        seconds % 86_400 / 3600,
+        seconds % 3600 / 60,
+    );
+    match (d, h) {
+        (0, 0) => format!("{m} min"),
+        (0, _) => format!("{h} h {m} min"),
+        _ => format!("{d} d {h} h"),
+    }
+}
+
+/// The browser's clock (chrono's own clock is not available on wasm32-unknown-unknown).
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default()
+}

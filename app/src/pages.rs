@@ -62,7 +62,7 @@ fn latest_day(data: &Loaded) -> NaiveDate {
         .as_deref()
         .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
         .map(|t| t.date_naive())
-        .unwrap_or_else(|| chrono::Utc::now().date_naive())
+        .unwrap_or_else(|| crate::format::now().date_naive())
 }
 
 /// Navigation, filters, and the page the URL names.
@@ -88,6 +88,7 @@ pub fn Shell(data: Loaded) -> impl IntoView {
     let overview = data.clone();
     view! {
         <nav class="pages" aria-label="Pages">{nav}</nav>
+        <Freshness data=data.clone() />
         <FilterBar latest />
         {move || match filters.get() {
             Err(e) => view! {
@@ -143,6 +144,43 @@ pub fn Shell(data: Loaded) -> impl IntoView {
                 }
             }
         }}
+    }
+}
+
+/// "Data as of" and "last updated" from the manifest, and a warning when the newest poll
+/// is older than three poll intervals (at least 15 minutes): the collector may have stopped.
+#[component]
+fn Freshness(data: Loaded) -> impl IntoView {
+    let m = &data.manifest;
+    let as_of = m
+        .data_as_of
+        .as_deref()
+        .map(crate::format::rfc3339)
+        .unwrap_or_else(|| "no polls yet".to_owned());
+    let generated = crate::format::rfc3339(&m.generated_at);
+    let allowed = (3 * m.poll_interval_seconds).max(15 * 60) as i64;
+    let age = m
+        .data_as_of
+        .as_deref()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| (crate::format::now() - t.with_timezone(&chrono::Utc)).num_seconds());
+    let stale = age.filter(|a| *a > allowed).map(|a| {
+        view! {
+            <div class="stale" role="alert" data-testid="stale">
+                {format!(
+                    "Stale data: the newest poll is {} old, more than three poll intervals ({}). Is the collector still running?",
+                    crate::format::duration(a),
+                    crate::format::duration(m.poll_interval_seconds as i64)
+                )}
+            </div>
+        }
+    });
+    view! {
+        <p class="freshness">
+            "Data as of " <strong data-testid="data-as-of">{as_of}</strong>
+            " · last updated " <span data-testid="generated-at">{generated}</span>
+        </p>
+        {stale}
     }
 }
 
@@ -295,11 +333,14 @@ fn UsageTable(
     }
 }
 
-/// Performance mark for the perf harness: a page's data is on screen.
+/// Performance mark for the perf harness: a table's data is on screen (the frame after it
+/// rendered).
 fn mark_view_ready() {
-    if let Some(perf) = web_sys::window().and_then(|w| w.performance()) {
-        let _ = perf.mark("lmscope:view-ready");
-    }
+    request_animation_frame(|| {
+        if let Some(perf) = web_sys::window().and_then(|w| w.performance()) {
+            let _ = perf.mark("lmscope:view-ready");
+        }
+    });
 }
 
 /// Pick measures and group-by dimensions (kept in the URL as `dims` and `measures`).

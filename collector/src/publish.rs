@@ -176,7 +176,29 @@ fn copy_sessions(conn: &duckdb::Connection) -> Result<(), duckdb::Error> {
 /// a wrong clock): usage nobody observed is not billed.
 fn write_rollups(conn: &duckdb::Connection) -> Result<(), duckdb::Error> {
     conn.execute_batch(
-        "INSERT INTO publish_target.usage_daily
+        "INSERT INTO publish_target.feature_now
+         SELECT l.ts, server, vendor, feature, l.counting, l.issued, l.in_use, l.version,
+                l.expiry, l.error
+         FROM (SELECT server, vendor, feature,
+                      arg_max({'ts': ts, 'counting': counting, 'issued': issued, 'in_use': in_use,
+                               'version': version, 'expiry': expiry, 'error': error}, ts) AS l
+               FROM main.feature_usage GROUP BY ALL)
+         WHERE l.counting <> 'absent'
+         ORDER BY server, feature;
+         INSERT INTO publish_target.host_now
+         SELECT l.ts, server, host, l.up, l.master, l.version, l.error
+         FROM (SELECT server, host,
+                      arg_max({'ts': ts, 'up': up, 'master': master, 'version': version,
+                               'error': error}, ts) AS l
+               FROM main.server_status GROUP BY ALL)
+         ORDER BY server, host;
+         INSERT INTO publish_target.vendor_now
+         SELECT l.ts, server, vendor, l.up, l.version, l.error
+         FROM (SELECT server, vendor,
+                      arg_max({'ts': ts, 'up': up, 'version': version, 'error': error}, ts) AS l
+               FROM main.vendor_status GROUP BY ALL)
+         ORDER BY server, vendor;
+         INSERT INTO publish_target.usage_daily
          SELECT hour::DATE AS day, server, vendor, feature, max(issued), max(peak_in_use),
                 sum(sum_in_use), sum(polls), sum(polls_full)
          FROM main.usage_hourly GROUP BY ALL ORDER BY day, server, feature;

@@ -179,8 +179,48 @@ pub const STORE_TABLES: &[(&str, &str)] = &[(
 )];
 
 /// Rollups computed at publish time from the tables above, so long ranges stay small for
-/// the browser: `usage_daily` from `usage_hourly`, `user_daily` from the published sessions.
+/// the browser: `usage_daily` from `usage_hourly`, `user_daily` from the published sessions,
+/// and the latest state of every feature, host and vendor daemon (`*_now`) so the first
+/// view reads a few hundred rows, not a year of changes.
 pub const ROLLUP_TABLES: &[(&str, &str)] = &[
+    (
+        "feature_now",
+        "CREATE TABLE feature_now (
+            ts TIMESTAMP NOT NULL,
+            server VARCHAR NOT NULL,
+            vendor VARCHAR,
+            feature VARCHAR NOT NULL,
+            counting VARCHAR NOT NULL,
+            issued INTEGER,
+            in_use INTEGER,
+            version VARCHAR,
+            expiry VARCHAR,
+            error VARCHAR
+        )",
+    ),
+    (
+        "host_now",
+        "CREATE TABLE host_now (
+            ts TIMESTAMP NOT NULL,
+            server VARCHAR NOT NULL,
+            host VARCHAR NOT NULL,
+            up BOOLEAN NOT NULL,
+            master BOOLEAN NOT NULL,
+            version VARCHAR,
+            error VARCHAR
+        )",
+    ),
+    (
+        "vendor_now",
+        "CREATE TABLE vendor_now (
+            ts TIMESTAMP NOT NULL,
+            server VARCHAR NOT NULL,
+            vendor VARCHAR NOT NULL,
+            up BOOLEAN NOT NULL,
+            version VARCHAR,
+            error VARCHAR
+        )",
+    ),
     (
         "usage_daily",
         "CREATE TABLE usage_daily (

@@ -65,6 +65,8 @@ try {
     result.servers = await cells('[data-testid=servers]');
     result.daily = await cells('[data-testid=usage-daily]');
     result.dataAsOf = (await page.textContent('[data-testid=data-as-of]')).trim();
+    const stale = await page.$('[data-testid=stale]');
+    result.stale = stale ? (await stale.innerText()).trim() : null;
     result.chartTitle = (await page.textContent('#usage-h')).trim();
     result.chart = await page.$eval('[data-testid=usage-chart]', (c) => {
       const ctx = c.getContext('2d');
