@@ -80,8 +80,9 @@ fn overview_shows_exactly_what_native_duckdb_reads() {
     );
     assert!(page.get("error").is_none(), "page failed to load: {page}");
     assert_eq!(page["pageErrors"], Value::Array(vec![]), "page errors");
-    // Read on demand with HTTP Range requests, as a large file would be.
-    assert_eq!(page["openModes"], serde_json::json!(["range"]));
+    // The snapshot, then the full file, both read on demand with HTTP Range requests, as a
+    // large file would be.
+    assert_eq!(page["openModes"], serde_json::json!(["range", "range"]));
 
     // Feature summary: each feature's state after the last change recorded, folded here
     // row by row in time order.
@@ -269,7 +270,8 @@ fn missing_broken_or_foreign_data_gets_a_clear_message() {
     let tmp = TempDir::new("browser-bad");
     let site = site_with_demo(tmp.path());
 
-    // 1. A corrupt DuckDB file behind a valid manifest.
+    // 1. A corrupt full DuckDB file behind a valid manifest and snapshot: the first view
+    //    still shows (from the snapshot); a page that needs the full file says what failed.
     let manifest: Value =
         serde_json::from_slice(&std::fs::read(site.join("data/manifest.json")).expect("manifest"))
             .expect("json");
@@ -279,6 +281,33 @@ fn missing_broken_or_foreign_data_gets_a_clear_message() {
     std::fs::write(&file, b"this is not a duckdb database file, just text").expect("corrupt");
     let server = StaticServer::start(&tmp.path().join("www"));
     let index = server.url(&format!("{SUB_PATH}/index.html"));
+    let page = scrape_tables(&index, "error-corrupt-full-overview.png", &["features"]);
+    assert!(
+        page.get("error").is_none(),
+        "the snapshot still serves: {page}"
+    );
+    assert!(
+        cells(&page["tables"]["features"]["rows"]).len() >= 30,
+        "{page}"
+    );
+    let page = scrape_tables(
+        &server.url(&format!("{SUB_PATH}/index.html?page=clusters")),
+        "error-corrupt-full.png",
+        &["clusters"],
+    );
+    let error = page["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("query failed") && error.contains("not a readable DuckDB file"),
+        "corrupt full file: {page}"
+    );
+
+    // ...and a corrupt snapshot: nothing can be shown, and the message says why.
+    let snapshot = site.join("data").join(
+        manifest["snapshot"]["path"]
+            .as_str()
+            .expect("snapshot path"),
+    );
+    std::fs::write(&snapshot, b"garbage").expect("corrupt");
     let page = scrape(&index, "error-corrupt.png");
     let error = page["error"].as_str().unwrap_or_default();
     assert!(

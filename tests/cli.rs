@@ -244,7 +244,9 @@ fn publish_keeps_the_previous_generation_and_drops_older_ones() {
     assert_eq!(
         names,
         [
+            "lmscope-000002-now.duckdb",
             "lmscope-000002.duckdb",
+            "lmscope-000003-now.duckdb",
             "lmscope-000003.duckdb",
             "manifest.json"
         ]

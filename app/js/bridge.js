@@ -58,34 +58,60 @@ async function download(url, path) {
   return new Uint8Array(await response.arrayBuffer());
 }
 
-// Open the published DuckDB files and attach them read-only as schema `lm`.
-async function open(filesJson) {
-  const files = JSON.parse(filesJson);
+// Attach one published file read-only as `alias` and expose `tables` as views in the
+// default schema, so queries name tables without knowing which file holds them.
+async function attachFile(eng, file, alias, tables) {
+  const url = new URL('data/' + file.path, document.baseURI).href;
+  const name = `${alias}.duckdb`;
+  // `?read=range` / `?read=whole` in the page URL overrides the choice (diagnostics, tests).
+  const forced = new URLSearchParams(location.search).get('read');
+  const big = forced ? forced === 'range' : (file.bytes || 0) > WHOLE_FILE_LIMIT;
+  if (big && (await supportsRange(url))) {
+    await eng.db.registerFileURL(name, url, duckdb.DuckDBDataProtocol.HTTP, false);
+    modes.push('range');
+  } else {
+    await eng.db.registerFileBuffer(name, await download(url, file.path));
+    modes.push('whole');
+  }
+  try {
+    await eng.conn.query(`ATTACH '${name}' AS ${alias} (READ_ONLY)`);
+  } catch (err) {
+    fail(`${file.path} is not a readable DuckDB file`, err);
+  }
+  for (const table of tables) {
+    // Table names come from our own manifest, but only plain identifiers are accepted.
+    if (!/^[a-z_][a-z0-9_]*$/.test(table)) fail(`${file.path}`, `unexpected table name ${JSON.stringify(table)}`);
+    await eng.conn.query(`CREATE OR REPLACE VIEW main.${table} AS SELECT * FROM ${alias}.${table}`);
+  }
+}
+
+// The full files, attached after the snapshot; queries that need them wait for this.
+let complete = null;
+
+// Open the published data: the snapshot (if the manifest has one) first, so the first
+// view can be drawn, then the full files in the background.
+async function open(dataJson) {
+  const { files, snapshot } = JSON.parse(dataJson);
   let eng;
   try {
     eng = await engine;
   } catch (err) {
     fail('DuckDB-Wasm could not start', err);
   }
-  for (const [i, file] of files.entries()) {
-    const url = new URL('data/' + file.path, document.baseURI).href;
-    const name = `lmscope_${i}.duckdb`;
-    // `?read=range` / `?read=whole` in the page URL overrides the choice (diagnostics, tests).
-    const forced = new URLSearchParams(location.search).get('read');
-    const big = forced ? forced === 'range' : (file.bytes || 0) > WHOLE_FILE_LIMIT;
-    if (big && (await supportsRange(url))) {
-      await eng.db.registerFileURL(name, url, duckdb.DuckDBDataProtocol.HTTP, false);
-      modes[i] = 'range';
-    } else {
-      await eng.db.registerFileBuffer(name, await download(url, file.path));
-      modes[i] = 'whole';
+  const early = snapshot ? snapshot.tables : [];
+  if (snapshot) await attachFile(eng, snapshot, 'lm_now', early);
+  const rest = (async () => {
+    for (const [i, file] of files.entries()) {
+      await attachFile(eng, file, `lm${i}`, file.tables.filter((t) => !early.includes(t)));
     }
-    try {
-      await eng.conn.query(`ATTACH '${name}' AS lm (READ_ONLY)`);
-      await eng.conn.query('USE lm');
-    } catch (err) {
-      fail(`${file.path} is not a readable DuckDB file`, err);
-    }
+    performance.mark('lmscope:data-complete');
+  })();
+  if (snapshot) {
+    complete = rest;
+    complete.catch(() => {}); // reported to the queries that wait for it
+  } else {
+    await rest;
+    complete = Promise.resolve();
   }
   attached = eng;
   performance.mark('lmscope:data-attached');
@@ -103,8 +129,10 @@ function plain(value) {
 
 // Run `sql` with positional `?` parameters (a JSON array); resolves to a JSON string
 // `{"columns":[...],"rows":[[...],...]}` with BIGINTs as numbers and timestamps as epoch ms.
-async function query(sql, paramsJson) {
+// `early`: the query reads only snapshot tables and need not wait for the full files.
+async function query(sql, paramsJson, early) {
   if (!attached) throw new Error('no data is open');
+  if (!early) await complete;
   const params = JSON.parse(paramsJson);
   const stmt = await attached.conn.prepare(sql);
   let table;

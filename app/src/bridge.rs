@@ -33,7 +33,8 @@ async fn call(name: &str, args: &[JsValue]) -> Result<JsValue, String> {
     JsFuture::from(promise).await.map_err(message)
 }
 
-/// Attach the published files (the manifest's `files`, as JSON) read-only.
+/// Attach the published data read-only: `{"files": [...], "snapshot": ...}` from the
+/// manifest, as JSON.
 pub async fn open(files_json: &str) -> Result<(), String> {
     call("open", &[JsValue::from_str(files_json)])
         .await
@@ -48,10 +49,31 @@ struct QueryResult {
 /// Run `sql` with `?` placeholders bound to `params`; each row deserializes into `T`
 /// (a tuple or tuple struct, one field per column).
 pub async fn query<T: DeserializeOwned>(sql: &str, params: &[Value]) -> Result<Vec<T>, String> {
+    run_query(sql, params, false).await
+}
+
+/// [`query`] over the snapshot's tables only (the first view): runs without waiting for
+/// the full data file.
+pub async fn query_early<T: DeserializeOwned>(
+    sql: &str,
+    params: &[Value],
+) -> Result<Vec<T>, String> {
+    run_query(sql, params, true).await
+}
+
+async fn run_query<T: DeserializeOwned>(
+    sql: &str,
+    params: &[Value],
+    early: bool,
+) -> Result<Vec<T>, String> {
     let params = serde_json::to_string(params).map_err(|e| e.to_string())?;
     let text = call(
         "query",
-        &[JsValue::from_str(sql), JsValue::from_str(&params)],
+        &[
+            JsValue::from_str(sql),
+            JsValue::from_str(&params),
+            JsValue::from_bool(early),
+        ],
     )
     .await?
     .as_string()

@@ -4,7 +4,7 @@ use lmscope::manifest::Manifest;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::bridge::{self, query};
+use crate::bridge::{self, query, query_early};
 
 /// The manifest plus the first view's data.
 #[derive(Clone, Debug)]
@@ -82,7 +82,11 @@ pub async fn load() -> Result<Loaded, String> {
         .await
         .map_err(|e| format!("Cannot read data/manifest.json: {e}"))?;
     let manifest = Manifest::from_json(&text).map_err(|e| e.to_string())?;
-    let files = serde_json::to_string(&manifest.files).map_err(|e| e.to_string())?;
+    let files = serde_json::to_string(&serde_json::json!({
+        "files": manifest.files,
+        "snapshot": manifest.snapshot,
+    }))
+    .map_err(|e| e.to_string())?;
     bridge::open(&files).await?;
     Ok(Loaded {
         servers: servers().await?,
@@ -98,7 +102,7 @@ const LAST_RUN: &str = "last AS (SELECT server, arg_max(ok, until) AS ok, max(un
                          FROM polls GROUP BY server)";
 
 async fn servers() -> Result<Vec<ServerRow>, String> {
-    query(
+    query_early(
         &format!(
             "WITH {LAST_RUN},
              hosts AS (SELECT server, host, up, master FROM host_now)
@@ -116,7 +120,7 @@ async fn servers() -> Result<Vec<ServerRow>, String> {
 }
 
 async fn daemons() -> Result<Vec<DaemonRow>, String> {
-    query(
+    query_early(
         &format!(
             "WITH {LAST_RUN}
              SELECT v.server, v.vendor, v.up, v.version, v.error
@@ -130,7 +134,7 @@ async fn daemons() -> Result<Vec<DaemonRow>, String> {
 
 /// Each feature's latest recorded state (published in `feature_now`).
 async fn features() -> Result<Vec<FeatureRow>, String> {
-    query(
+    query_early(
         "SELECT feature, server, vendor, counting,
                 in_use::DOUBLE, issued::DOUBLE, (issued - in_use)::DOUBLE,
                 round(100.0 * in_use / NULLIF(issued, 0), 1)::DOUBLE

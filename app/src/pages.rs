@@ -324,7 +324,7 @@ fn UsageTable(
                             }
                         }
                         Err(e) => view! {
-                            <div class="error" role="alert">{format!("{title}: query failed: {e}")}</div>
+                            <div class="error" role="alert" data-testid="query-error">{format!("{title}: query failed: {e}")}</div>
                         }.into_any(),
                     }
                 }

@@ -16,7 +16,30 @@ pub struct Manifest {
     /// Expected seconds between polls, for staleness warnings.
     pub poll_interval_seconds: u64,
     pub files: Vec<DataFile>,
+    /// A small file with copies of the tables the first view needs ([`SNAPSHOT_TABLES`]),
+    /// so the site can show it before the full file is open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot: Option<DataFile>,
 }
+
+/// Tables copied into the snapshot file: poll runs, the latest state of everything,
+/// entitlements and the org dimensions.
+pub const SNAPSHOT_TABLES: &[&str] = &[
+    "polls",
+    "feature_now",
+    "host_now",
+    "vendor_now",
+    "entitlements",
+    "org_people",
+    "org_departments",
+    "org_teams",
+    "org_hosts",
+    "org_cluster_patterns",
+    "org_prices",
+    "org_pools",
+    "org_projects",
+    "org_project_members",
+];
 
 /// One published DuckDB file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -9,7 +9,7 @@ use chrono::{NaiveDateTime, Utc};
 
 use duckdb::params;
 
-use crate::manifest::{DataFile, Manifest, MANIFEST_FILE};
+use crate::manifest::{DataFile, Manifest, MANIFEST_FILE, SNAPSHOT_TABLES};
 use crate::org::{Org, UNASSIGNED};
 use crate::schema::{table_names, ORG_TABLES, ROLLUP_TABLES, SCHEMA_VERSION};
 use crate::store::{Store, StoreError};
@@ -48,6 +48,7 @@ pub struct PublishOptions {
 
 const PREFIX: &str = "lmscope-";
 const SUFFIX: &str = ".duckdb";
+const SNAPSHOT: &str = "-now";
 
 /// Publish the store into `out_dir` and return the manifest written.
 pub fn publish(
@@ -69,8 +70,22 @@ pub fn publish(
     fs::rename(&tmp_path, &final_path).map_err(io(&final_path))?;
     sync_dir(out_dir)?;
 
+    // The snapshot: the first view's tables, copied from the file just written.
+    let snapshot_name = format!("{PREFIX}{generation:06}{SNAPSHOT}{SUFFIX}");
+    let snapshot_path = out_dir.join(&snapshot_name);
+    let snapshot_tmp = out_dir.join(format!(".{snapshot_name}.tmp"));
+    remove_if_exists(&snapshot_tmp)?;
+    remove_if_exists(&wal_of(&snapshot_tmp))?;
+    write_snapshot(store, &final_path, &snapshot_tmp)?;
+    sync_file(&snapshot_tmp)?;
+    fs::rename(&snapshot_tmp, &snapshot_path).map_err(io(&snapshot_path))?;
+    sync_dir(out_dir)?;
+
     let (from, to) = store.poll_range()?;
     let bytes = fs::metadata(&final_path).map_err(io(&final_path))?.len();
+    let snapshot_bytes = fs::metadata(&snapshot_path)
+        .map_err(io(&snapshot_path))?
+        .len();
     let manifest = Manifest {
         schema_version: SCHEMA_VERSION,
         generated_at: Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
@@ -83,6 +98,13 @@ pub fn publish(
             to: to.map(rfc3339),
             tables: table_names().map(str::to_owned).collect(),
         }],
+        snapshot: Some(DataFile {
+            path: snapshot_name,
+            bytes: snapshot_bytes,
+            from: from.map(rfc3339),
+            to: to.map(rfc3339),
+            tables: SNAPSHOT_TABLES.iter().map(|t| (*t).to_owned()).collect(),
+        }),
     };
     write_atomically(
         &out_dir.join(MANIFEST_FILE),
@@ -92,10 +114,33 @@ pub fn publish(
     // Keep the previous generation: a browser that read the old manifest a moment ago may
     // still be fetching its file. Anything older goes.
     for old in generations.iter().filter(|g| **g + 1 < generation) {
-        let path = out_dir.join(format!("{PREFIX}{old:06}{SUFFIX}"));
-        remove_if_exists(&path)?;
+        remove_if_exists(&out_dir.join(format!("{PREFIX}{old:06}{SUFFIX}")))?;
+        remove_if_exists(&out_dir.join(format!("{PREFIX}{old:06}{SNAPSHOT}{SUFFIX}")))?;
     }
     Ok(manifest)
+}
+
+/// Copy [`SNAPSHOT_TABLES`] from the published file `full` into a new file at `path`.
+fn write_snapshot(store: &Store, full: &Path, path: &Path) -> Result<(), PublishError> {
+    let conn = store.conn();
+    let literal = |p: &Path| p.to_string_lossy().replace('\'', "''");
+    conn.execute_batch(&format!(
+        "ATTACH '{}' AS snapshot_source (READ_ONLY); ATTACH '{}' AS snapshot_target",
+        literal(full),
+        literal(path)
+    ))?;
+    let result = (|| {
+        for table in SNAPSHOT_TABLES {
+            conn.execute_batch(&format!(
+                "CREATE TABLE snapshot_target.{table} AS SELECT * FROM snapshot_source.{table}"
+            ))?;
+        }
+        conn.execute_batch("CHECKPOINT snapshot_target")
+    })();
+    let detached = conn.execute_batch("DETACH snapshot_target; DETACH snapshot_source");
+    result?;
+    detached?;
+    Ok(())
 }
 
 fn rfc3339(t: NaiveDateTime) -> String {

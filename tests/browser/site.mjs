@@ -30,8 +30,9 @@ try {
   if (tableList) {
     const names = tableList.split(',');
     const ready = names.map((n) => `[data-testid=${n}] tbody`).join(', ');
-    await page.waitForSelector(`${ready}, [data-testid=load-error], [data-testid=filter-error]`, { state: "attached", timeout: 60_000 });
-    const failed = await page.$('[data-testid=load-error], [data-testid=filter-error]');
+    const errors = '[data-testid=load-error], [data-testid=filter-error], [data-testid=query-error]';
+    await page.waitForSelector(`${ready}, ${errors}`, { state: "attached", timeout: 60_000 });
+    const failed = await page.$(errors);
     if (failed) {
       result.error = (await failed.innerText()).trim();
     } else {
