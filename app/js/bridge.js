@@ -85,11 +85,21 @@ async function attachFile(eng, file, alias, tables) {
   }
 }
 
-// The full files, attached after the snapshot; queries that need them wait for this.
+// The full files: attached when the first query needs them. DuckDB-Wasm runs one request
+// at a time, so attaching them only after the first view's queries keeps those quick.
+let attachRest = null;
 let complete = null;
 
+function ensureComplete() {
+  if (!complete) {
+    complete = attachRest();
+    complete.catch(() => {}); // reported to the queries that wait for it
+  }
+  return complete;
+}
+
 // Open the published data: the snapshot (if the manifest has one) first, so the first
-// view can be drawn, then the full files in the background.
+// view can be drawn; the full files follow on demand.
 async function open(dataJson) {
   const { files, snapshot } = JSON.parse(dataJson);
   let eng;
@@ -100,19 +110,13 @@ async function open(dataJson) {
   }
   const early = snapshot ? snapshot.tables : [];
   if (snapshot) await attachFile(eng, snapshot, 'lm_now', early);
-  const rest = (async () => {
+  attachRest = async () => {
     for (const [i, file] of files.entries()) {
       await attachFile(eng, file, `lm${i}`, file.tables.filter((t) => !early.includes(t)));
     }
     performance.mark('lmscope:data-complete');
-  })();
-  if (snapshot) {
-    complete = rest;
-    complete.catch(() => {}); // reported to the queries that wait for it
-  } else {
-    await rest;
-    complete = Promise.resolve();
-  }
+  };
+  if (!snapshot) await ensureComplete();
   attached = eng;
   performance.mark('lmscope:data-attached');
 }
@@ -132,7 +136,7 @@ function plain(value) {
 // `early`: the query reads only snapshot tables and need not wait for the full files.
 async function query(sql, paramsJson, early) {
   if (!attached) throw new Error('no data is open');
-  if (!early) await complete;
+  if (!early) await ensureComplete();
   const params = JSON.parse(paramsJson);
   const stmt = await attached.conn.prepare(sql);
   let table;
