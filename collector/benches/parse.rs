@@ -1,39 +1,42 @@
-//! Parse throughput of `lmstat -a` text: `cargo bench -p lmscope --bench parse`.
-//! Feeds every real fixture, repeated to ~64 MB, through the parser; prints the best of 7 runs.
+//! Parse throughput of `lmstat -a` text (criterion): `cargo bench -p lmscope --bench parse`.
+//! One iteration parses every real fixture once; criterion reports the throughput in bytes.
 
-use std::time::Instant;
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
-fn main() {
+fn fixtures() -> Vec<String> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/lmstat");
-    let mut corpus = Vec::new();
-    for entry in std::fs::read_dir(&dir).expect("fixtures dir") {
-        let path = entry.expect("entry").path();
-        if !path.to_string_lossy().contains("lmstat_i_") {
-            corpus.push(String::from_utf8_lossy(&std::fs::read(&path).expect("read")).into_owned());
-        }
-    }
-    let one_pass: usize = corpus.iter().map(String::len).sum();
-    let repeats = (64 << 20) / one_pass.max(1) + 1;
-    let bytes = one_pass * repeats;
-    let mut best = f64::MAX;
-    let mut checkouts = 0;
-    for _ in 0..7 {
-        let start = Instant::now();
-        checkouts = 0;
-        for _ in 0..repeats {
-            for text in &corpus {
-                checkouts += std::hint::black_box(lmscope::lmstat::parse(text))
-                    .checkouts
-                    .len();
-            }
-        }
-        best = best.min(start.elapsed().as_secs_f64());
-    }
-    println!(
-        "lmstat -a parse: {:.1} MB in {:.3} s = {:.0} MB/s on one core ({} checkout lines per pass)",
-        bytes as f64 / 1e6,
-        best,
-        bytes as f64 / 1e6 / best,
-        checkouts
-    );
+    let mut corpus: Vec<(std::path::PathBuf, String)> = std::fs::read_dir(&dir)
+        .expect("fixtures dir")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| !p.to_string_lossy().contains("lmstat_i_"))
+        .map(|p| {
+            let text = String::from_utf8_lossy(&std::fs::read(&p).expect("read")).into_owned();
+            (p, text)
+        })
+        .collect();
+    corpus.sort();
+    corpus.into_iter().map(|(_, t)| t).collect()
 }
+
+fn parse(c: &mut Criterion) {
+    let corpus = fixtures();
+    let bytes: usize = corpus.iter().map(String::len).sum();
+    let mut group = c.benchmark_group("lmstat -a");
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.bench_function("parse every fixture", |b| {
+        b.iter(|| {
+            corpus
+                .iter()
+                .map(|t| {
+                    std::hint::black_box(lmscope::lmstat::parse(t))
+                        .checkouts
+                        .len()
+                })
+                .sum::<usize>()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, parse);
+criterion_main!(benches);
