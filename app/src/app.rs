@@ -58,5 +58,6 @@ pub fn Overview(data: Loaded) -> impl IntoView {
         <ServerHealth servers=data.servers daemons=data.daemons />
         <FeatureTable features=data.features selected=feature />
         {move || feature.get().map(|f| view! { <FeatureUsageChart feature=f /> })}
+        <crate::feed::LiveFeed />
     }
 }

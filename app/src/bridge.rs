@@ -92,22 +92,34 @@ async fn run_query<T: DeserializeOwned>(
 
 /// Offer `text` to the user as a file download (CSV export): a Blob URL on a temporary link.
 pub fn download(file_name: &str, mime: &str, text: &str) -> Result<(), String> {
-    let err = |e: JsValue| message(e);
     let parts = Array::of1(&JsValue::from_str(text));
     let options = web_sys::BlobPropertyBag::new();
     options.set_type(mime);
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(err)?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(err)?;
+    let blob =
+        web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(message)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(message)?;
+    let clicked = click_link(file_name, &url);
+    web_sys::Url::revoke_object_url(&url).map_err(message)?;
+    clicked
+}
+
+/// Offer a canvas's picture as a PNG download (chart export), at its full pixel size.
+pub fn download_png(file_name: &str, canvas: &web_sys::HtmlCanvasElement) -> Result<(), String> {
+    let url = canvas.to_data_url_with_type("image/png").map_err(message)?;
+    click_link(file_name, &url)
+}
+
+fn click_link(file_name: &str, url: &str) -> Result<(), String> {
     let document = web_sys::window()
         .and_then(|w| w.document())
         .ok_or("no document")?;
     let link: web_sys::HtmlAnchorElement = document
         .create_element("a")
-        .map_err(err)?
+        .map_err(message)?
         .dyn_into()
         .map_err(|_| "not an anchor".to_owned())?;
-    link.set_href(&url);
+    link.set_href(url);
     link.set_download(file_name);
     link.click();
-    web_sys::Url::revoke_object_url(&url).map_err(err)
+    Ok(())
 }

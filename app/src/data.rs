@@ -1,8 +1,9 @@
 //! What the site asks of the published data. Every figure shown comes from these queries.
 
+use chrono::NaiveDate;
 use lmscope::manifest::Manifest;
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::bridge::{self, query, query_early};
 
@@ -145,25 +146,51 @@ async fn features() -> Result<Vec<FeatureRow>, String> {
     .await
 }
 
-/// Hourly peak in use and issued for one feature (summed over the servers that serve it).
-pub async fn series(feature: &str) -> Result<Vec<SeriesPoint>, String> {
+/// `AND <column> in [from, to]` for a day range, and its parameters (nothing for `None`).
+fn range_clause(column: &str, range: Option<(NaiveDate, NaiveDate)>) -> (String, Vec<Value>) {
+    match range {
+        Some((from, to)) => (
+            format!(" AND {column} >= ?::DATE AND {column} < ?::DATE + INTERVAL 1 DAY"),
+            vec![json!(from.to_string()), json!(to.to_string())],
+        ),
+        None => (String::new(), Vec::new()),
+    }
+}
+
+/// Hourly peak in use and issued for one feature (summed over the servers that serve it),
+/// over `range` or all data.
+pub async fn series(
+    feature: &str,
+    range: Option<(NaiveDate, NaiveDate)>,
+) -> Result<Vec<SeriesPoint>, String> {
+    let (clause, mut params) = range_clause("hour", range);
+    params.insert(0, json!(feature));
     query(
-        "SELECT epoch_ms(hour)::DOUBLE, sum(peak_in_use)::DOUBLE, sum(issued)::DOUBLE
-         FROM usage_hourly WHERE feature = ?
-         GROUP BY hour ORDER BY hour",
-        &[json!(feature)],
+        &format!(
+            "SELECT epoch_ms(hour)::DOUBLE, sum(peak_in_use)::DOUBLE, sum(issued)::DOUBLE
+             FROM usage_hourly WHERE feature = ?{clause}
+             GROUP BY hour ORDER BY hour"
+        ),
+        &params,
     )
     .await
 }
 
 /// Daily peak and average in use and issued for one feature: the chart's text equivalent.
-pub async fn daily(feature: &str) -> Result<Vec<DayRow>, String> {
+pub async fn daily(
+    feature: &str,
+    range: Option<(NaiveDate, NaiveDate)>,
+) -> Result<Vec<DayRow>, String> {
+    let (clause, mut params) = range_clause("day", range);
+    params.insert(0, json!(feature));
     query(
-        "SELECT strftime(day, '%Y-%m-%d') AS d, sum(peak_in_use)::DOUBLE,
-                round(sum(sum_in_use / polls), 1)::DOUBLE, sum(issued)::DOUBLE
-         FROM usage_daily WHERE feature = ?
-         GROUP BY day ORDER BY day",
-        &[json!(feature)],
+        &format!(
+            "SELECT strftime(day, '%Y-%m-%d') AS d, sum(peak_in_use)::DOUBLE,
+                    round(sum(sum_in_use / polls), 1)::DOUBLE, sum(issued)::DOUBLE
+             FROM usage_daily WHERE feature = ?{clause}
+             GROUP BY day ORDER BY day"
+        ),
+        &params,
     )
     .await
 }

@@ -4,11 +4,18 @@ mod app;
 mod bridge;
 mod chart;
 mod data;
+mod features_page;
+mod feed;
 mod format;
+mod heatmap;
 mod pages;
+mod person_page;
+mod query_table;
 mod status;
 mod summary;
 mod table;
+mod team;
+mod trends_page;
 mod usage;
 
 fn main() {

@@ -4,22 +4,25 @@
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 use leptos_router::params::ParamsMap;
 use leptos_router::NavigateOptions;
+use lmscope::expr::Expr;
 use lmscope::query::{grouped_usage, Dimension, Filters, Measure, Preset};
 use serde_json::Value;
 
-use crate::bridge::query;
 use crate::data::Loaded;
-use crate::table::{Column, DataTable};
+use crate::query_table::QueryTable;
+use crate::table::Column;
 
 /// The pages, in navigation order: URL name and title.
-pub const PAGES: [(&str, &str); 6] = [
+pub const PAGES: [(&str, &str); 8] = [
     ("overview", "Overview"),
+    ("features", "Features"),
     ("users", "Users"),
+    ("me", "My dashboard"),
     ("departments", "Teams & departments"),
     ("clusters", "Clusters"),
     ("trends", "Trends"),
@@ -88,8 +91,9 @@ pub fn Shell(data: Loaded) -> impl IntoView {
     let overview = data.clone();
     view! {
         <nav class="pages" aria-label="Pages">{nav}</nav>
+        <RolePresets latest />
         <Freshness data=data.clone() />
-        <FilterBar latest />
+        <FilterBar latest features=data.features.clone() />
         {move || match filters.get() {
             Err(e) => view! {
                 <div class="error" role="alert" data-testid="filter-error">{e.to_string()}</div>
@@ -98,42 +102,58 @@ pub fn Shell(data: Loaded) -> impl IntoView {
                 let (from, to) = f.range(latest);
                 match page.get().as_str() {
                     "overview" => view! { <crate::app::Overview data=overview.clone() /> }.into_any(),
+                    "features" => view! {
+                        <crate::features_page::FeaturesPage filters=f.clone() from to />
+                    }.into_any(),
+                    "me" => {
+                        // A person's dashboard shows this month unless a range is given.
+                        let from = if f.from.is_none() && f.to.is_none() {
+                            to.with_day(1).unwrap_or(from)
+                        } else {
+                            from
+                        };
+                        view! { <crate::person_page::PersonPage filters=f.clone() from to /> }.into_any()
+                    }
                     "users" => view! {
                         <UsageTable testid="users" title="Top users" filters=f.clone() from to
                             dims=vec![Dimension::User, Dimension::Department]
                             measures=vec![Measure::LicenseHours, Measure::Hours, Measure::Sessions,
                                           Measure::Features, Measure::PeakLicenses]
-                            link_filter="user" />
+                            link_filter="user" link_page="me" />
+                        <UsageTable testid="user-features" title="Feature preferences" filters=f.clone() from to
+                            dims=vec![Dimension::Feature]
+                            measures=vec![Measure::LicenseHours, Measure::Users, Measure::Sessions]
+                            link_filter="feature" link_page="features" />
+                        <UsageTable testid="user-weekdays" title="Peak usage days" filters=f.clone() from to
+                            dims=vec![Dimension::Weekday]
+                            measures=vec![Measure::LicenseHours, Measure::Users, Measure::Sessions]
+                            sort_by_dims=true />
                     }.into_any(),
                     "departments" => view! {
+                        {f.team.clone().map(|team| view! { <crate::team::TeamPools team /> })}
                         <UsageTable testid="departments" title="Departments" filters=f.clone() from to
                             dims=vec![Dimension::Department, Dimension::CostCenter]
                             measures=vec![Measure::LicenseHours, Measure::Hours, Measure::Users,
-                                          Measure::Sessions]
-                            link_filter="department" />
+                                          Measure::Sessions, Measure::Share]
+                            link_filter="department" link_page="departments" />
                         <UsageTable testid="teams" title="Teams" filters=f.clone() from to
                             dims=vec![Dimension::Team, Dimension::Department]
                             measures=vec![Measure::LicenseHours, Measure::Hours, Measure::Users,
-                                          Measure::Sessions]
-                            link_filter="team" />
+                                          Measure::Sessions, Measure::Share]
+                            link_filter="team" link_page="departments" />
+                        <UsageTable testid="team-features" title="Who uses which feature" filters=f.clone() from to
+                            dims=vec![Dimension::Feature, Dimension::Team]
+                            measures=vec![Measure::LicenseHours, Measure::Users, Measure::PeakLicenses] />
                     }.into_any(),
                     "clusters" => view! {
                         <UsageTable testid="clusters" title="Usage by cluster" filters=f.clone() from to
                             dims=vec![Dimension::Cluster]
                             measures=vec![Measure::LicenseHours, Measure::Hours, Measure::Users,
-                                          Measure::Features, Measure::Sessions]
+                                          Measure::Features, Measure::Sessions, Measure::Share]
                             link_filter="cluster" />
                     }.into_any(),
                     "trends" => view! {
-                        <UsageTable testid="trends" title="Monthly use" filters=f.clone() from to
-                            dims=vec![Dimension::Month]
-                            measures=vec![Measure::LicenseHours, Measure::Users, Measure::Features,
-                                          Measure::Sessions]
-                            sort_by_dims=true />
-                        <UsageTable testid="weekdays" title="Use by weekday" filters=f.clone() from to
-                            dims=vec![Dimension::Weekday]
-                            measures=vec![Measure::LicenseHours, Measure::Users, Measure::Sessions]
-                            sort_by_dims=true />
+                        <crate::trends_page::TrendsPage filters=f.clone() from to />
                     }.into_any(),
                     "report" => view! { <ReportBuilder filters=f.clone() from to /> }.into_any(),
                     other => view! {
@@ -145,6 +165,30 @@ pub fn Shell(data: Loaded) -> impl IntoView {
             }
         }}
     }
+}
+
+/// Starting points for each role, as links: what an administrator, a manager, an end user
+/// and an executive look at first.
+#[component]
+fn RolePresets(latest: NaiveDate) -> impl IntoView {
+    let range = |p: Preset| {
+        let (from, to) = p.range(latest);
+        format!("&from={from}&to={to}")
+    };
+    let roles = [
+        ("Administrator", "?page=overview".to_owned()),
+        (
+            "Manager",
+            format!("?page=departments{}", range(Preset::Days30)),
+        ),
+        ("End user", "?page=me".to_owned()),
+        ("Executive", format!("?page=trends{}", range(Preset::Year))),
+    ];
+    let links = roles
+        .into_iter()
+        .map(|(label, href)| view! { <a class="role" href=href>{label}</a> })
+        .collect_view();
+    view! { <p class="roles" data-testid="roles">"Start as: " {links}</p> }
 }
 
 /// "Data as of" and "last updated" from the manifest, and a warning when the newest poll
@@ -186,15 +230,54 @@ fn Freshness(data: Loaded) -> impl IntoView {
 
 /// Date range, presets and the dimension filters; each change is a new URL.
 #[component]
-fn FilterBar(latest: NaiveDate) -> impl IntoView {
+fn FilterBar(latest: NaiveDate, features: Vec<crate::data::FeatureRow>) -> impl IntoView {
     let q = use_query_map();
-    let location = use_location();
-    let navigate = use_navigate();
-    let go = move |key: &'static str, value: String| {
-        let value = (!value.trim().is_empty()).then_some(value);
-        let query = q.with(|q| href_with(q, &[(key, value)]));
-        let path = location.pathname.get_untracked();
-        navigate(&format!("{path}{query}"), NavigateOptions::default());
+    let go = param_setter();
+    // Choices for the text filters: servers, vendors and features from the first view's
+    // data; departments, teams, clusters and people from the org tables.
+    let mut known: BTreeMap<&'static str, std::collections::BTreeSet<String>> = BTreeMap::new();
+    for f in &features {
+        known.entry("server").or_default().insert(f.server.clone());
+        known
+            .entry("feature")
+            .or_default()
+            .insert(f.feature.clone());
+        if let Some(v) = &f.vendor {
+            known.entry("vendor").or_default().insert(v.clone());
+        }
+    }
+    let org = LocalResource::new(|| async {
+        crate::bridge::query::<(String, String)>(
+            "SELECT 'department', department FROM org_people
+             UNION SELECT 'team', team FROM org_people
+             UNION SELECT 'user', user_name FROM org_people
+             UNION SELECT 'cluster', cluster FROM org_hosts
+             ORDER BY 1, 2",
+            &[],
+        )
+        .await
+    });
+    let datalist = move |key: &'static str| {
+        let fixed: Vec<String> = known.get(key).into_iter().flatten().cloned().collect();
+        let options = move || {
+            let from_org: Vec<String> = org
+                .get()
+                .and_then(Result::ok)
+                .map(|rows| {
+                    rows.into_iter()
+                        .filter(|(k, _)| k == key)
+                        .map(|(_, v)| v)
+                        .collect()
+                })
+                .unwrap_or_default();
+            fixed
+                .iter()
+                .cloned()
+                .chain(from_org)
+                .map(|v| view! { <option value=v></option> })
+                .collect_view()
+        };
+        view! { <datalist id=format!("{key}-options")>{options}</datalist> }
     };
     let presets = Preset::ALL
         .iter()
@@ -220,7 +303,7 @@ fn FilterBar(latest: NaiveDate) -> impl IntoView {
         view! {
             <label>
                 {label}
-                <input type="text" name=key prop:value=value(key) size="12"
+                <input type="text" name=key prop:value=value(key) size="12" list=format!("{key}-options")
                     on:change=move |ev| go(key, event_target_value(&ev)) />
             </label>
         }
@@ -253,6 +336,7 @@ fn FilterBar(latest: NaiveDate) -> impl IntoView {
             {text_filter("team", "Team")}
             {text_filter("cluster", "Cluster")}
             {text_filter("user", "User")}
+            {["server", "vendor", "feature", "department", "team", "cluster", "user"].map(datalist)}
             <a class="preset" href=clear>"Clear filters"</a>
         </form>
     }
@@ -260,7 +344,7 @@ fn FilterBar(latest: NaiveDate) -> impl IntoView {
 
 /// A grouped usage table over the filtered range, computed by DuckDB-Wasm.
 #[component]
-fn UsageTable(
+pub fn UsageTable(
     testid: &'static str,
     title: &'static str,
     filters: Filters,
@@ -271,6 +355,9 @@ fn UsageTable(
     /// Filter set by the first column's link (drill down).
     #[prop(optional)]
     link_filter: Option<&'static str>,
+    /// Page the first column's link opens (the users behind the row by default).
+    #[prop(optional)]
+    link_page: Option<&'static str>,
     /// Order by the dimensions (time) rather than by the first measure.
     #[prop(optional)]
     sort_by_dims: bool,
@@ -288,59 +375,29 @@ fn UsageTable(
     } else {
         sql
     };
-    let rows = LocalResource::new(move || {
-        let (sql, params) = (sql.clone(), params.clone());
-        async move { query::<Vec<Value>>(&sql, &params).await }
-    });
     let columns: Vec<Column> = dims
         .iter()
         .map(|d| Column::text(d.label()))
         .chain(measures.iter().map(|m| Column::number(m.label())))
         .collect();
-    let q = use_query_map();
-    let link = link_filter.map(|key| {
-        Callback::new(move |row: Vec<Value>| {
-            let value = row.first().and_then(Value::as_str).map(str::to_owned);
-            // Drill down: the users behind this row.
-            q.with_untracked(|q| href_with(q, &[(key, value), ("page", Some("users".to_owned()))]))
-        })
-    });
-    let heading = format!("{title}, {from} to {to}");
-    view! {
-        <Suspense fallback=|| view! { <p class="loading" role="status">"Computing…"</p> }>
-            {move || Suspend::new({
-                let columns = columns.clone();
-                let heading = heading.clone();
-                async move {
-                    match rows.await {
-                        Ok(rows) => {
-                            mark_view_ready();
-                            match link {
-                                Some(link) => view! {
-                                    <DataTable testid title=heading columns rows link />
-                                }.into_any(),
-                                None => view! { <DataTable testid title=heading columns rows /> }
-                                    .into_any(),
-                            }
-                        }
-                        Err(e) => view! {
-                            <div class="error" role="alert" data-testid="query-error">{format!("{title}: query failed: {e}")}</div>
-                        }.into_any(),
-                    }
-                }
-            })}
-        </Suspense>
+    let title = format!("{title}, {from} to {to}");
+    let sql = (sql, params);
+    match link_filter {
+        Some(key) => {
+            let link = drill_down(key, link_page.unwrap_or("users"));
+            view! { <QueryTable testid title columns sql link /> }.into_any()
+        }
+        None => view! { <QueryTable testid title columns sql /> }.into_any(),
     }
 }
 
-/// Performance mark for the perf harness: a table's data is on screen (the frame after it
-/// rendered).
-fn mark_view_ready() {
-    request_animation_frame(|| {
-        if let Some(perf) = web_sys::window().and_then(|w| w.performance()) {
-            let _ = perf.mark("lmscope:view-ready");
-        }
-    });
+/// A link from a row's first cell: set filter `key` to it and open `page`.
+pub fn drill_down(key: &'static str, page: &'static str) -> Callback<Vec<Value>, String> {
+    let q = use_query_map();
+    Callback::new(move |row: Vec<Value>| {
+        let value = row.first().and_then(Value::as_str).map(str::to_owned);
+        q.with_untracked(|q| href_with(q, &[(key, value), ("page", Some(page.to_owned()))]))
+    })
 }
 
 /// Pick measures and group-by dimensions (kept in the URL as `dims` and `measures`).
@@ -398,13 +455,91 @@ fn ReportBuilder(filters: Filters, from: NaiveDate, to: NaiveDate) -> impl IntoV
         Measure::ALL.iter().map(|m| (m.key(), m.label())).collect(),
         measures.iter().map(|m| m.key()).collect(),
     );
+    // The calculated column: parsed and evaluated in Rust over each row's measures.
+    let calc_text = q.with_untracked(|q| q.get("calc")).unwrap_or_default();
+    let calc_name = q
+        .with_untracked(|q| q.get("calc_name"))
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| "Calculated".to_owned());
+    let names: Vec<&str> = Measure::ALL.iter().map(|m| m.key()).collect();
+    let (expr, calc_error) = match calc_text.trim() {
+        "" => (None, None),
+        text => match Expr::parse(text, &names) {
+            Ok(e) => (Some(e), None),
+            Err(e) => (None, Some(e.to_string())),
+        },
+    };
+    let mut measures = measures;
+    for name in expr.iter().flat_map(Expr::names) {
+        if let Some(m) = Measure::from_key(&name).filter(|m| !measures.contains(m)) {
+            measures.push(m);
+        }
+    }
+    let offset = dims.len();
+    let keys: Vec<&'static str> = measures.iter().map(|m| m.key()).collect();
+    let calc = expr.map(|e| {
+        let derive = Callback::new(move |row: Vec<Value>| {
+            let value = |name: &str| {
+                keys.iter()
+                    .position(|k| *k == name)
+                    .and_then(|i| row.get(offset + i))
+                    .and_then(Value::as_f64)
+            };
+            e.eval(&value).map_or(Value::Null, |x| {
+                serde_json::json!((x * 100.0).round() / 100.0)
+            })
+        });
+        (Column::number(&calc_name), derive)
+    });
+    let set = param_setter();
+    let set_name = set.clone();
+    let (sql, params) = grouped_usage(&filters, from, to, &dims, &measures, 500);
+    let columns: Vec<Column> = dims
+        .iter()
+        .map(|d| Column::text(d.label()))
+        .chain(measures.iter().map(|m| Column::number(m.label())))
+        .collect();
+    let title = format!("Report, {from} to {to}");
+    let table = match calc {
+        Some(calc) => {
+            view! { <QueryTable testid="report" title columns sql=(sql, params) calc /> }.into_any()
+        }
+        None => view! { <QueryTable testid="report" title columns sql=(sql, params) /> }.into_any(),
+    };
     view! {
         <section class="builder">
             <h2>"Report builder"</h2>
             <p>"Group by: " {dim_toggles}</p>
             <p>"Measures: " {measure_toggles}</p>
+            <form class="filters" on:submit=|ev| ev.prevent_default()>
+                <label>
+                    "Calculated column"
+                    <input type="text" name="calc_name" value=calc_name.clone() size="14"
+                        on:change=move |ev| set_name("calc_name", event_target_value(&ev)) />
+                </label>
+                <label>
+                    {format!("Expression over {}; + − × ÷ and parentheses", names.join(", "))}
+                    <input type="text" name="calc" value=calc_text size="40" placeholder="license_hours / users"
+                        on:change=move |ev| set("calc", event_target_value(&ev)) />
+                </label>
+            </form>
+            {calc_error.map(|e| view! { <p class="error" role="alert" data-testid="calc-error">{e}</p> })}
             <p class="muted">"The report is the link: copy the address to share it."</p>
         </section>
-        <UsageTable testid="report" title="Report" filters from to dims measures />
+        {table}
+    }
+}
+
+/// A function that sets (or, given blank text, removes) one URL parameter: a new history
+/// entry, so back and forward work.
+fn param_setter() -> impl Fn(&'static str, String) + Clone {
+    let q = use_query_map();
+    let location = use_location();
+    let navigate = use_navigate();
+    move |key: &'static str, value: String| {
+        let value = (!value.trim().is_empty()).then_some(value);
+        let query = q.with_untracked(|q| href_with(q, &[(key, value)]));
+        let path = location.pathname.get_untracked();
+        navigate(&format!("{path}{query}"), NavigateOptions::default());
     }
 }

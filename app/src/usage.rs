@@ -1,17 +1,28 @@
 //! One feature's in-use vs issued history: the chart and its text equivalent.
 
+use chrono::NaiveDate;
 use leptos::html::Canvas;
 use leptos::prelude::*;
 
 use crate::chart;
 use crate::data::{self, DayRow, SeriesPoint};
 
+/// The chart of `feature` over `range` (all data when `None`), with PNG export and a table
+/// of its figures by day.
 #[component]
-pub fn FeatureUsageChart(feature: String) -> impl IntoView {
+pub fn FeatureUsageChart(
+    feature: String,
+    #[prop(optional)] range: Option<(NaiveDate, NaiveDate)>,
+) -> impl IntoView {
     let name = feature.clone();
     let series = LocalResource::new(move || {
         let f = name.clone();
-        async move { Ok::<_, String>((data::series(&f).await?, data::daily(&f).await?)) }
+        async move {
+            Ok::<_, String>((
+                data::series(&f, range).await?,
+                data::daily(&f, range).await?,
+            ))
+        }
     });
     let canvas = NodeRef::<Canvas>::new();
     let error = RwSignal::new(None::<String>);
@@ -34,9 +45,22 @@ pub fn FeatureUsageChart(feature: String) -> impl IntoView {
         }
     });
     let label = format!("Licenses of {feature} in use and issued over time");
+    let file = format!("{}-usage.png", safe_file_name(&feature));
+    let export_png = move |_| {
+        if let Some(el) = canvas.get_untracked() {
+            if let Err(e) = crate::bridge::download_png(&file, &el) {
+                error.set(Some(format!("PNG export failed: {e}")));
+            }
+        }
+    };
     view! {
         <section aria-labelledby="usage-h">
-            <h2 id="usage-h">"In use vs issued: " {feature.clone()}</h2>
+            <div class="section-head">
+                <h2 id="usage-h">"In use vs issued: " {feature.clone()}</h2>
+                <button type="button" class="export" on:click=export_png data-testid="usage-chart-png">
+                    "Export PNG"
+                </button>
+            </div>
             <canvas node_ref=canvas class="chart" role="img" aria-label=label data-testid="usage-chart"></canvas>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             <Suspense fallback=|| view! { <p class="loading" role="status">"Loading history…"</p> }>
@@ -49,6 +73,19 @@ pub fn FeatureUsageChart(feature: String) -> impl IntoView {
             </Suspense>
         </section>
     }
+}
+
+/// A download name from untrusted text: letters, digits, `-`, `_` and `.` kept.
+fn safe_file_name(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// Expose what the chart plots (point count, peak, last point) for checks and assistive tech.

@@ -11,7 +11,8 @@ use chrono::NaiveDate;
 
 use crate::debuglog::{DebugLog, Event, EventKind};
 use crate::lmstat::{
-    Checkout, Counting, FeatureUsage, Holder, LmError, LmstatReport, ServerStatus, VendorStatus,
+    Checkout, Counting, FeatureUsage, Holder, LmError, LmstatReport, Queued, ServerStatus,
+    VendorStatus,
 };
 use crate::lmstat_i::Entitlement;
 use crate::org::{Cluster, Department, Org, Person as OrgPerson, Pool, Price, Project, Team};
@@ -296,6 +297,15 @@ struct Active {
     version: &'static str,
 }
 
+/// A request waiting in a vendor daemon's queue after a denial.
+struct Waiting {
+    user: usize,
+    licenses: u32,
+    handle: u64,
+    /// The step after which the user gives up.
+    until: i64,
+}
+
 /// Everything the demo makes for one license server.
 pub struct DemoServer {
     pub name: String,
@@ -357,6 +367,10 @@ pub fn generate(opts: &DemoOptions) -> impl Iterator<Item = DemoServer> + '_ {
                 })
                 .collect();
             let mut active: Vec<Vec<Active>> = spec.features.iter().map(|_| Vec::new()).collect();
+            // Queued requests, with their own random stream so the rest of the demo is the
+            // same with or without them.
+            let mut waiting: Vec<Vec<Waiting>> = spec.features.iter().map(|_| Vec::new()).collect();
+            let mut queue_rng = Rng(opts.seed ^ (0x5155_4555 + server_index as u64));
             let mut handle: u64 = 100 + server_index as u64 * 10_000;
             let mut denials = DebugLog::default();
             let mut polls = Vec::with_capacity(usize::try_from(total_steps).unwrap_or(0) + 1);
@@ -381,12 +395,19 @@ pub fn generate(opts: &DemoOptions) -> impl Iterator<Item = DemoServer> + '_ {
                         * season(ts)
                         * (1.0 + fs.growth * progress)
                         * if chip { surge } else { 1.0 };
+                    if daemon_down == Some(fs.vendor) || down {
+                        waiting[fi].clear();
+                    }
                     if daemon_down == Some(fs.vendor) {
                         // A daemon that dies takes its checkouts with it, and serves nobody
                         // until it is back.
                         active[fi].clear();
                         continue;
                     }
+                    // A queued request leaves when seats free up for it, or when its user
+                    // gives up.
+                    let free = fs.issued.saturating_sub(active[fi].iter().map(|a| a.licenses).sum());
+                    waiting[fi].retain(|w| k <= w.until && w.licenses > free);
                     let pool = &pools[fi];
                     for _ in 0..rng.poisson(lambda) {
                         if pool.is_empty() {
@@ -416,6 +437,15 @@ pub fn generate(opts: &DemoOptions) -> impl Iterator<Item = DemoServer> + '_ {
                                     code: Some("-4,342".to_owned()),
                                     line: 0,
                                 });
+                                if queue_rng.unit() < 0.5 && !waiting[fi].iter().any(|w| w.user == user) {
+                                    handle += 1;
+                                    waiting[fi].push(Waiting {
+                                        user,
+                                        licenses,
+                                        handle,
+                                        until: k + 1 + queue_rng.below(12) as i64,
+                                    });
+                                }
                             }
                             continue;
                         }
@@ -447,7 +477,7 @@ pub fn generate(opts: &DemoOptions) -> impl Iterator<Item = DemoServer> + '_ {
                         ..LmstatReport::default()
                     }
                 } else {
-                    let mut r = snapshot(spec, ts, opts.end, &active, &people);
+                    let mut r = snapshot(spec, ts, opts.end, &active, &waiting, &people);
                     if let Some(vendor) = daemon_down {
                         mark_daemon_down(&mut r, vendor);
                     }
@@ -522,6 +552,7 @@ fn snapshot(
     ts: NaiveDateTime,
     end: NaiveDateTime,
     active: &[Vec<Active>],
+    waiting: &[Vec<Waiting>],
     people: &[Person],
 ) -> LmstatReport {
     let mut report = LmstatReport {
@@ -593,6 +624,22 @@ fn snapshot(
                 licenses: a.licenses,
                 linger: None,
                 pid: None,
+            });
+        }
+        for w in &waiting[fi] {
+            let host = people[w.user].workstation.clone();
+            report.queued.push(Queued {
+                holder: Holder {
+                    feature: fi,
+                    user: people[w.user].login.clone(),
+                    display: host.clone(),
+                    host,
+                    version: "2025.1".to_owned(),
+                    server_host: server_host.clone(),
+                    server_port: server_port.clone(),
+                    handle: Some(w.handle),
+                },
+                licenses: w.licenses,
             });
         }
     }

@@ -6,6 +6,7 @@
 pub mod config;
 pub mod debuglog;
 pub mod delta;
+pub mod expr;
 pub mod lmstat;
 pub mod lmstat_i;
 pub mod manifest;
@@ -14,6 +15,7 @@ pub mod query;
 pub mod schema;
 pub mod sessions;
 pub mod timeinfer;
+pub mod views;
 pub mod zone;
 
 #[cfg(feature = "native")]

@@ -260,16 +260,19 @@ pub enum Measure {
     Users,
     Features,
     PeakLicenses,
+    /// Each group's share of the license-hours of all groups, in percent.
+    Share,
 }
 
 impl Measure {
-    pub const ALL: [Measure; 6] = [
+    pub const ALL: [Measure; 7] = [
         Measure::LicenseHours,
         Measure::Hours,
         Measure::Sessions,
         Measure::Users,
         Measure::Features,
         Measure::PeakLicenses,
+        Measure::Share,
     ];
 
     pub fn key(self) -> &'static str {
@@ -280,6 +283,7 @@ impl Measure {
             Measure::Users => "users",
             Measure::Features => "features",
             Measure::PeakLicenses => "peak_licenses",
+            Measure::Share => "share",
         }
     }
 
@@ -291,6 +295,7 @@ impl Measure {
             Measure::Users => "Users",
             Measure::Features => "Features",
             Measure::PeakLicenses => "Largest checkout",
+            Measure::Share => "Share %",
         }
     }
 
@@ -306,6 +311,9 @@ impl Measure {
             Measure::Users => "count(DISTINCT u.user_name)::DOUBLE",
             Measure::Features => "count(DISTINCT u.feature)::DOUBLE",
             Measure::PeakLicenses => "max(u.peak_licenses)::DOUBLE",
+            Measure::Share => {
+                "round(100 * sum(u.license_hours) / nullif(sum(sum(u.license_hours)) OVER (), 0), 1)::DOUBLE"
+            }
         }
     }
 }

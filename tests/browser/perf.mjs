@@ -39,9 +39,9 @@ try {
     const ms = await page.evaluate(async (k) => {
       const before = performance.getEntriesByName('lmscope:view-ready').length;
       const start = performance.now();
-      document.querySelectorAll('a.preset')[k - 1].click();
-      // Two tables re-render on this page: wait for both.
-      while (performance.getEntriesByName('lmscope:view-ready').length < before + 2) {
+      document.querySelectorAll('.presets a.preset')[k - 1].click();
+      // Three tables re-render on this page: wait for all.
+      while (performance.getEntriesByName('lmscope:view-ready').length < before + 3) {
         await new Promise((r) => setTimeout(r, 2));
       }
       return performance.now() - start;

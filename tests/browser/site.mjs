@@ -14,7 +14,12 @@ const profile = mkdtempSync(join(tmpdir(), 'lmscope-chromium-'));
 const context = await chromium.launchPersistentContext(profile, {
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   headless: true,
-  viewport: { width: 1280, height: 1400 },
+  // VIEWPORT=390x844 checks the phone layout; COLOR_SCHEME=dark the dark theme.
+  viewport: (() => {
+    const [width, height] = (process.env.VIEWPORT || '1280x1400').split('x').map(Number);
+    return { width, height };
+  })(),
+  colorScheme: process.env.COLOR_SCHEME === 'dark' ? 'dark' : 'light',
   deviceScaleFactor: 2,
   args: [
     '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -33,19 +38,28 @@ try {
     const errors = '[data-testid=load-error], [data-testid=filter-error], [data-testid=query-error]';
     await page.waitForSelector(`${ready}, ${errors}`, { state: "attached", timeout: 60_000 });
     const failed = await page.$(errors);
-    if (failed) {
-      result.error = (await failed.innerText()).trim();
-    } else {
-      for (const n of names) await page.waitForSelector(`[data-testid=${n}] tbody`, { state: 'attached', timeout: 60_000 });
-      result.tables = {};
-      for (const n of names) {
-        result.tables[n] = await page.$eval(`[data-testid=${n}]`, (t) => ({
-          head: Array.from(t.querySelectorAll('thead th')).map((c) => c.textContent.trim()),
-          rows: Array.from(t.querySelectorAll('tbody tr')).map((r) =>
-            Array.from(r.querySelectorAll('th, td')).map((c) => c.textContent.trim())),
-        }));
-      }
+    if (failed) result.error = (await failed.innerText()).trim();
+    else for (const n of names) await page.waitForSelector(`[data-testid=${n}] tbody`, { state: 'attached', timeout: 60_000 });
+    // The tables on the page (after an error, those that did render).
+    result.tables = {};
+    for (const n of names) {
+      if (!(await page.$(`[data-testid=${n}] tbody`))) continue;
+      result.tables[n] = await page.$eval(`[data-testid=${n}]`, (t) => ({
+        head: Array.from(t.querySelectorAll('thead th')).map((c) => c.textContent.trim()),
+        rows: Array.from(t.querySelectorAll('tbody tr')).map((r) =>
+          Array.from(r.querySelectorAll('th, td')).map((c) => c.textContent.trim())),
+      }));
     }
+    // How the page is laid out: wider than the window (a phone scrolling sideways)?
+    result.layout = await page.evaluate(() => ({
+      scrollWidth: document.documentElement.scrollWidth,
+      innerWidth: window.innerWidth,
+      background: getComputedStyle(document.body).backgroundColor,
+      color: getComputedStyle(document.body).color,
+    }));
+    // Every other marked element's text (figures shown outside tables).
+    result.texts = await page.$$eval('[data-testid]', (els) => Object.fromEntries(
+      els.filter((e) => e.tagName !== 'TABLE').map((e) => [e.dataset.testid, e.textContent.trim()])));
     if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
     console.log(JSON.stringify(result));
     await context.close();

@@ -158,8 +158,20 @@ pub fn scrape(url: &str, screenshot: &str) -> serde_json::Value {
 /// Open `url` and return the header and body cells of the tables with these `data-testid`s
 /// (`tables.NAME.head`, `tables.NAME.rows`), or `error` when the page reports one.
 pub fn scrape_tables(url: &str, screenshot: &str, tables: &[&str]) -> serde_json::Value {
+    scrape_tables_with(url, screenshot, tables, &[])
+}
+
+/// [`scrape_tables`] with environment settings for the browser script (`VIEWPORT=390x844`,
+/// `COLOR_SCHEME=dark`).
+pub fn scrape_tables_with(
+    url: &str,
+    screenshot: &str,
+    tables: &[&str],
+    env: &[(&str, &str)],
+) -> serde_json::Value {
     let script = repo_root().join("tests/browser/site.mjs");
     let mut cmd = Command::new("node");
+    cmd.envs(env.iter().copied());
     cmd.arg(script)
         .arg(url)
         .arg(artifacts_dir().join(screenshot));
@@ -176,4 +188,65 @@ pub fn scrape_tables(url: &str, screenshot: &str, tables: &[&str]) -> serde_json
     );
     serde_json::from_str(stdout.trim())
         .unwrap_or_else(|e| panic!("bad JSON from browser ({e}): {stdout}"))
+}
+
+/// The built site (`trunk build --release`).
+pub fn dist() -> PathBuf {
+    let dist = repo_root().join("dist");
+    assert!(
+        dist.join("index.html").exists() && dist.join("vendor/bridge.js").exists(),
+        "dist/ is not built: run `trunk build --release` (scripts/test.sh does)"
+    );
+    dist
+}
+
+/// Where the site sits under the served root: a sub-path, as on GitHub Pages.
+pub const SUB_PATH: &str = "org/lmscope";
+
+/// A copy of the built site, under `www/org/lmscope/`, with demo data published into its
+/// data/ folder. Serve `tmp/www`.
+pub fn site_with_demo(tmp: &Path) -> PathBuf {
+    let site = tmp.join("www").join(SUB_PATH);
+    copy_dir(&dist(), &site);
+    let _ = std::fs::remove_dir_all(site.join("data"));
+    let store = tmp.join("store.duckdb");
+    lmscope_ok(&[
+        "--store",
+        &store.to_string_lossy(),
+        "demo",
+        "--out",
+        &site.join("data").to_string_lossy(),
+        "--weeks",
+        "3",
+        "--end",
+        "2026-11-20T12:00",
+    ]);
+    site
+}
+
+pub fn published_db(site: &Path) -> duckdb::Connection {
+    let manifest: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(site.join("data/manifest.json")).expect("manifest written"),
+    )
+    .expect("manifest is JSON");
+    let file = manifest["files"][0]["path"].as_str().expect("file path");
+    let config = duckdb::Config::default()
+        .access_mode(duckdb::AccessMode::ReadOnly)
+        .expect("config");
+    duckdb::Connection::open_with_flags(site.join("data").join(file), config)
+        .expect("open published file")
+}
+
+pub fn cells(v: &serde_json::Value) -> Vec<Vec<String>> {
+    v.as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| {
+            r.as_array()
+                .expect("cells")
+                .iter()
+                .map(|c| c.as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .collect()
 }

@@ -1,0 +1,83 @@
+//! The features page: in use vs issued, peak and average concurrency, time at 100 %,
+//! denials, the hour × weekday heatmap and top users of the filtered features.
+
+use chrono::NaiveDate;
+use leptos::prelude::*;
+use lmscope::query::{Dimension, Filters, Measure};
+use lmscope::views;
+use serde_json::Value;
+
+use crate::bridge::query;
+use crate::heatmap::Heatmap;
+use crate::pages::{drill_down, UsageTable};
+use crate::query_table::QueryTable;
+use crate::table::Column;
+use crate::usage::FeatureUsageChart;
+
+#[component]
+pub fn FeaturesPage(filters: Filters, from: NaiveDate, to: NaiveDate) -> impl IntoView {
+    let columns = vec![
+        Column::text("Feature"),
+        Column::text("Server"),
+        Column::number("Issued"),
+        Column::number("Peak in use"),
+        Column::number("Average in use"),
+        Column::number("Utilization %"),
+        Column::number("Time at 100 %"),
+        Column::number("Denials"),
+    ];
+    let stats = views::feature_stats(&filters, from, to);
+    let heat = views::heatmap(&filters, from, to);
+    let heat_rows = LocalResource::new(move || {
+        let (sql, params) = heat.clone();
+        async move { query::<Vec<Value>>(&sql, &params).await }
+    });
+    let scope = filters
+        .feature
+        .clone()
+        .unwrap_or_else(|| "all filtered features".to_owned());
+    let heat_title = format!("When {scope} is used, {from} to {to}");
+    let detail = filters.feature.clone().map(|feature| {
+        let denial_columns = vec![
+            Column::text("Time (UTC)"),
+            Column::text("Server"),
+            Column::text("Feature"),
+            Column::text("User"),
+            Column::text("Host"),
+            Column::text("Reason"),
+        ];
+        view! {
+            <FeatureUsageChart feature=feature.clone() range=(from, to) />
+            <UsageTable testid="feature-users" title="Top users" filters=filters.clone() from to
+                dims=vec![Dimension::User, Dimension::Department]
+                measures=vec![Measure::LicenseHours, Measure::Sessions, Measure::PeakLicenses]
+                link_filter="user" link_page="me" />
+            <QueryTable testid="feature-denials" title=format!("Latest denials of {feature}")
+                columns=denial_columns sql=views::denials(&filters, from, to, 200) />
+        }
+    });
+    view! {
+        <p class="muted">
+            "Issued and in-use counts follow the server, vendor and feature filters; the people \
+             filters (department, team, cluster, user) apply to top users."
+        </p>
+        <QueryTable testid="feature-stats" title=format!("Features, {from} to {to}")
+            columns sql=stats link=drill_down("feature", "features") />
+        {detail}
+        <Suspense fallback=|| view! { <p class="loading" role="status">"Computing…"</p> }>
+            {move || Suspend::new({
+                let heat_title = heat_title.clone();
+                async move {
+                    match heat_rows.await {
+                        Ok(rows) => view! { <Heatmap title=heat_title rows /> }.into_any(),
+                        Err(e) => view! {
+                            <div class="error" role="alert" data-testid="query-error">
+                                {format!("Heatmap: query failed: {e}")}
+                            </div>
+                        }.into_any(),
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}

@@ -1,0 +1,424 @@
+//! The SQL behind the site's page figures other than grouped usage ([`crate::query`]):
+//! feature statistics, the hour × weekday heatmap, the live feed and queue, a person's
+//! dashboard, team pools and period comparisons. Shared by the site (wasm) and the native
+//! tests. Every value from a URL is a bound parameter; the SQL text is fixed.
+
+use chrono::{NaiveDate, TimeDelta};
+use serde_json::{json, Value};
+
+use crate::query::{usage_where, Filters, USAGE_FROM};
+
+/// A query and its bound parameters.
+pub type Sql = (String, Vec<Value>);
+
+/// Hours in a (non-leap) year: a seat's yearly price over these is its license-hour rate.
+pub const HOURS_PER_YEAR: f64 = 8760.0;
+
+/// Conditions on a feature-level table (`usage_daily`, `usage_hourly`, `events`) aliased
+/// `alias`, for the filters that apply to features: server, vendor, feature. `time` is the
+/// column's time expression; the range is `[from, to]` in whole days.
+fn feature_where(
+    f: &Filters,
+    from: NaiveDate,
+    to: NaiveDate,
+    alias: &str,
+    time: &str,
+    vendor: Option<&str>,
+) -> (String, Vec<Value>) {
+    let mut clauses = vec![format!(
+        "{alias}.{time} >= ?::DATE AND {alias}.{time} < ?::DATE + INTERVAL 1 DAY"
+    )];
+    let mut params = vec![json!(from.to_string()), json!(to.to_string())];
+    let mut eq = |column: &str, value: &Option<String>| {
+        if let Some(v) = value {
+            clauses.push(format!("{alias}.{column} = ?"));
+            params.push(json!(v));
+        }
+    };
+    eq("server", &f.server);
+    if let Some(vendor) = vendor {
+        eq(vendor, &f.vendor);
+    }
+    eq("feature", &f.feature);
+    (clauses.join(" AND "), params)
+}
+
+/// Per feature and server over the range: issued (largest), peak and average in use,
+/// average utilization %, share of polls at 100 %, denials. Columns: feature, server,
+/// issued, peak, average, utilization %, % of time full, denials.
+pub fn feature_stats(f: &Filters, from: NaiveDate, to: NaiveDate) -> Sql {
+    let (usage, mut params) = feature_where(f, from, to, "d", "day", Some("vendor"));
+    let (events, event_params) = feature_where(f, from, to, "e", "ts", None);
+    params.extend(event_params);
+    let sql = format!(
+        "WITH d AS (
+            SELECT d.feature, d.server, max(d.issued) AS issued, max(d.peak_in_use) AS peak,
+                   sum(d.sum_in_use)::DOUBLE / nullif(sum(d.polls), 0) AS avg_in_use,
+                   sum(d.sum_in_use)::DOUBLE / nullif(sum(d.polls::BIGINT * d.issued), 0) AS util,
+                   sum(d.polls_full)::DOUBLE / nullif(sum(d.polls), 0) AS full
+            FROM usage_daily d WHERE {usage} GROUP BY 1, 2),
+         n AS (
+            SELECT e.feature, e.server, count(*) AS denials
+            FROM events e WHERE e.kind = 'DENIED' AND {events} GROUP BY 1, 2)
+         SELECT d.feature, d.server, d.issued::DOUBLE, d.peak::DOUBLE,
+                round(d.avg_in_use, 2)::DOUBLE, round(100 * d.util, 1)::DOUBLE,
+                round(100 * d.full, 1)::DOUBLE, coalesce(n.denials, 0)::DOUBLE
+         FROM d LEFT JOIN n ON n.feature = d.feature AND n.server = d.server
+         ORDER BY 7 DESC, 6 DESC NULLS LAST, 1, 2
+         LIMIT 1000"
+    );
+    (sql, params)
+}
+
+/// Average and peak licenses in use of the filtered features by ISO weekday (1 = Monday)
+/// and hour of day (UTC), each hour's use summed over the matching servers and features
+/// first. Columns: weekday, hour, average in use, peak in use.
+pub fn heatmap(f: &Filters, from: NaiveDate, to: NaiveDate) -> Sql {
+    let (cond, params) = feature_where(f, from, to, "h", "hour", Some("vendor"));
+    let sql = format!(
+        "SELECT isodow(hour)::DOUBLE, hour(hour)::DOUBLE, round(avg(in_use), 2)::DOUBLE,
+                max(peak)::DOUBLE
+         FROM (SELECT h.hour, sum(h.sum_in_use::DOUBLE / h.polls) AS in_use,
+                      sum(h.peak_in_use) AS peak
+               FROM usage_hourly h WHERE {cond} AND h.polls > 0 GROUP BY h.hour)
+         GROUP BY 1, 2 ORDER BY 1, 2"
+    );
+    (sql, params)
+}
+
+/// The latest denials of the filtered features: time, server, feature, user, host, reason.
+pub fn denials(f: &Filters, from: NaiveDate, to: NaiveDate, limit: usize) -> Sql {
+    let (cond, params) = feature_where(f, from, to, "e", "ts", None);
+    let sql = format!(
+        "SELECT strftime(e.ts, '%Y-%m-%d %H:%M:%S'), e.server, e.feature, e.user_name, e.host,
+                coalesce(e.reason, '')
+         FROM events e WHERE e.kind = 'DENIED' AND {cond}
+         ORDER BY e.ts DESC, e.user_name LIMIT {limit}"
+    );
+    (sql, params)
+}
+
+/// The newest checkouts, check-ins and denials over all data: time, what, server,
+/// feature, user, host, licenses.
+pub fn live_feed(limit: usize) -> Sql {
+    let sql = format!(
+        "SELECT strftime(ts, '%Y-%m-%d %H:%M:%S'), what, server, feature, user_name, host,
+                licenses::DOUBLE
+         FROM (SELECT coalesce(started_at, first_seen) AS ts, 'checkout' AS what, server,
+                      feature, user_name, host, licenses FROM sessions
+               UNION ALL
+               SELECT ended_at, 'check-in', server, feature, user_name, host, licenses
+               FROM sessions WHERE ended_at IS NOT NULL
+               UNION ALL
+               SELECT ts, 'denied', server, feature, user_name, host, licenses
+               FROM events WHERE kind = 'DENIED')
+         ORDER BY ts DESC, what, server, feature, user_name, host LIMIT {limit}"
+    );
+    (sql, Vec::new())
+}
+
+/// Requests queued at each server's latest poll: server, feature, user, host, licenses.
+pub fn current_queue() -> Sql {
+    (
+        "SELECT q.server, q.feature, q.user_name, q.host, q.licenses::DOUBLE
+         FROM queued q
+         JOIN (SELECT server, max(until) AS ts FROM polls GROUP BY server) l
+           ON l.server = q.server AND l.ts = q.ts
+         ORDER BY q.server, q.feature, q.user_name, q.host"
+            .to_owned(),
+        Vec::new(),
+    )
+}
+
+/// The org's record of one person: display name, team, department, cost center (the
+/// `unassigned` group when the org file does not know them).
+pub fn person(user: &str) -> Sql {
+    (
+        "SELECT coalesce(max(display_name), ?), coalesce(max(team), 'unassigned'),
+                coalesce(max(department), 'unassigned'), coalesce(max(cost_center), 'unassigned')
+         FROM org_people WHERE user_name = ?"
+            .to_owned(),
+        vec![json!(user), json!(user)],
+    )
+}
+
+/// One person's use by feature over the range with its cost at the org's prices (yearly
+/// seat price / [`HOURS_PER_YEAR`] per license-hour; the price for the feature's vendor,
+/// else the feature's price for any vendor): feature, license-hours, sessions, cost,
+/// currency. The filters' `user` must be set.
+pub fn person_features(f: &Filters, from: NaiveDate, to: NaiveDate) -> Sql {
+    let (cond, params) = usage_where(f, from, to);
+    let sql = format!(
+        "WITH u AS (SELECT u.feature, u.vendor, sum(u.license_hours) AS lh,
+                           sum(u.sessions) AS sessions
+                    FROM {USAGE_FROM} WHERE {cond} GROUP BY 1, 2),
+              priced AS (
+                SELECT u.*,
+                       coalesce((SELECT max(per_seat_year) FROM org_prices pr
+                                  WHERE pr.feature = u.feature AND pr.vendor = u.vendor),
+                                (SELECT max(per_seat_year) FROM org_prices pr
+                                  WHERE pr.feature = u.feature AND pr.vendor IS NULL), 0) AS price,
+                       coalesce((SELECT max(currency) FROM org_prices pr
+                                  WHERE pr.feature = u.feature
+                                    AND (pr.vendor = u.vendor OR pr.vendor IS NULL)), '') AS currency
+                FROM u)
+         SELECT feature, round(sum(lh), 2)::DOUBLE, sum(sessions)::DOUBLE,
+                round(sum(lh * price / {HOURS_PER_YEAR}), 2)::DOUBLE, max(currency)
+         FROM priced GROUP BY 1 ORDER BY 2 DESC, 1"
+    );
+    (sql, params)
+}
+
+/// A person's rank by license-hours among the people of their department over the range
+/// (other filters as given, `user` and `department` ignored): rank, people, license-hours.
+pub fn person_rank(f: &Filters, user: &str, from: NaiveDate, to: NaiveDate) -> Sql {
+    let scope = Filters {
+        user: None,
+        department: None,
+        ..f.clone()
+    };
+    let (cond, mut params) = usage_where(&scope, from, to);
+    params.push(json!(user));
+    params.push(json!(user));
+    let sql = format!(
+        "WITH t AS (SELECT u.user_name, sum(u.license_hours) AS lh FROM {USAGE_FROM}
+                    WHERE {cond}
+                      AND coalesce(p.department, 'unassigned') =
+                          coalesce((SELECT department FROM org_people WHERE user_name = ?),
+                                   'unassigned')
+                    GROUP BY 1),
+              r AS (SELECT user_name, lh, rank() OVER (ORDER BY lh DESC) AS rnk,
+                           count(*) OVER () AS people FROM t)
+         SELECT rnk::DOUBLE, people::DOUBLE, round(lh, 2)::DOUBLE FROM r WHERE user_name = ?"
+    );
+    (sql, params)
+}
+
+/// When a person checks licenses out: sessions started and their license-hours by hour of
+/// day (UTC) over the range. Columns: hour, sessions, license-hours.
+pub fn person_hours(f: &Filters, user: &str, from: NaiveDate, to: NaiveDate) -> Sql {
+    let mut params = vec![json!(user), json!(from.to_string()), json!(to.to_string())];
+    let mut extra = String::new();
+    for (column, value) in [
+        ("server", &f.server),
+        ("vendor", &f.vendor),
+        ("feature", &f.feature),
+    ] {
+        if let Some(v) = value {
+            extra.push_str(&format!(" AND s.{column} = ?"));
+            params.push(json!(v));
+        }
+    }
+    let sql = format!(
+        "SELECT hour(t)::DOUBLE, count(*)::DOUBLE,
+                round(sum(s.licenses * epoch(coalesce(s.ended_at, s.last_seen) - t) / 3600), 2)::DOUBLE
+         FROM (SELECT *, coalesce(started_at, first_seen) AS t FROM sessions) s
+         WHERE s.user_name = ? AND s.t >= ?::DATE AND s.t < ?::DATE + INTERVAL 1 DAY{extra}
+         GROUP BY 1 ORDER BY 1"
+    );
+    (sql, params)
+}
+
+/// The previous period of the same length, ending the day before `from`.
+pub fn previous_period(from: NaiveDate, to: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let days = (to - from).num_days() + 1;
+    let prev_to = from - TimeDelta::days(1);
+    (prev_to - TimeDelta::days(days - 1), prev_to)
+}
+
+/// Headline figures of a period, for comparing it with the previous one: license-hours,
+/// unique users, sessions, average utilization %, peak utilization % (largest feature-day
+/// peak over issued), denials, active projects (a member used a license while the project
+/// ran). One row.
+pub fn period_totals(f: &Filters, from: NaiveDate, to: NaiveDate) -> Sql {
+    let (usage, mut params) = usage_where(f, from, to);
+    let (daily, daily_params) = feature_where(f, from, to, "d", "day", Some("vendor"));
+    let (events, event_params) = feature_where(f, from, to, "e", "ts", None);
+    params.extend(daily_params);
+    params.extend(event_params);
+    params.push(json!(to.to_string()));
+    params.push(json!(from.to_string()));
+    let sql = format!(
+        "WITH u AS (SELECT u.* FROM {USAGE_FROM} WHERE {usage}),
+              d AS (SELECT * FROM usage_daily d WHERE {daily}),
+              e AS (SELECT * FROM events e WHERE e.kind = 'DENIED' AND {events})
+         SELECT (SELECT round(coalesce(sum(license_hours), 0), 2) FROM u)::DOUBLE,
+                (SELECT count(DISTINCT user_name) FROM u)::DOUBLE,
+                (SELECT coalesce(sum(sessions), 0) FROM u)::DOUBLE,
+                (SELECT round(100 * sum(sum_in_use)::DOUBLE
+                              / nullif(sum(polls::BIGINT * issued), 0), 1) FROM d)::DOUBLE,
+                (SELECT round(100 * max(peak_in_use::DOUBLE / nullif(issued, 0)), 1) FROM d)::DOUBLE,
+                (SELECT count(*) FROM e)::DOUBLE,
+                (SELECT count(DISTINCT m.project) FROM org_project_members m
+                   JOIN org_projects p ON p.project = m.project
+                  WHERE (p.start_date IS NULL OR p.start_date <= ?::DATE)
+                    AND (p.end_date IS NULL OR p.end_date >= ?::DATE)
+                    AND m.user_name IN (SELECT user_name FROM u))::DOUBLE"
+    );
+    (sql, params)
+}
+
+/// Labels of [`period_totals`]' columns, in order.
+pub const PERIOD_MEASURES: [&str; 7] = [
+    "License-hours",
+    "Unique users",
+    "Sessions",
+    "Average utilization %",
+    "Peak utilization %",
+    "Denials",
+    "Active projects",
+];
+
+/// Monthly utilization of the filtered features: month, average utilization %, peak
+/// utilization %, peak licenses in use (largest feature-day), denials.
+pub fn monthly_utilization(f: &Filters, from: NaiveDate, to: NaiveDate) -> Sql {
+    let (daily, mut params) = feature_where(f, from, to, "d", "day", Some("vendor"));
+    let (events, event_params) = feature_where(f, from, to, "e", "ts", None);
+    params.extend(event_params);
+    let sql = format!(
+        "WITH d AS (SELECT strftime(d.day, '%Y-%m') AS month,
+                           round(100 * sum(d.sum_in_use)::DOUBLE
+                                 / nullif(sum(d.polls::BIGINT * d.issued), 0), 1) AS avg_util,
+                           round(100 * max(d.peak_in_use::DOUBLE / nullif(d.issued, 0)), 1) AS peak_util,
+                           max(d.peak_in_use) AS peak
+                    FROM usage_daily d WHERE {daily} GROUP BY 1),
+              e AS (SELECT strftime(e.ts, '%Y-%m') AS month, count(*) AS denials
+                    FROM events e WHERE e.kind = 'DENIED' AND {events} GROUP BY 1)
+         SELECT d.month, d.avg_util::DOUBLE, d.peak_util::DOUBLE, d.peak::DOUBLE,
+                coalesce(e.denials, 0)::DOUBLE
+         FROM d LEFT JOIN e ON e.month = d.month ORDER BY 1"
+    );
+    (sql, params)
+}
+
+/// A team's reserved pools now: feature, reserved, the team's licenses in use, all in use,
+/// issued, the team's queued requests, and the estimated minutes until a license of the
+/// feature is next returned: for each open session, the median remaining time of the
+/// feature's finished sessions (last 90 days) that lasted longer than it has so far; the
+/// soonest of those. "Now" is the newest poll.
+pub fn team_pools(team: &str) -> Sql {
+    let sql = "WITH now AS (SELECT max(until) AS t FROM polls),
+              members AS (SELECT user_name FROM org_people WHERE team = ?),
+              pools AS (SELECT feature, sum(reserved) AS reserved FROM org_pools
+                        WHERE team = ? GROUP BY 1),
+              open AS (SELECT s.feature, s.user_name, s.licenses,
+                              epoch((SELECT t FROM now) - coalesce(s.started_at, s.first_seen)) AS age
+                       FROM sessions s JOIN pools USING (feature)
+                       WHERE s.ended_at IS NULL),
+              done AS (SELECT s.feature, epoch(s.ended_at - coalesce(s.started_at, s.first_seen)) AS d
+                       FROM sessions s JOIN pools USING (feature)
+                       WHERE s.ended_at IS NOT NULL
+                         AND s.ended_at >= (SELECT t FROM now) - INTERVAL 90 DAY),
+              remaining AS (SELECT o.feature,
+                                   (SELECT median(d.d - o.age) FROM done d
+                                     WHERE d.feature = o.feature AND d.d > o.age) AS rem
+                            FROM open o),
+              lastq AS (SELECT q.* FROM queued q
+                        JOIN (SELECT server, max(until) AS ts FROM polls GROUP BY server) l
+                          ON l.server = q.server AND l.ts = q.ts)
+         SELECT p.feature, p.reserved::DOUBLE,
+                (SELECT coalesce(sum(licenses), 0) FROM open o
+                  WHERE o.feature = p.feature AND o.user_name IN (SELECT user_name FROM members))::DOUBLE,
+                (SELECT sum(in_use) FROM feature_now f WHERE f.feature = p.feature)::DOUBLE,
+                (SELECT sum(issued) FROM feature_now f WHERE f.feature = p.feature)::DOUBLE,
+                (SELECT count(*) FROM lastq q
+                  WHERE q.feature = p.feature AND q.user_name IN (SELECT user_name FROM members))::DOUBLE,
+                (SELECT round(min(rem) / 60) FROM remaining r WHERE r.feature = p.feature)::DOUBLE
+         FROM pools p ORDER BY 1";
+    (sql.to_owned(), vec![json!(team), json!(team)])
+}
+
+#[cfg(all(test, feature = "native"))]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
+    }
+
+    /// Every query's placeholders match its parameters, and user text never enters SQL.
+    #[test]
+    fn queries_bind_every_value() {
+        let hostile = "x' OR 1=1 --";
+        let f = Filters {
+            server: Some(hostile.to_owned()),
+            vendor: Some(hostile.to_owned()),
+            feature: Some(hostile.to_owned()),
+            department: Some(hostile.to_owned()),
+            user: Some(hostile.to_owned()),
+            ..Filters::default()
+        };
+        let (from, to) = (d("2026-01-01"), d("2026-01-31"));
+        for (sql, params) in [
+            feature_stats(&f, from, to),
+            heatmap(&f, from, to),
+            denials(&f, from, to, 10),
+            live_feed(10),
+            current_queue(),
+            person(hostile),
+            person_features(&f, from, to),
+            person_rank(&f, hostile, from, to),
+            person_hours(&f, hostile, from, to),
+            period_totals(&f, from, to),
+            monthly_utilization(&f, from, to),
+            team_pools(hostile),
+        ] {
+            assert!(!sql.contains(hostile), "{sql}");
+            assert_eq!(sql.matches('?').count(), params.len(), "{sql}");
+        }
+    }
+
+    #[test]
+    fn previous_period_has_the_same_length() {
+        assert_eq!(
+            previous_period(d("2026-11-01"), d("2026-11-30")),
+            (d("2026-10-02"), d("2026-10-31"))
+        );
+        assert_eq!(
+            previous_period(d("2026-11-20"), d("2026-11-20")),
+            (d("2026-11-19"), d("2026-11-19"))
+        );
+    }
+
+    /// The queries run on a real (empty) published schema.
+    #[test]
+    fn queries_run_on_the_published_schema() {
+        let db = duckdb::Connection::open_in_memory().expect("db");
+        for (_, ddl) in crate::schema::TABLES
+            .iter()
+            .chain(crate::schema::ROLLUP_TABLES)
+            .chain(crate::schema::ORG_TABLES)
+        {
+            db.execute_batch(ddl).expect("schema");
+        }
+        let f = Filters {
+            user: Some("ann".to_owned()),
+            ..Filters::default()
+        };
+        let (from, to) = (d("2026-01-01"), d("2026-01-31"));
+        for (sql, params) in [
+            feature_stats(&f, from, to),
+            heatmap(&f, from, to),
+            denials(&f, from, to, 10),
+            live_feed(10),
+            current_queue(),
+            person("ann"),
+            person_features(&f, from, to),
+            person_rank(&f, "ann", from, to),
+            person_hours(&f, "ann", from, to),
+            period_totals(&f, from, to),
+            monthly_utilization(&f, from, to),
+            team_pools("t"),
+        ] {
+            let params: Vec<String> = params
+                .iter()
+                .map(|p| p.as_str().unwrap_or_default().to_owned())
+                .collect();
+            let mut stmt = db.prepare(&sql).unwrap_or_else(|e| panic!("{e}: {sql}"));
+            let mut rows = stmt
+                .query(duckdb::params_from_iter(params.iter()))
+                .unwrap_or_else(|e| panic!("{e}: {sql}"));
+            rows.next().unwrap_or_else(|e| panic!("{e}: {sql}"));
+        }
+    }
+}
