@@ -431,3 +431,158 @@ fn org_file_becomes_dimension_tables_and_unknown_users_stay() {
     );
     assert!(!out_dir.join("lmscope-000002.duckdb").exists());
 }
+
+/// Every distinct text value in every VARCHAR column of a published file.
+fn all_text(path: &std::path::Path) -> std::collections::BTreeSet<String> {
+    let db = Connection::open(path).expect("open published file");
+    let columns: Vec<(String, String)> = db
+        .prepare(
+            "SELECT table_name, column_name FROM information_schema.columns
+             WHERE data_type = 'VARCHAR'",
+        )
+        .expect("prepare")
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("columns")
+        .collect::<Result<_, _>>()
+        .expect("columns");
+    let mut out = std::collections::BTreeSet::new();
+    for (table, column) in columns {
+        let mut stmt = db
+            .prepare(&format!(
+                "SELECT DISTINCT \"{column}\" FROM \"{table}\" WHERE \"{column}\" IS NOT NULL"
+            ))
+            .expect("prepare");
+        for v in stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .expect("query")
+        {
+            out.insert(v.expect("text"));
+        }
+    }
+    out
+}
+
+fn published_file(dir: &std::path::Path) -> std::path::PathBuf {
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).expect("manifest"))
+            .expect("json");
+    dir.join(manifest["files"][0]["path"].as_str().expect("path"))
+}
+
+/// Sorted license-hours per user: the same multiset under any names.
+fn hours_per_user(path: &std::path::Path) -> Vec<i64> {
+    let db = Connection::open(path).expect("open");
+    let mut v: Vec<i64> = db
+        .prepare(
+            "SELECT round(sum(license_hours) * 1000)::BIGINT FROM user_daily GROUP BY user_name",
+        )
+        .expect("prepare")
+        .query_map([], |r| r.get(0))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    v.sort_unstable();
+    v
+}
+
+#[test]
+fn pseudonymized_publish_hides_every_user_and_host_name_and_keeps_the_figures() {
+    let tmp = TempDir::new("pseudonymize");
+    let store = tmp.path().join("store.duckdb");
+    let store_arg = store.to_string_lossy().to_string();
+    let plain = tmp.path().join("plain");
+    lmscope_ok(&[
+        "--store",
+        &store_arg,
+        "demo",
+        "--out",
+        &plain.to_string_lossy(),
+        "--weeks",
+        "1",
+        "--end",
+        "2026-11-20T12:00",
+    ]);
+    let publish = |out: &std::path::Path, key: Option<&str>| {
+        let mut cmd = std::process::Command::new(lmscope_e2e::lmscope_bin());
+        cmd.args(["--store", &store_arg, "publish", "--out"])
+            .arg(out)
+            .args(["--pseudonymize", "users,hosts"])
+            .env_remove("LMSCOPE_PSEUDONYM_KEY");
+        if let Some(k) = key {
+            cmd.env("LMSCOPE_PSEUDONYM_KEY", k);
+        }
+        cmd.output().expect("run lmscope")
+    };
+
+    // No key: refused, nothing published.
+    let refused = tmp.path().join("refused");
+    let out = publish(&refused, None);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("LMSCOPE_PSEUDONYM_KEY"), "{err}");
+    assert!(!refused.join("manifest.json").exists());
+
+    let key = "a-secret-key-of-enough-length";
+    let hidden = tmp.path().join("hidden");
+    let out = publish(&hidden, Some(key));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let plain_db = Connection::open(published_file(&plain)).expect("open");
+    let names = |sql: &str| -> Vec<String> {
+        plain_db
+            .prepare(sql)
+            .expect("prepare")
+            .query_map([], |r| r.get(0))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows")
+    };
+    let users = names("SELECT user_name FROM user_daily UNION SELECT user_name FROM events UNION SELECT user_name FROM org_people");
+    let hosts = names("SELECT host FROM user_daily UNION SELECT host FROM events UNION SELECT host FROM org_hosts");
+    assert!(
+        users.len() > 50 && hosts.len() > 50,
+        "the demo has people and hosts"
+    );
+    let text = all_text(&published_file(&hidden));
+    let leaked: Vec<&String> = users
+        .iter()
+        .chain(&hosts)
+        .filter(|n| text.contains(*n))
+        .collect();
+    assert!(
+        leaked.is_empty(),
+        "names left in the published file: {leaked:?}"
+    );
+    assert!(
+        !text.iter().any(|t| t.contains(key)),
+        "the key is never published"
+    );
+    assert!(!std::fs::read_to_string(hidden.join("manifest.json"))
+        .expect("manifest")
+        .contains(key));
+    // The figures are the same, under stable aliases.
+    assert_eq!(
+        hours_per_user(&published_file(&plain)),
+        hours_per_user(&published_file(&hidden))
+    );
+    let again = tmp.path().join("again");
+    assert!(publish(&again, Some(key)).status.success());
+    assert_eq!(
+        all_text(&published_file(&again)),
+        text,
+        "same key, same aliases"
+    );
+    let other = tmp.path().join("other");
+    assert!(publish(&other, Some("another-secret-key-entirely"))
+        .status
+        .success());
+    assert_ne!(
+        all_text(&published_file(&other)),
+        text,
+        "another key, other aliases"
+    );
+}

@@ -23,6 +23,8 @@ pub mod demo;
 #[cfg(feature = "native")]
 pub mod poller;
 #[cfg(feature = "native")]
+pub mod pseudonym;
+#[cfg(feature = "native")]
 pub mod publish;
 #[cfg(feature = "native")]
 pub mod store;

@@ -57,6 +57,10 @@ enum Command {
         /// Expected time between polls in seconds (for the site's staleness warning).
         #[arg(long, default_value_t = 300)]
         poll_interval: u64,
+        /// Replace names with stable keyed aliases (`users`, `hosts`, or both, comma-separated)
+        /// so the site can be public; the key comes from $LMSCOPE_PSEUDONYM_KEY.
+        #[arg(long, value_delimiter = ',')]
+        pseudonymize: Vec<String>,
     },
     /// Generate the demo dataset into the store and publish it.
     Demo {
@@ -182,11 +186,22 @@ fn run(cli: Cli) -> Result<ExitCode> {
             out,
             org,
             poll_interval,
+            pseudonymize,
         } => {
+            let pseudonymize = if pseudonymize.is_empty() {
+                None
+            } else {
+                let key = std::env::var(lmscope::pseudonym::KEY_ENV).ok();
+                Some(lmscope::pseudonym::Pseudonymize::new(
+                    &pseudonymize,
+                    key.as_deref(),
+                )?)
+            };
             let store = open_store(&cli.store)?;
             let opts = PublishOptions {
                 poll_interval_seconds: poll_interval,
                 org: load_org(org.as_deref())?,
+                pseudonymize,
             };
             let m = publish(&store, &out, &opts)
                 .with_context(|| format!("publishing to {}", out.display()))?;
@@ -243,6 +258,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     &PublishOptions {
                         poll_interval_seconds: 60,
                         org: synth::org(&opts),
+                        pseudonymize: None,
                     },
                 )
                 .with_context(|| format!("publishing to {}", out.display()))?;
@@ -279,6 +295,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 &PublishOptions {
                     poll_interval_seconds: u64::from(interval) * 60,
                     org: demo::org(seed),
+                    pseudonymize: None,
                 },
             )
             .with_context(|| format!("publishing to {}", out.display()))?;

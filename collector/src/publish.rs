@@ -11,6 +11,7 @@ use duckdb::params;
 
 use crate::manifest::{DataFile, Manifest, MANIFEST_FILE, SNAPSHOT_TABLES};
 use crate::org::{Org, UNASSIGNED};
+use crate::pseudonym::Pseudonymize;
 use crate::schema::{table_names, ORG_TABLES, ROLLUP_TABLES, SCHEMA_VERSION};
 use crate::store::{Store, StoreError};
 
@@ -44,6 +45,8 @@ pub struct PublishOptions {
     pub poll_interval_seconds: u64,
     /// The org file's contents, published as the `org_*` tables.
     pub org: Org,
+    /// Replace user and/or host names with keyed aliases in everything published.
+    pub pseudonymize: Option<Pseudonymize>,
 }
 
 const PREFIX: &str = "lmscope-";
@@ -65,7 +68,7 @@ pub fn publish(
     remove_if_exists(&tmp_path)?;
     remove_if_exists(&wal_of(&tmp_path))?;
 
-    write_database(store, &tmp_path, &opts.org)?;
+    write_database(store, &tmp_path, opts)?;
     sync_file(&tmp_path)?;
     fs::rename(&tmp_path, &final_path).map_err(io(&final_path))?;
     sync_dir(out_dir)?;
@@ -156,7 +159,7 @@ fn wal_of(path: &Path) -> PathBuf {
 /// Copy the store into a new DuckDB file at `path`: polls collapsed into runs, log
 /// sessions only where polls did not see them, rollups computed, every table sorted by time
 /// (hourly usage by feature) so readers skip row groups on their filters.
-fn write_database(store: &Store, path: &Path, org: &Org) -> Result<(), PublishError> {
+fn write_database(store: &Store, path: &Path, opts: &PublishOptions) -> Result<(), PublishError> {
     let conn = store.conn();
     let literal = path.to_string_lossy().replace('\'', "''");
     conn.execute_batch(&format!("ATTACH '{literal}' AS publish_target"))?;
@@ -188,7 +191,10 @@ fn write_database(store: &Store, path: &Path, org: &Org) -> Result<(), PublishEr
             conn.execute_batch(&ddl.replacen("CREATE TABLE ", "CREATE TABLE publish_target.", 1))?;
         }
         write_rollups(conn)?;
-        write_org(conn, org)?;
+        write_org(conn, &opts.org)?;
+        if let Some(p) = &opts.pseudonymize {
+            pseudonymize(conn, p)?;
+        }
         conn.execute_batch("CHECKPOINT publish_target")
     })();
     let detached = conn.execute_batch("DETACH publish_target");
@@ -265,6 +271,68 @@ fn write_rollups(conn: &duckdb::Connection) -> Result<(), duckdb::Error> {
                 max(licenses)
          FROM parts GROUP BY ALL ORDER BY day, server, feature, user_name",
     )
+}
+
+/// Where user and host names sit in the published tables: (kind, table, column, which
+/// rows, over the table aliased `t`).
+const NAME_COLUMNS: &[(&str, &str, &str, &str)] = &[
+    ("user", "sessions", "user_name", "true"),
+    ("user", "queued", "user_name", "true"),
+    ("user", "events", "user_name", "true"),
+    ("user", "user_daily", "user_name", "true"),
+    ("user", "org_people", "user_name", "true"),
+    ("user", "org_people", "display_name", "true"),
+    ("user", "org_project_members", "user_name", "true"),
+    ("user", "reservations", "target", "t.kind = 'USER'"),
+    ("host", "sessions", "host", "true"),
+    ("host", "sessions", "display", "true"),
+    ("host", "queued", "host", "true"),
+    ("host", "queued", "display", "true"),
+    ("host", "events", "host", "true"),
+    ("host", "user_daily", "host", "true"),
+    ("host", "org_hosts", "host", "true"),
+    (
+        "host",
+        "reservations",
+        "target",
+        "t.kind IN ('HOST', 'DISPLAY')",
+    ),
+];
+
+/// Replace every user and/or host name in the file being published with its alias: the
+/// aliases are computed here, in Rust, and applied with bound values.
+fn pseudonymize(conn: &duckdb::Connection, p: &Pseudonymize) -> Result<(), duckdb::Error> {
+    conn.execute_batch(
+        "CREATE OR REPLACE TEMP TABLE pseudonyms (kind VARCHAR, name VARCHAR, alias VARCHAR)",
+    )?;
+    let wanted = |kind: &str| (kind == "user" && p.users) || (kind == "host" && p.hosts);
+    let mut names: std::collections::BTreeSet<(&str, String)> = Default::default();
+    for (kind, table, column, condition) in NAME_COLUMNS.iter().filter(|c| wanted(c.0)) {
+        let mut stmt = conn.prepare(&format!(
+            "SELECT DISTINCT {column} FROM publish_target.{table} t WHERE {condition}"
+        ))?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        for name in rows {
+            names.insert((kind, name?));
+        }
+    }
+    {
+        let mut app = conn.appender("pseudonyms")?;
+        for (kind, name) in &names {
+            app.append_row(duckdb::params![*kind, name, p.alias(kind, name)])?;
+        }
+        app.flush()?;
+    }
+    for (kind, table, column, condition) in NAME_COLUMNS.iter().filter(|c| wanted(c.0)) {
+        conn.execute(
+            &format!(
+                "UPDATE publish_target.{table} t SET {column} = p.alias FROM pseudonyms p
+                 WHERE p.kind = ? AND t.{column} = p.name AND {condition}"
+            ),
+            [kind],
+        )?;
+    }
+    conn.execute_batch("DROP TABLE pseudonyms")
 }
 
 /// Fill the `org_*` tables: the org file, plus every user and host seen in the data that
