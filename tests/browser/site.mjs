@@ -60,6 +60,8 @@ try {
     // Every other marked element's text (figures shown outside tables).
     result.texts = await page.$$eval('[data-testid]', (els) => Object.fromEntries(
       els.filter((e) => e.tagName !== 'TABLE').map((e) => [e.dataset.testid, e.textContent.trim()])));
+    // Set by hostile names' markup if it ever ran.
+    result.pwned = await page.evaluate(() => globalThis.__pwned ?? null);
     if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
     console.log(JSON.stringify(result));
     await context.close();
