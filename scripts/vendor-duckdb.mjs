@@ -1,7 +1,8 @@
 // Trunk post-build hook: put DuckDB-Wasm (from node_modules, pinned by package-lock.json)
 // and the esbuild-bundled bridge into the site, plus public/data if it exists.
 import { build } from 'esbuild';
-import { cpSync, existsSync, mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -28,3 +29,31 @@ await build({
 });
 const data = join(root, 'public', 'data');
 if (existsSync(data)) cpSync(data, join(staging, 'data'), { recursive: true });
+
+// Content security policy: only the site's own files. Trunk's inline loader script is
+// allowed by its hash; wasm needs 'wasm-unsafe-eval'; Leptos sets style attributes (chart
+// and heatmap shading), hence style-src-attr. Anything else inline, or from elsewhere, is
+// refused by the browser.
+const index = join(staging, 'index.html');
+let html = readFileSync(index, 'utf8');
+const hashes = [...html.matchAll(/<script(?![^>]*\ssrc=)[^>]*>([\s\S]*?)<\/script>/g)]
+  .map((m) => `'sha256-${createHash('sha256').update(m[1], 'utf8').digest('base64')}'`);
+const csp = [
+  "default-src 'self'",
+  `script-src 'self' 'wasm-unsafe-eval' ${hashes.join(' ')}`.trim(),
+  "style-src 'self'",
+  "style-src-attr 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "connect-src 'self'",
+  "worker-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join('; ');
+html = html.replace(/<meta http-equiv="Content-Security-Policy"[^>]*>\s*/g, '');
+html = html.replace('<meta charset="utf-8" />', `<meta charset="utf-8" />\n    <meta http-equiv="Content-Security-Policy" content="${csp}" />`);
+if (!html.includes('Content-Security-Policy')) {
+  console.error('vendor-duckdb: could not add the content security policy to index.html');
+  process.exit(1);
+}
+writeFileSync(index, html);

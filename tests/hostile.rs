@@ -1,6 +1,7 @@
 //! Hostile names from a license server (HTML, script, SQL, quotes, a spreadsheet formula,
 //! very long unicode) go through import, publish and the site as plain text: shown exactly,
-//! never run, never breaking a query.
+//! never run, never breaking a query; and the site's content security policy holds on
+//! every page visited.
 
 use lmscope_e2e::{
     cells, copy_dir, dist, fixture, lmscope_ok, scrape_tables, StaticServer, TempDir, SUB_PATH,
@@ -30,10 +31,27 @@ fn column(page: &Value, table: &str, i: usize) -> Vec<String> {
         .collect()
 }
 
+/// Nothing from a name ran, nothing failed, and the content security policy (from
+/// `scripts/vendor-duckdb.mjs`) let the site work while refusing an injected inline script.
 fn assert_inert(page: &Value) {
     assert!(page.get("error").is_none(), "{page}");
     assert_eq!(page["pwned"], Value::Null, "markup from a name ran: {page}");
     assert_eq!(page["pageErrors"], Value::Array(vec![]), "{page}");
+    let csp = &page["csp"];
+    assert_eq!(
+        csp["violations"],
+        Value::Array(vec![]),
+        "the site broke its own policy: {csp}"
+    );
+    assert_eq!(
+        csp["inlineRan"],
+        Value::Bool(false),
+        "an injected inline script ran: {csp}"
+    );
+    assert!(
+        csp["after"].as_u64() > Some(0),
+        "the injected script was refused: {csp}"
+    );
 }
 
 #[test]

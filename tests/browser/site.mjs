@@ -31,6 +31,12 @@ try {
   const page = context.pages()[0] ?? (await context.newPage());
   page.on('console', (m) => { if (m.type() === 'error') result.console.push(m.text()); });
   page.on('pageerror', (e) => result.pageErrors.push(String(e)));
+  // Content security policy violations, as the page sees them.
+  await context.addInitScript(() => {
+    window.__cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (e) =>
+      window.__cspViolations.push(`${e.effectiveDirective} ${e.blockedURI}`));
+  });
   await page.goto(url, { waitUntil: 'domcontentloaded' });
   if (tableList) {
     const names = tableList.split(',');
@@ -62,6 +68,15 @@ try {
       els.filter((e) => e.tagName !== 'TABLE').map((e) => [e.dataset.testid, e.textContent.trim()])));
     // Set by hostile names' markup if it ever ran.
     result.pwned = await page.evaluate(() => globalThis.__pwned ?? null);
+    // The policy in force: what it refused so far, then whether an injected inline script runs.
+    result.csp = await page.evaluate(async () => {
+      const before = [...window.__cspViolations];
+      const s = document.createElement('script');
+      s.textContent = 'window.__inlineRan = true';
+      document.body.appendChild(s);
+      await new Promise((r) => setTimeout(r, 50));
+      return { violations: before, inlineRan: window.__inlineRan === true, after: window.__cspViolations.length };
+    });
     if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
     console.log(JSON.stringify(result));
     await context.close();
