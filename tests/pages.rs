@@ -673,6 +673,49 @@ fn feature_person_trend_team_and_live_pages_match_native_duckdb() {
     assert_rows(&page, "team-pools", 1, &expected, 0.0051);
     assert_eq!(page["pageErrors"], Value::Array(vec![]));
 
+    // Queueing by cluster over the whole demo.
+    let page = scrape_tables(
+        &url("page=clusters&from=2026-01-01&to=2026-11-20"),
+        "cluster-queue.png",
+        &["cluster-queue"],
+    );
+    assert!(page.get("error").is_none(), "{page}");
+    let clusters: HashMap<String, String> = fetch(&db, "SELECT host, cluster FROM org_hosts", 2)
+        .into_iter()
+        .map(|r| (s(&r[0]), s(&r[1])))
+        .collect();
+    type Requests = (BTreeSet<Vec<String>>, BTreeSet<String>, BTreeSet<String>);
+    let mut by_cluster: BTreeMap<Vec<String>, Requests> = BTreeMap::new();
+    for q in fetch(
+        &db,
+        "SELECT server, feature, user_name, host, coalesce(handle, -1)::VARCHAR FROM queued",
+        5,
+    ) {
+        let cluster = clusters
+            .get(&s(&q[3]))
+            .cloned()
+            .unwrap_or_else(|| "unassigned".to_owned());
+        let e = by_cluster.entry(vec![cluster]).or_default();
+        e.0.insert(q.iter().map(s).collect());
+        e.1.insert(s(&q[2]));
+        e.2.insert(s(&q[1]));
+    }
+    assert!(!by_cluster.is_empty(), "the demo queues requests");
+    let expected = by_cluster
+        .into_iter()
+        .map(|(k, (r, u, f))| {
+            (
+                k,
+                vec![
+                    Some(r.len() as f64),
+                    Some(u.len() as f64),
+                    Some(f.len() as f64),
+                ],
+            )
+        })
+        .collect();
+    assert_rows(&page, "cluster-queue", 1, &expected, 0.0);
+
     // The report builder's calculated column, evaluated per row from the URL's expression.
     let page = scrape_tables(
         &url(&format!(

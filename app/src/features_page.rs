@@ -70,11 +70,7 @@ pub fn FeaturesPage(filters: Filters, from: NaiveDate, to: NaiveDate) -> impl In
                 async move {
                     match heat_rows.await {
                         Ok(rows) => view! { <Heatmap title=heat_title rows /> }.into_any(),
-                        Err(e) => view! {
-                            <div class="error" role="alert" data-testid="query-error">
-                                {format!("Heatmap: query failed: {e}")}
-                            </div>
-                        }.into_any(),
+                        Err(e) => crate::query_table::query_error("Heatmap", &e).into_any(),
                     }
                 }
             })}

@@ -151,6 +151,11 @@ pub fn Shell(data: Loaded) -> impl IntoView {
                             measures=vec![Measure::LicenseHours, Measure::Hours, Measure::Users,
                                           Measure::Features, Measure::Sessions, Measure::Share]
                             link_filter="cluster" />
+                        <crate::query_table::QueryTable testid="cluster-queue"
+                            title=format!("Queueing by cluster, {from} to {to}")
+                            columns=vec![Column::text("Cluster"), Column::number("Queued requests"),
+                                         Column::number("Users"), Column::number("Features")]
+                            sql=lmscope::views::queue_by_cluster(&f, from, to) />
                     }.into_any(),
                     "trends" => view! {
                         <crate::trends_page::TrendsPage filters=f.clone() from to />

@@ -75,11 +75,7 @@ pub fn PersonPage(filters: Filters, from: NaiveDate, to: NaiveDate) -> impl Into
             {move || Suspend::new(async move {
                 match loaded.await {
                     Ok(s) => view! { <PersonSummary s from to /> }.into_any(),
-                    Err(e) => view! {
-                        <div class="error" role="alert" data-testid="query-error">
-                            {format!("Personal dashboard: query failed: {e}")}
-                        </div>
-                    }.into_any(),
+                    Err(e) => crate::query_table::query_error("Personal dashboard", &e).into_any(),
                 }
             })}
         </Suspense>

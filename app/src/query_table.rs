@@ -56,11 +56,7 @@ pub fn QueryTable(
                                 None => view! { <DataTable testid title columns rows /> }.into_any(),
                             }
                         }
-                        Err(e) => view! {
-                            <div class="error" role="alert" data-testid="query-error">
-                                {format!("{title}: query failed: {e}")}
-                            </div>
-                        }.into_any(),
+                        Err(e) => query_error(&title, &e).into_any(),
                     }
                 }
             })}
@@ -76,4 +72,10 @@ pub fn mark_view_ready() {
             let _ = perf.mark("lmscope:view-ready");
         }
     });
+}
+
+/// What failed and why, where the figures would have been.
+pub fn query_error(what: &str, error: &str) -> impl IntoView {
+    let text = format!("{what}: query failed: {error}");
+    view! { <div class="error" role="alert" data-testid="query-error">{text}</div> }
 }

@@ -72,11 +72,7 @@ pub fn TrendsPage(filters: Filters, from: NaiveDate, to: NaiveDate) -> impl Into
                                 title="This period against the previous one".to_owned()
                                 columns rows />
                         }.into_any(),
-                        Err(e) => view! {
-                            <div class="error" role="alert" data-testid="query-error">
-                                {format!("Period comparison: query failed: {e}")}
-                            </div>
-                        }.into_any(),
+                        Err(e) => crate::query_table::query_error("Period comparison", &e).into_any(),
                     }
                 }
             })}

@@ -291,6 +291,22 @@ pub fn monthly_utilization(f: &Filters, from: NaiveDate, to: NaiveDate) -> Sql {
     (sql, params)
 }
 
+/// Queueing by cluster over the range (the queued requests' hosts mapped to clusters):
+/// cluster, distinct requests, users, features. A request is one queued
+/// (server, feature, user, host, handle), however many polls saw it.
+pub fn queue_by_cluster(f: &Filters, from: NaiveDate, to: NaiveDate) -> Sql {
+    let (cond, params) = feature_where(f, from, to, "q", "ts", None);
+    let sql = format!(
+        "SELECT coalesce(h.cluster, 'unassigned'),
+                count(DISTINCT (q.server, q.feature, q.user_name, q.host, q.handle))::DOUBLE,
+                count(DISTINCT q.user_name)::DOUBLE, count(DISTINCT q.feature)::DOUBLE
+         FROM queued q LEFT JOIN org_hosts h ON h.host = q.host
+         WHERE {cond}
+         GROUP BY 1 ORDER BY 2 DESC, 1"
+    );
+    (sql, params)
+}
+
 /// A team's reserved pools now: feature, reserved, the team's licenses in use, all in use,
 /// issued, the team's queued requests, and the estimated minutes until a license of the
 /// feature is next returned: for each open session, the median remaining time of the
@@ -336,6 +352,26 @@ mod tests {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
     }
 
+    /// Every query of this module, for `f`, a user and a team named `name`.
+    fn every_query(f: &Filters, name: &str) -> Vec<Sql> {
+        let (from, to) = (d("2026-01-01"), d("2026-01-31"));
+        vec![
+            feature_stats(f, from, to),
+            heatmap(f, from, to),
+            denials(f, from, to, 10),
+            live_feed(10),
+            current_queue(),
+            person(name),
+            person_features(f, from, to),
+            person_rank(f, name, from, to),
+            person_hours(f, name, from, to),
+            period_totals(f, from, to),
+            monthly_utilization(f, from, to),
+            queue_by_cluster(f, from, to),
+            team_pools(name),
+        ]
+    }
+
     /// Every query's placeholders match its parameters, and user text never enters SQL.
     #[test]
     fn queries_bind_every_value() {
@@ -348,21 +384,7 @@ mod tests {
             user: Some(hostile.to_owned()),
             ..Filters::default()
         };
-        let (from, to) = (d("2026-01-01"), d("2026-01-31"));
-        for (sql, params) in [
-            feature_stats(&f, from, to),
-            heatmap(&f, from, to),
-            denials(&f, from, to, 10),
-            live_feed(10),
-            current_queue(),
-            person(hostile),
-            person_features(&f, from, to),
-            person_rank(&f, hostile, from, to),
-            person_hours(&f, hostile, from, to),
-            period_totals(&f, from, to),
-            monthly_utilization(&f, from, to),
-            team_pools(hostile),
-        ] {
+        for (sql, params) in every_query(&f, hostile) {
             assert!(!sql.contains(hostile), "{sql}");
             assert_eq!(sql.matches('?').count(), params.len(), "{sql}");
         }
@@ -395,21 +417,7 @@ mod tests {
             user: Some("ann".to_owned()),
             ..Filters::default()
         };
-        let (from, to) = (d("2026-01-01"), d("2026-01-31"));
-        for (sql, params) in [
-            feature_stats(&f, from, to),
-            heatmap(&f, from, to),
-            denials(&f, from, to, 10),
-            live_feed(10),
-            current_queue(),
-            person("ann"),
-            person_features(&f, from, to),
-            person_rank(&f, "ann", from, to),
-            person_hours(&f, "ann", from, to),
-            period_totals(&f, from, to),
-            monthly_utilization(&f, from, to),
-            team_pools("t"),
-        ] {
+        for (sql, params) in every_query(&f, "ann") {
             let params: Vec<String> = params
                 .iter()
                 .map(|p| p.as_str().unwrap_or_default().to_owned())
