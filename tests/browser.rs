@@ -522,3 +522,44 @@ fn pages_compute_what_native_duckdb_reads() {
     assert_eq!(page["tables"]["users"]["rows"], serde_json::json!([]));
     assert_eq!(page["pageErrors"], Value::Array(vec![]));
 }
+
+#[test]
+fn a_host_without_range_support_or_a_slow_network_still_serves_the_site() {
+    let tmp = TempDir::new("browser-no-range");
+    site_with_demo(tmp.path());
+
+    // A host that ignores Range: even when range reads are asked for, files come whole.
+    let server = StaticServer::start_without_range(&tmp.path().join("www"));
+    let page = scrape(
+        &server.url(&format!("{SUB_PATH}/index.html?read=range")),
+        "no-range.png",
+    );
+    assert!(page.get("error").is_none(), "{page}");
+    assert_eq!(
+        page["openModes"],
+        serde_json::json!(["whole", "whole"]),
+        "{page}"
+    );
+    assert!(cells(&page["features"]).len() >= 30, "{page}");
+    assert!(page["chart"]["points"].as_u64() > Some(0), "{page}");
+    drop(server);
+
+    // A slow network: a progress indicator first, then the page.
+    let server = StaticServer::start(&tmp.path().join("www"));
+    let page = lmscope_e2e::scrape_tables_with(
+        &server.url(&format!("{SUB_PATH}/index.html?page=departments")),
+        "slow-network.png",
+        &["departments"],
+        &[("THROTTLE", "1")],
+    );
+    assert!(page.get("error").is_none(), "{page}");
+    assert_eq!(
+        page["sawLoading"],
+        Value::Bool(true),
+        "a progress indicator while loading"
+    );
+    assert!(
+        !cells(&page["tables"]["departments"]["rows"]).is_empty(),
+        "{page}"
+    );
+}

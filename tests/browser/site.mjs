@@ -37,7 +37,17 @@ try {
     document.addEventListener('securitypolicyviolation', (e) =>
       window.__cspViolations.push(`${e.effectiveDirective} ${e.blockedURI}`));
   });
+  // THROTTLE=1: a slow network (400 ms latency, 4 MB/s down), as Chromium's DevTools do it.
+  if (process.env.THROTTLE) {
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false, latency: 400, downloadThroughput: 4 * 1024 * 1024, uploadThroughput: 512 * 1024,
+    });
+  }
   await page.goto(url, { waitUntil: 'domcontentloaded' });
+  // Did the page say it was loading (a progress indicator) before the data arrived?
+  result.sawLoading = await page.waitForSelector('[role=status]', { state: 'attached', timeout: 10_000 })
+    .then(() => true, () => false);
   if (tableList) {
     const names = tableList.split(',');
     const ready = names.map((n) => `[data-testid=${n}] tbody`).join(', ');

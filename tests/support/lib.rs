@@ -105,22 +105,47 @@ pub struct StaticServer {
 
 impl StaticServer {
     pub fn start(dir: &Path) -> Self {
+        let bin = repo_root().join("node_modules/.bin/http-server");
+        assert!(bin.exists(), "{} missing: run `npm ci`", bin.display());
+        Self::spawn(|port| {
+            let mut cmd = Command::new(&bin);
+            cmd.arg(dir)
+                .args(["-a", "127.0.0.1", "-p", &port.to_string(), "-c-1", "-s"]);
+            cmd
+        })
+    }
+
+    /// A static host without HTTP Range support (Python's `http.server` answers every
+    /// request with the whole file).
+    pub fn start_without_range(dir: &Path) -> Self {
+        Self::spawn(|port| {
+            let mut cmd = Command::new("python3");
+            cmd.args([
+                "-m",
+                "http.server",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+            ])
+            .arg("--directory")
+            .arg(dir);
+            cmd
+        })
+    }
+
+    fn spawn(command: impl FnOnce(u16) -> Command) -> Self {
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .map(|a| a.port())
             .expect("free port");
-        let bin = repo_root().join("node_modules/.bin/http-server");
-        assert!(bin.exists(), "{} missing: run `npm ci`", bin.display());
-        let child = Command::new(bin)
-            .arg(dir)
-            .args(["-a", "127.0.0.1", "-p", &port.to_string(), "-c-1", "-s"])
+        let child = command(port)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("start http-server");
+            .expect("start the static server");
         let deadline = Instant::now() + Duration::from_secs(20);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "http-server did not start");
+            assert!(Instant::now() < deadline, "the static server did not start");
             std::thread::sleep(Duration::from_millis(50));
         }
         Self { child, port }
