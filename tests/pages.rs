@@ -716,11 +716,12 @@ fn feature_person_trend_team_and_live_pages_match_native_duckdb() {
         .collect();
     assert_rows(&page, "cluster-queue", 1, &expected, 0.0);
 
-    // The report builder's calculated column, evaluated per row from the URL's expression.
+    // The report builder: cost at the org's prices, and a calculated column evaluated per
+    // row from the URL's expression.
     let page = scrape_tables(
         &url(&format!(
-            "page=report&from={FROM}&to={TO}&dims=department&measures=license_hours\
-             &calc=license_hours%20%2F%20users&calc_name=Per%20user"
+            "page=report&from={FROM}&to={TO}&dims=department&measures=license_hours,cost\
+             &calc=cost%20%2F%20users&calc_name=Cost%20per%20user"
         )),
         "report-calc.png",
         &["report"],
@@ -728,25 +729,32 @@ fn feature_person_trend_team_and_live_pages_match_native_duckdb() {
     assert!(page.get("error").is_none(), "{page}");
     assert_eq!(
         page["tables"]["report"]["head"],
-        json!(["Department", "License-hours", "Users", "Per user"]),
+        json!([
+            "Department",
+            "License-hours",
+            "Cost",
+            "Users",
+            "Cost per user"
+        ]),
         "the expression's measures join the report"
     );
-    let mut departments: BTreeMap<Vec<String>, (f64, BTreeSet<String>)> = BTreeMap::new();
+    let mut departments: BTreeMap<Vec<String>, (f64, f64, BTreeSet<String>)> = BTreeMap::new();
     for r in raw.user_daily.iter().filter(|r| in_range(&s(&r[0]))) {
         let e = departments
             .entry(vec![raw.department(&s(&r[1]))])
             .or_default();
         e.0 += f(&r[4]);
-        e.1.insert(s(&r[1]));
+        e.1 += f(&r[4]) * price(&s(&r[3]), r[2].as_str()) / 8760.0;
+        e.2.insert(s(&r[1]));
     }
     let expected = departments
         .into_iter()
-        .map(|(k, (lh, users))| {
+        .map(|(k, (lh, cost, users))| {
             let n = users.len() as f64;
-            (k, vec![Some(lh), Some(n), Some(lh / n)])
+            (k, vec![Some(lh), Some(cost), Some(n), Some(cost / n)])
         })
         .collect();
-    // The calculated column divides the shown (rounded) license-hours.
+    // The calculated column divides the shown (rounded) cost.
     assert_rows(&page, "report", 1, &expected, 0.01);
     let page = scrape_tables(
         &url("page=report&calc=users%3B%20DROP%20TABLE%20sessions"),

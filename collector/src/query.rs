@@ -262,10 +262,12 @@ pub enum Measure {
     PeakLicenses,
     /// Each group's share of the license-hours of all groups, in percent.
     Share,
+    /// License-hours at the org's prices: yearly seat price / 8,760 per license-hour.
+    Cost,
 }
 
 impl Measure {
-    pub const ALL: [Measure; 7] = [
+    pub const ALL: [Measure; 8] = [
         Measure::LicenseHours,
         Measure::Hours,
         Measure::Sessions,
@@ -273,6 +275,7 @@ impl Measure {
         Measure::Features,
         Measure::PeakLicenses,
         Measure::Share,
+        Measure::Cost,
     ];
 
     pub fn key(self) -> &'static str {
@@ -284,6 +287,7 @@ impl Measure {
             Measure::Features => "features",
             Measure::PeakLicenses => "peak_licenses",
             Measure::Share => "share",
+            Measure::Cost => "cost",
         }
     }
 
@@ -296,6 +300,7 @@ impl Measure {
             Measure::Features => "Features",
             Measure::PeakLicenses => "Largest checkout",
             Measure::Share => "Share %",
+            Measure::Cost => "Cost",
         }
     }
 
@@ -314,6 +319,9 @@ impl Measure {
             Measure::Share => {
                 "round(100 * sum(u.license_hours) / nullif(sum(sum(u.license_hours)) OVER (), 0), 1)::DOUBLE"
             }
+            Measure::Cost => {
+                "round(sum(u.license_hours * coalesce(pv.price, pa.price, 0)) / 8760, 2)::DOUBLE"
+            }
         }
     }
 }
@@ -322,6 +330,16 @@ impl Measure {
 pub const USAGE_FROM: &str = "user_daily u
     LEFT JOIN org_people p ON p.user_name = u.user_name
     LEFT JOIN org_hosts h ON h.host = u.host";
+
+/// Prices joined to [`USAGE_FROM`] when a query needs them: the feature's price for its
+/// vendor (`pv`), else for any vendor (`pa`).
+const PRICES_JOIN: &str = "
+    LEFT JOIN (SELECT feature, vendor, max(per_seat_year) AS price FROM org_prices
+               WHERE vendor IS NOT NULL GROUP BY ALL) pv
+      ON pv.feature = u.feature AND pv.vendor = u.vendor
+    LEFT JOIN (SELECT feature, max(per_seat_year) AS price FROM org_prices
+               WHERE vendor IS NULL GROUP BY ALL) pa
+      ON pa.feature = u.feature";
 
 /// `WHERE` clause and its parameters for `filters` over [`USAGE_FROM`], the date range
 /// already resolved.
@@ -382,8 +400,13 @@ pub fn grouped_usage(
     };
     (
         format!(
-            "SELECT {} FROM {USAGE_FROM} WHERE {condition}{group} ORDER BY {order} LIMIT {limit}",
-            select.join(", ")
+            "SELECT {} FROM {USAGE_FROM}{prices} WHERE {condition}{group} ORDER BY {order} LIMIT {limit}",
+            select.join(", "),
+            prices = if measures.contains(&Measure::Cost) {
+                PRICES_JOIN
+            } else {
+                ""
+            }
         ),
         params,
     )
