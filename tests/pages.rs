@@ -413,23 +413,40 @@ fn feature_person_trend_team_and_live_pages_match_native_duckdb() {
     let rank = 1 + peers.iter().filter(|lh| **lh > mine_total).count();
     assert_eq!(s(&texts["me-rank"]), format!("{rank} of {}", peers.len()));
     // When the person checks out: sessions started per hour of day.
-    let mut by_hour: BTreeMap<Vec<String>, (f64, f64)> = BTreeMap::new();
-    for r in raw.sessions.iter().filter(|r| s(&r[0]) == user) {
-        let start = opt(&r[1]).or(opt(&r[2])).expect("start");
-        if !in_range(&day_of(start)) {
-            continue;
+    let by_hour = |keep: &dyn Fn(&Vec<Value>) -> bool| {
+        let mut out: BTreeMap<Vec<String>, (f64, f64)> = BTreeMap::new();
+        for r in raw.sessions.iter().filter(|r| keep(r)) {
+            let start = opt(&r[1]).or(opt(&r[2])).expect("start");
+            if !in_range(&day_of(start)) {
+                continue;
+            }
+            let end = opt(&r[3]).or(opt(&r[4])).expect("end");
+            let hour = DateTime::from_timestamp(start as i64, 0).expect("t").hour();
+            let e = out.entry(vec![hour.to_string()]).or_default();
+            e.0 += 1.0;
+            e.1 += f(&r[5]) * (end - start) / 3600.0;
         }
-        let end = opt(&r[3]).or(opt(&r[4])).expect("end");
-        let hour = DateTime::from_timestamp(start as i64, 0).expect("t").hour();
-        let e = by_hour.entry(vec![hour.to_string()]).or_default();
-        e.0 += 1.0;
-        e.1 += f(&r[5]) * (end - start) / 3600.0;
-    }
-    let expected = by_hour
-        .into_iter()
-        .map(|(k, (n, lh))| (k, vec![Some(n), Some(lh)]))
-        .collect();
-    assert_rows(&page, "me-hours", 1, &expected, 0.0051);
+        out.into_iter()
+            .map(|(k, (n, lh))| (k, vec![Some(n), Some(lh)]))
+            .collect::<BTreeMap<_, _>>()
+    };
+    assert_rows(
+        &page,
+        "me-hours",
+        1,
+        &by_hour(&|r| s(&r[0]) == user),
+        0.0051,
+    );
+    // Everyone's peak hours, for one department.
+    let page = scrape_tables(
+        &url(&format!("page=users&from={FROM}&to={TO}&department=chip")),
+        "user-hours.png",
+        &["user-hours"],
+    );
+    assert!(page.get("error").is_none(), "{page}");
+    let expected = by_hour(&|r| raw.department(&s(&r[0])) == "chip");
+    assert!(!expected.is_empty(), "chip works that week");
+    assert_rows(&page, "user-hours", 1, &expected, 0.0051);
 
     // Trends: the week against the week before.
     let page = scrape_tables(

@@ -128,6 +128,11 @@ pub fn Shell(data: Loaded) -> impl IntoView {
                             dims=vec![Dimension::Weekday]
                             measures=vec![Measure::LicenseHours, Measure::Users, Measure::Sessions]
                             sort_by_dims=true />
+                        <crate::query_table::QueryTable testid="user-hours"
+                            title=format!("Peak usage hours (UTC), {from} to {to}")
+                            columns=vec![Column::text("Hour (UTC)"), Column::number("Sessions started"),
+                                         Column::number("License-hours")]
+                            sql=lmscope::views::checkout_hours(&f, from, to) />
                     }.into_any(),
                     "departments" => view! {
                         {f.team.clone().map(|team| view! { <crate::team::TeamPools team /> })}

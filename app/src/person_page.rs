@@ -69,7 +69,7 @@ pub fn PersonPage(filters: Filters, from: NaiveDate, to: NaiveDate) -> impl Into
         Column::number("Sessions started"),
         Column::number("License-hours"),
     ];
-    let hours = views::person_hours(&filters, &user, from, to);
+    let hours = views::checkout_hours(&filters, from, to);
     view! {
         <Suspense fallback=|| view! { <p class="loading" role="status">"Computing…"</p> }>
             {move || Suspend::new(async move {

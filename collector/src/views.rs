@@ -194,18 +194,23 @@ pub fn person_rank(f: &Filters, user: &str, from: NaiveDate, to: NaiveDate) -> S
     (sql, params)
 }
 
-/// When a person checks licenses out: sessions started and their license-hours by hour of
-/// day (UTC) over the range. Columns: hour, sessions, license-hours.
-pub fn person_hours(f: &Filters, user: &str, from: NaiveDate, to: NaiveDate) -> Sql {
-    let mut params = vec![json!(user), json!(from.to_string()), json!(to.to_string())];
+/// When licenses are checked out: sessions started and their license-hours by hour of day
+/// (UTC) over the range, for every filter (people filters through the org tables).
+/// Columns: hour, sessions, license-hours.
+pub fn checkout_hours(f: &Filters, from: NaiveDate, to: NaiveDate) -> Sql {
+    let mut params = vec![json!(from.to_string()), json!(to.to_string())];
     let mut extra = String::new();
     for (column, value) in [
-        ("server", &f.server),
-        ("vendor", &f.vendor),
-        ("feature", &f.feature),
+        ("s.server", &f.server),
+        ("s.vendor", &f.vendor),
+        ("s.feature", &f.feature),
+        ("s.user_name", &f.user),
+        ("coalesce(p.department, 'unassigned')", &f.department),
+        ("coalesce(p.team, 'unassigned')", &f.team),
+        ("coalesce(h.cluster, 'unassigned')", &f.cluster),
     ] {
         if let Some(v) = value {
-            extra.push_str(&format!(" AND s.{column} = ?"));
+            extra.push_str(&format!(" AND {column} = ?"));
             params.push(json!(v));
         }
     }
@@ -213,7 +218,9 @@ pub fn person_hours(f: &Filters, user: &str, from: NaiveDate, to: NaiveDate) -> 
         "SELECT hour(t)::DOUBLE, count(*)::DOUBLE,
                 round(sum(s.licenses * epoch(coalesce(s.ended_at, s.last_seen) - t) / 3600), 2)::DOUBLE
          FROM (SELECT *, coalesce(started_at, first_seen) AS t FROM sessions) s
-         WHERE s.user_name = ? AND s.t >= ?::DATE AND s.t < ?::DATE + INTERVAL 1 DAY{extra}
+         LEFT JOIN org_people p ON p.user_name = s.user_name
+         LEFT JOIN org_hosts h ON h.host = s.host
+         WHERE s.t >= ?::DATE AND s.t < ?::DATE + INTERVAL 1 DAY{extra}
          GROUP BY 1 ORDER BY 1"
     );
     (sql, params)
@@ -364,7 +371,7 @@ mod tests {
             person(name),
             person_features(f, from, to),
             person_rank(f, name, from, to),
-            person_hours(f, name, from, to),
+            checkout_hours(f, from, to),
             period_totals(f, from, to),
             monthly_utilization(f, from, to),
             queue_by_cluster(f, from, to),
