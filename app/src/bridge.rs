@@ -123,3 +123,24 @@ fn click_link(file_name: &str, url: &str) -> Result<(), String> {
     link.click();
     Ok(())
 }
+
+/// The value kept in the browser's local storage under `key`, if any.
+pub fn stored(key: &str) -> Option<String> {
+    web_sys::window()?
+        .local_storage()
+        .ok()??
+        .get_item(key)
+        .ok()?
+}
+
+/// Keep `value` under `key` in local storage (`None` removes it).
+pub fn store(key: &str, value: Option<&str>) -> Result<(), String> {
+    let storage = web_sys::window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .ok_or("this browser keeps no local storage")?;
+    match value {
+        Some(v) => storage.set_item(key, v),
+        None => storage.remove_item(key),
+    }
+    .map_err(message)
+}

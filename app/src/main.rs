@@ -1,5 +1,6 @@
 //! The lmscope site: Leptos (CSR) over DuckDB-Wasm.
 
+mod alerts_page;
 mod app;
 mod bridge;
 mod chart;

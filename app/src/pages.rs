@@ -18,7 +18,7 @@ use crate::query_table::QueryTable;
 use crate::table::Column;
 
 /// The pages, in navigation order: URL name and title.
-pub const PAGES: [(&str, &str); 8] = [
+pub const PAGES: [(&str, &str); 9] = [
     ("overview", "Overview"),
     ("features", "Features"),
     ("users", "Users"),
@@ -27,6 +27,7 @@ pub const PAGES: [(&str, &str); 8] = [
     ("clusters", "Clusters"),
     ("trends", "Trends"),
     ("report", "Report builder"),
+    ("alerts", "Alerts"),
 ];
 
 /// The current query as a map, and links that change some of it.
@@ -166,6 +167,7 @@ pub fn Shell(data: Loaded) -> impl IntoView {
                         <crate::trends_page::TrendsPage filters=f.clone() from to />
                     }.into_any(),
                     "report" => view! { <ReportBuilder filters=f.clone() from to /> }.into_any(),
+                    "alerts" => view! { <crate::alerts_page::AlertsPage from to /> }.into_any(),
                     other => view! {
                         <div class="error" role="alert" data-testid="filter-error">
                             {format!("URL parameter `page`: there is no page `{other}`")}
@@ -542,7 +544,7 @@ fn ReportBuilder(filters: Filters, from: NaiveDate, to: NaiveDate) -> impl IntoV
 
 /// A function that sets (or, given blank text, removes) one URL parameter: a new history
 /// entry, so back and forward work.
-fn param_setter() -> impl Fn(&'static str, String) + Clone {
+pub fn param_setter() -> impl Fn(&'static str, String) + Clone {
     let q = use_query_map();
     let location = use_location();
     let navigate = use_navigate();

@@ -9,6 +9,7 @@ use chrono::{Datelike, NaiveDateTime, TimeDelta, Timelike, Weekday};
 
 use chrono::NaiveDate;
 
+use crate::alerts::{Kind, Rule, Severity};
 use crate::debuglog::{DebugLog, Event, EventKind};
 use crate::lmstat::{
     Checkout, Counting, FeatureUsage, Holder, LmError, LmstatReport, Queued, ServerStatus,
@@ -694,7 +695,8 @@ pub fn org(seed: u64) -> Org {
                 id: (*id).to_owned(),
                 name: Some((*name).to_owned()),
                 cost_center: Some(format!("CC-{}", 1100 + i * 100)),
-                budget: Some([900_000.0, 250_000.0, 1_400_000.0, 300_000.0, 450_000.0][i]),
+                // Yearly, at pay-for-use rates; the tape-out surge runs chip design past its own.
+                budget: Some([900_000.0, 250_000.0, 700_000.0, 300_000.0, 450_000.0][i]),
             })
             .collect(),
         teams: DEPARTMENTS
@@ -764,6 +766,7 @@ pub fn org(seed: u64) -> Org {
                 priority: 2,
             },
         ],
+        alerts: demo_rules(),
         projects: vec![
             Project {
                 id: "orion".to_owned(),
@@ -793,6 +796,59 @@ pub fn org(seed: u64) -> Org {
             },
         ],
     }
+}
+
+/// Alert rules with a planted cause each: the SIMULINK shortage, its denials, the expiring
+/// Innovus license, the snpslmd daemon outage, the server outage, idle capacity, and the
+/// tape-out surge (unusual demand, and chip design's spend running past its budget).
+fn demo_rules() -> Vec<Rule> {
+    let rule = |name: &str, kind: Kind, severity: Severity| Rule {
+        severity,
+        ..Rule::new(name, kind)
+    };
+    vec![
+        Rule {
+            threshold: Some(100.0),
+            window: Some("30m".to_owned()),
+            ..rule("Shortage", Kind::Utilization, Severity::Critical)
+        },
+        Rule {
+            threshold: Some(5.0),
+            window: Some("1h".to_owned()),
+            ..rule("Denials", Kind::Denials, Severity::Warning)
+        },
+        Rule {
+            days: Some(30),
+            ..rule("License expiring", Kind::Expiry, Severity::Warning)
+        },
+        Rule {
+            window: Some("30m".to_owned()),
+            ..rule("Vendor daemon down", Kind::DaemonDown, Severity::Critical)
+        },
+        Rule {
+            window: Some("30m".to_owned()),
+            ..rule("License server down", Kind::Down, Severity::Critical)
+        },
+        Rule {
+            window: Some("2h".to_owned()),
+            ..rule("Data stale", Kind::Stale, Severity::Warning)
+        },
+        Rule {
+            threshold: Some(15.0),
+            days: Some(14),
+            ..rule("Idle capacity", Kind::Idle, Severity::Info)
+        },
+        Rule {
+            threshold: Some(25.0),
+            window: Some("7d".to_owned()),
+            ..rule("Unusual demand", Kind::Unusual, Severity::Info)
+        },
+        Rule {
+            threshold: Some(100.0),
+            projected: true,
+            ..rule("Budget overrun", Kind::Budget, Severity::Warning)
+        },
+    ]
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! The parsers, schema, manifest and session logic are pure and compile to wasm32; the
 //! DuckDB store, publishing and the CLI sit behind the default `native` feature.
 
+pub mod alerts;
 pub mod config;
 pub mod debuglog;
 pub mod delta;
@@ -18,6 +19,8 @@ pub mod timeinfer;
 pub mod views;
 pub mod zone;
 
+#[cfg(feature = "native")]
+pub mod check;
 #[cfg(feature = "native")]
 pub mod demo;
 #[cfg(feature = "native")]

@@ -4,9 +4,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use chrono::{NaiveDateTime, Timelike, Utc};
+use chrono::{NaiveDate, NaiveDateTime, Timelike, Utc};
 use clap::{Parser, Subcommand};
 
+use lmscope::alerts::{Rule, Severity};
 use lmscope::config::{self, Config};
 use lmscope::demo::{self, DemoOptions};
 use lmscope::lmstat::Issue;
@@ -61,6 +62,36 @@ enum Command {
         /// so the site can be public; the key comes from $LMSCOPE_PSEUDONYM_KEY.
         #[arg(long, value_delimiter = ',')]
         pseudonymize: Vec<String>,
+    },
+    /// Evaluate alert rules over published data: prints what fires; exits 0 when nothing at
+    /// or above `--fail-on` fires now, 1 when something does, 2 on error.
+    Check {
+        /// The published data directory (with manifest.json).
+        #[arg(long)]
+        data: PathBuf,
+        /// TOML with `[[alert]]` tables (the org file will do); default: the rules published
+        /// with the data.
+        #[arg(long)]
+        rules: Option<PathBuf>,
+        /// First day evaluated (default: 30 days before `--to`).
+        #[arg(long)]
+        from: Option<NaiveDate>,
+        /// Last day evaluated (default: the newest poll's day).
+        #[arg(long)]
+        to: Option<NaiveDate>,
+        /// Print every firing over the range as JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Lowest severity that fails the check: info, warning or critical.
+        #[arg(long, default_value = "critical", value_parser = parse_severity)]
+        fail_on: Severity,
+        /// Post newly firing alerts as a Slack-compatible message to the URL in this
+        /// environment variable (the URL is never on the command line or published).
+        #[arg(long, num_args = 0..=1, default_missing_value = "LMSCOPE_WEBHOOK_URL")]
+        webhook: Option<String>,
+        /// Notify again about alerts already notified and still firing.
+        #[arg(long)]
+        renotify: bool,
     },
     /// Generate the demo dataset into the store and publish it.
     Demo {
@@ -150,6 +181,103 @@ fn parse_zone(s: &str) -> Result<Zone, String> {
     s.parse()
 }
 
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    Severity::parse(s).ok_or_else(|| format!("`{s}` is not info, warning or critical"))
+}
+
+/// `[[alert]]` tables of a TOML file; other tables (an org file's people...) are ignored.
+#[derive(serde::Deserialize)]
+struct RulesFile {
+    #[serde(default, rename = "alert")]
+    alerts: Vec<Rule>,
+}
+
+/// What `lmscope check` was asked.
+struct CheckArgs {
+    data: PathBuf,
+    rules: Option<PathBuf>,
+    range: lmscope::check::Range,
+    json: bool,
+    fail_on: Severity,
+    webhook: Option<String>,
+    renotify: bool,
+}
+
+fn check(store: &Path, args: CheckArgs) -> Result<ExitCode> {
+    let CheckArgs {
+        data,
+        rules,
+        range,
+        json,
+        fail_on,
+        webhook,
+        renotify,
+    } = args;
+    let file = match &rules {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading rules {}", path.display()))?;
+            let file: RulesFile =
+                toml::from_str(&text).with_context(|| format!("rules file {}", path.display()))?;
+            Some(file.alerts)
+        }
+        None => None,
+    };
+    let outcome = lmscope::check::check(file.as_deref(), &data, range, Utc::now().naive_utc())
+        .with_context(|| format!("checking {}", data.display()))?;
+    let source = rules.as_ref().map_or_else(
+        || format!("{} (published rules)", data.display()),
+        |p| p.display().to_string(),
+    );
+    for e in &outcome.errors {
+        eprintln!("{source}: {e}");
+    }
+    let firing: Vec<_> = outcome.firing().collect();
+    if json {
+        let text = serde_json::to_string_pretty(&outcome.alerts).context("writing JSON")?;
+        println!("{text}");
+    } else {
+        for a in &firing {
+            println!(
+                "FIRING {:8} {}: {} — {} (since {} UTC)",
+                a.severity.label(),
+                a.rule,
+                a.subject,
+                a.evidence,
+                a.since
+            );
+        }
+        println!(
+            "{} alert(s) firing now, {} firing(s) over the range",
+            firing.len(),
+            outcome.alerts.len()
+        );
+    }
+    if let Some(var) = webhook.as_deref() {
+        let url = std::env::var(var)
+            .with_context(|| format!("--webhook: the environment variable {var} is not set"))?;
+        let state = store.with_extension("alerts.json");
+        let (fresh, keys) = lmscope::check::unnotified(&outcome, &state);
+        let to_send: Vec<_> = if renotify { firing.clone() } else { fresh };
+        if !to_send.is_empty() {
+            lmscope::check::post(&url, &lmscope::check::slack_message(&to_send))?;
+            eprintln!("notified {} alert(s)", to_send.len());
+        }
+        lmscope::check::save_state(&state, &keys)?;
+    }
+    if !outcome.errors.is_empty() {
+        bail!(
+            "{} alert rule(s) could not be evaluated",
+            outcome.errors.len()
+        );
+    }
+    Ok(if outcome.fails(fail_on) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
@@ -213,6 +341,27 @@ fn run(cli: Cli) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Check {
+            data,
+            rules,
+            from,
+            to,
+            json,
+            fail_on,
+            webhook,
+            renotify,
+        } => check(
+            &cli.store,
+            CheckArgs {
+                data,
+                rules,
+                range: lmscope::check::Range { from, to },
+                json,
+                fail_on,
+                webhook,
+                renotify,
+            },
+        ),
         Command::Demo {
             out,
             weeks,

@@ -31,6 +31,9 @@ pub struct Org {
     pub pools: Vec<Pool>,
     #[serde(default, rename = "project")]
     pub projects: Vec<Project>,
+    /// Alert rules (`[[alert]]`), evaluated by the site and by `lmscope check`.
+    #[serde(default, rename = "alert")]
+    pub alerts: Vec<crate::alerts::Rule>,
 }
 
 fn default_currency() -> String {

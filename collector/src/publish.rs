@@ -422,6 +422,11 @@ fn write_org(conn: &duckdb::Connection, org: &Org) -> Result<(), duckdb::Error> 
             members.execute(params![p.id, m])?;
         }
     }
+    let mut alerts = conn.prepare("INSERT INTO publish_target.org_alerts VALUES (?, ?, ?)")?;
+    for (i, rule) in org.alerts.iter().enumerate() {
+        let definition = serde_json::to_string(rule).unwrap_or_default();
+        alerts.execute(params![i as i64, rule.name, definition])?;
+    }
     Ok(())
 }
 

@@ -325,6 +325,12 @@ pub const ORG_TABLES: &[(&str, &str)] = &[
         "org_project_members",
         "CREATE TABLE org_project_members (project VARCHAR NOT NULL, user_name VARCHAR NOT NULL)",
     ),
+    (
+        // Alert rules (`[[alert]]`), each as the JSON of `alerts::Rule`, in file order.
+        // Added after version 2 was published; readers treat a missing table as no rules.
+        "org_alerts",
+        "CREATE TABLE org_alerts (position INTEGER NOT NULL, name VARCHAR NOT NULL, definition VARCHAR NOT NULL)",
+    ),
 ];
 
 /// Names of all published tables: facts, rollups, then org dimensions.

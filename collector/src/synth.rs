@@ -488,6 +488,7 @@ pub fn org(opts: &SynthOptions) -> Org {
                 priority: 1,
             })
             .collect(),
+        alerts: Vec::new(),
         projects: (0..6)
             .map(|p| Project {
                 id: format!("proj{p}"),
