@@ -522,5 +522,14 @@ fn alerts_page_lists_what_the_cli_lists_and_edits_rules() {
             .is_some_and(|e| e.contains("URL parameter `rules`")),
         "{page}"
     );
+    assert!(
+        page["editError"]
+            .as_str()
+            .is_some_and(|e| e.contains("`lots` is not a number")),
+        "{page}"
+    );
+    assert_eq!(page["afterEdit"]["rules"], rules);
+    assert_eq!(page["afterEdit"]["shortageRows"], 0);
+    assert_eq!(page["afterDelete"]["rules"], rules - 1);
     assert_eq!(page["pageErrors"], serde_json::json!([]));
 }

@@ -4,6 +4,7 @@ mod alerts_page;
 mod app;
 mod bridge;
 mod chart;
+mod costs_page;
 mod data;
 mod features_page;
 mod feed;

@@ -18,7 +18,7 @@ use crate::query_table::QueryTable;
 use crate::table::Column;
 
 /// The pages, in navigation order: URL name and title.
-pub const PAGES: [(&str, &str); 9] = [
+pub const PAGES: [(&str, &str); 10] = [
     ("overview", "Overview"),
     ("features", "Features"),
     ("users", "Users"),
@@ -26,6 +26,7 @@ pub const PAGES: [(&str, &str); 9] = [
     ("departments", "Teams & departments"),
     ("clusters", "Clusters"),
     ("trends", "Trends"),
+    ("costs", "Costs"),
     ("report", "Report builder"),
     ("alerts", "Alerts"),
 ];
@@ -167,6 +168,7 @@ pub fn Shell(data: Loaded) -> impl IntoView {
                         <crate::trends_page::TrendsPage filters=f.clone() from to />
                     }.into_any(),
                     "report" => view! { <ReportBuilder filters=f.clone() from to /> }.into_any(),
+                    "costs" => view! { <crate::costs_page::CostsPage from to latest /> }.into_any(),
                     "alerts" => view! { <crate::alerts_page::AlertsPage from to /> }.into_any(),
                     other => view! {
                         <div class="error" role="alert" data-testid="filter-error">

@@ -10,7 +10,6 @@ use serde_json::{json, Value};
 use crate::alerts::{
     day_params, evaluate, inputs, parse_published, Alert, Data, Rule, RuleError, Severity,
 };
-use crate::manifest::{Manifest, MANIFEST_FILE};
 
 /// Why a check could not run.
 #[derive(Debug, thiserror::Error)]
@@ -28,29 +27,6 @@ pub enum CheckError {
     },
 }
 
-/// The published full file of `dir`, opened read-only.
-fn open(dir: &Path) -> Result<(duckdb::Connection, String), CheckError> {
-    let manifest_path = dir.join(MANIFEST_FILE);
-    let bad = |message: String| CheckError::Data {
-        path: manifest_path.display().to_string(),
-        message,
-    };
-    let text = std::fs::read_to_string(&manifest_path).map_err(|e| bad(e.to_string()))?;
-    let manifest = Manifest::from_json(&text).map_err(|e| bad(e.to_string()))?;
-    let file = manifest
-        .files
-        .first()
-        .ok_or_else(|| bad("lists no data file".to_owned()))?;
-    let path = dir.join(&file.path);
-    let shown = path.display().to_string();
-    let config = duckdb::Config::default().access_mode(duckdb::AccessMode::ReadOnly)?;
-    let db = duckdb::Connection::open_with_flags(&path, config).map_err(|e| CheckError::Data {
-        path: shown.clone(),
-        message: format!("not a readable DuckDB file: {e}"),
-    })?;
-    Ok((db, shown))
-}
-
 /// The days a check covers: `to` defaults to the newest poll's day, `from` to 30 days
 /// before `to` (both inclusive, as the site's range filter).
 #[derive(Debug, Clone, Copy, Default)]
@@ -65,7 +41,10 @@ pub const DEFAULT_DAYS: i64 = 30;
 /// Read the engine's input for `range` from the published directory `dir`, and the rules
 /// published with it (the org file's `[[alert]]` tables).
 pub fn load(dir: &Path, range: Range) -> Result<(Data, Vec<Rule>), CheckError> {
-    let (db, path) = open(dir)?;
+    let (db, path) = crate::published::open(dir).map_err(|e| CheckError::Data {
+        path: e.path,
+        message: e.message,
+    })?;
     let query_err = |e: duckdb::Error| CheckError::Data {
         path: path.clone(),
         message: e.to_string(),
@@ -83,16 +62,7 @@ pub fn load(dir: &Path, range: Range) -> Result<(Data, Vec<Rule>), CheckError> {
     let [t0, t1] = day_params(from, to);
     let mut data = Data::default();
     for (name, sql) in inputs() {
-        let mut stmt = db.prepare(&sql).map_err(query_err)?;
-        let rows = stmt
-            .query_map(duckdb::params![t0, t1], |r| {
-                let width = r.as_ref().column_count();
-                (0..width)
-                    .map(|i| r.get::<_, duckdb::types::Value>(i).map(to_json))
-                    .collect::<Result<Vec<Value>, _>>()
-            })
-            .map_err(query_err)?;
-        let rows: Vec<Vec<Value>> = rows.collect::<Result<_, _>>().map_err(query_err)?;
+        let rows = crate::published::rows(&db, &sql, &[&t0, &t1]).map_err(query_err)?;
         data.add_rows(name, &rows);
     }
     let rules = published_rules(&db).map_err(|message| CheckError::Data {
@@ -126,21 +96,6 @@ fn published_rules(db: &duckdb::Connection) -> Result<Vec<Rule>, String> {
         rules.push(parse_published(&name, &definition)?);
     }
     Ok(rules)
-}
-
-fn to_json(v: duckdb::types::Value) -> Value {
-    use duckdb::types::Value as V;
-    match v {
-        V::Boolean(b) => json!(b),
-        V::TinyInt(i) => json!(i),
-        V::SmallInt(i) => json!(i),
-        V::Int(i) => json!(i),
-        V::BigInt(i) => json!(i),
-        V::Float(f) => json!(f),
-        V::Double(f) => json!(f),
-        V::Text(s) => json!(s),
-        _ => Value::Null,
-    }
 }
 
 /// The outcome of a check.

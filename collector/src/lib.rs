@@ -4,6 +4,7 @@
 //! DuckDB store, publishing and the CLI sit behind the default `native` feature.
 
 pub mod alerts;
+pub mod chargeback;
 pub mod config;
 pub mod debuglog;
 pub mod delta;
@@ -29,6 +30,8 @@ pub mod poller;
 pub mod pseudonym;
 #[cfg(feature = "native")]
 pub mod publish;
+#[cfg(feature = "native")]
+pub mod published;
 #[cfg(feature = "native")]
 pub mod store;
 #[cfg(feature = "native")]

@@ -37,6 +37,9 @@ enum Command {
     /// Import saved outputs into the store.
     #[command(subcommand)]
     Import(Import),
+    /// Reports from published data, for finance and CI.
+    #[command(subcommand)]
+    Report(Report),
     /// Poll the license servers of a config file once (for cron), or `--every` interval.
     Poll {
         #[arg(long, default_value = "lmscope.toml")]
@@ -120,6 +123,72 @@ enum Command {
 enum DemoSize {
     Small,
     Large,
+}
+
+#[derive(Subcommand)]
+enum Report {
+    /// What each group owes for one month, under both policies (pay for use, full
+    /// allocation), the same figures as the site's costs page.
+    Chargeback {
+        /// The published data directory (with manifest.json).
+        #[arg(long)]
+        data: PathBuf,
+        /// The month, `YYYY-MM`.
+        #[arg(long, value_parser = parse_month, required_unless_present = "from", conflicts_with_all = ["from", "to"])]
+        month: Option<(NaiveDate, NaiveDate)>,
+        /// Or any period: its first day...
+        #[arg(long, requires = "to")]
+        from: Option<NaiveDate>,
+        /// ...and its last day.
+        #[arg(long, requires = "from")]
+        to: Option<NaiveDate>,
+        /// cost-center, department, team, project or user.
+        #[arg(long, default_value = "cost-center", value_parser = parse_by)]
+        by: lmscope::chargeback::By,
+        /// csv or json.
+        #[arg(long, default_value = "csv")]
+        format: String,
+    },
+}
+
+fn parse_month(s: &str) -> Result<(NaiveDate, NaiveDate), String> {
+    let first = NaiveDate::parse_from_str(&format!("{s}-01"), "%Y-%m-%d")
+        .map_err(|_| format!("`{s}` is not a month like 2026-10"))?;
+    let last = first
+        .checked_add_months(chrono::Months::new(1))
+        .and_then(|d| d.pred_opt())
+        .ok_or_else(|| format!("`{s}` is out of range"))?;
+    Ok((first, last))
+}
+
+fn parse_by(s: &str) -> Result<lmscope::chargeback::By, String> {
+    lmscope::chargeback::By::parse(s)
+        .ok_or_else(|| format!("`{s}` is not cost-center, department, team, project or user"))
+}
+
+fn chargeback(
+    data: &Path,
+    (from, to): (NaiveDate, NaiveDate),
+    by: lmscope::chargeback::By,
+    format: &str,
+) -> Result<ExitCode> {
+    use lmscope::chargeback as cb;
+    if !matches!(format, "csv" | "json") {
+        bail!("--format `{format}`: use csv or json");
+    }
+    let (db, path) = lmscope::published::open(data)?;
+    let [a, b] = cb::params(from, to);
+    let usage = lmscope::published::rows(&db, &cb::usage_sql(by), &[&a, &b])
+        .with_context(|| format!("{path}: usage"))?;
+    let bill = lmscope::published::rows(&db, &cb::bill_sql(), &[&a, &b])
+        .with_context(|| format!("{path}: license bill"))?;
+    let statement = cb::statement(by, from, to, &usage, &bill);
+    if format == "json" {
+        println!("{}", statement.to_json());
+    } else {
+        print!("{}", statement.to_csv());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 #[derive(Subcommand)]
@@ -340,6 +409,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 m.data_as_of.as_deref().unwrap_or("-")
             );
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Report(Report::Chargeback {
+            data,
+            month,
+            from,
+            to,
+            by,
+            format,
+        }) => {
+            let period = match (month, from, to) {
+                (Some(m), _, _) => m,
+                (None, Some(a), Some(b)) if a <= b => (a, b),
+                _ => bail!("give --month YYYY-MM, or --from and --to (from not after to)"),
+            };
+            chargeback(&data, period, by, &format)
         }
         Command::Check {
             data,

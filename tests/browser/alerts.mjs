@@ -1,7 +1,7 @@
 // Drive the alerts page in Debian's headless Chromium and print, as JSON, what it shows and
 // what its rule editor does: the timeline and firing tables, an invalid and a valid new rule,
 // the rule set kept across a reload, switched off, exported as TOML, reset, shared by link,
-// and a malformed shared link.
+// a malformed shared link, and an edit and a delete.
 // Usage: node tests/browser/alerts.mjs URL
 import { chromium } from 'playwright-core';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -92,6 +92,20 @@ try {
   await page.goto(`${url}&rules=%7Bnot-json`, { waitUntil: 'domcontentloaded' });
   await ready();
   result.badLink = await page.textContent('[data-testid=rule-errors]', { timeout: TIMEOUT });
+
+  // Edit the first rule (Shortage): a non-number is refused; an unreachable threshold clears
+  // its firings; then delete it.
+  await page.click('[data-testid=alert-rules] tbody tr:first-child button:has-text("Edit")');
+  await page.fill('[data-testid=rule-editor] input[name=threshold]', 'lots');
+  await page.click('[data-testid=rule-editor] button[type=submit]');
+  result.editError = await page.textContent('[data-testid=editor-error]', { timeout: TIMEOUT });
+  await page.fill('[data-testid=rule-editor] input[name=threshold]', '1000');
+  await page.click('[data-testid=rule-editor] button[type=submit]');
+  await page.waitForFunction(() => !document.querySelector('[data-testid=rule-editor]'), null, { timeout: TIMEOUT });
+  result.afterEdit = await state();
+  await page.click('[data-testid=alert-rules] tbody tr:first-child button:has-text("Delete")');
+  await untilRules(result.afterEdit.rules - 1);
+  result.afterDelete = await state();
 } catch (e) {
   result.error = String(e);
 } finally {

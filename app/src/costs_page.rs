@@ -1,0 +1,285 @@
+//! The costs page: chargeback by cost center, department, team, project or user under the
+//! policy chosen (pay for use, or full allocation of the license bill), its export for
+//! finance (the same CSV and JSON as `lmscope report chargeback`), this month to date with
+//! its projected month end, and each department's spend against its yearly budget.
+
+use chrono::{Datelike, NaiveDate};
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+use lmscope::chargeback::{bill_sql, params, statement, usage_sql, By, Policy, Statement};
+use serde_json::{json, Value};
+
+use crate::bridge;
+use crate::pages::href_with;
+use crate::table::{Column, DataTable};
+
+/// The chargeback of `[from, to]` grouped `by`, from the published data.
+async fn load(by: By, from: NaiveDate, to: NaiveDate) -> Result<Statement, String> {
+    let p: Vec<Value> = params(from, to).into_iter().map(Value::from).collect();
+    let usage = bridge::query::<Vec<Value>>(&usage_sql(by), &p).await?;
+    let bill = bridge::query::<Vec<Value>>(&bill_sql(), &p).await?;
+    Ok(statement(by, from, to, &usage, &bill))
+}
+
+/// Department budgets: (department, name, yearly budget).
+async fn budgets() -> Result<Vec<(String, String, Option<f64>)>, String> {
+    bridge::query(
+        "SELECT department, name, budget FROM org_departments ORDER BY 1",
+        &[],
+    )
+    .await
+}
+
+/// The first day with usage on or after `from` (a year's spend is projected from there).
+async fn first_day(from: NaiveDate) -> Result<Option<NaiveDate>, String> {
+    let rows = bridge::query::<(Option<String>,)>(
+        "SELECT strftime(min(day), '%Y-%m-%d') FROM user_daily WHERE day >= ?::DATE",
+        &[json!(from.to_string())],
+    )
+    .await?;
+    Ok(rows
+        .first()
+        .and_then(|r| r.0.as_deref())
+        .and_then(|d| d.parse().ok()))
+}
+
+/// The org's currency (as its prices give it).
+async fn currency() -> Result<String, String> {
+    let rows =
+        bridge::query::<(Option<String>,)>("SELECT max(currency) FROM org_prices", &[]).await?;
+    Ok(rows
+        .into_iter()
+        .next()
+        .and_then(|r| r.0)
+        .unwrap_or_default())
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// Days in `d`'s month.
+fn month_days(d: NaiveDate) -> i64 {
+    let first = d.with_day(1).unwrap_or(d);
+    first
+        .checked_add_months(chrono::Months::new(1))
+        .map_or(30, |next| (next - first).num_days())
+}
+
+#[component]
+pub fn CostsPage(from: NaiveDate, to: NaiveDate, latest: NaiveDate) -> impl IntoView {
+    let q = use_query_map();
+    let by = q
+        .with_untracked(|q| q.get("by"))
+        .and_then(|b| By::parse(&b))
+        .unwrap_or(By::CostCenter);
+    let policy = q
+        .with_untracked(|q| q.get("policy"))
+        .and_then(|p| Policy::parse(&p))
+        .unwrap_or(Policy::PayForUse);
+    let choices = move || {
+        let by_links = By::ALL
+            .into_iter()
+            .map(|b| {
+                let href = q.with(|q| href_with(q, &[("by", Some(b.key().to_owned()))]));
+                view! { <a class="toggle" class:on=move || b == by href=href>{b.label()}</a> }
+            })
+            .collect_view();
+        let policy_links = [Policy::PayForUse, Policy::FullAllocation]
+            .into_iter()
+            .map(|p| {
+                let key = if p == Policy::PayForUse {
+                    "pay-for-use"
+                } else {
+                    "full-allocation"
+                };
+                let href = q.with(|q| href_with(q, &[("policy", Some(key.to_owned()))]));
+                view! { <a class="toggle" class:on=move || p == policy href=href>{p.label()}</a> }
+            })
+            .collect_view();
+        view! {
+            <div class="roles">"Charge by " {by_links}</div>
+            <div class="roles" data-testid="policy">"Policy " {policy_links}</div>
+            <p class="muted">
+                "Pay for use: license-hours × the feature's yearly seat price ÷ 8,760. Full allocation: "
+                "the whole license bill (issued seats × yearly price ÷ 365 per day) shared by each "
+                "group's share of every feature's license-hours, idle seats included."
+            </p>
+        }
+    };
+    let period = LocalResource::new(move || async move {
+        Ok::<_, String>((load(by, from, to).await?, currency().await?))
+    });
+    // Month and year to date end with the newest data, if the range goes further.
+    let until = to.min(latest);
+    let month_from = until.with_day(1).unwrap_or(until);
+    let month = LocalResource::new(move || load(By::CostCenter, month_from, until));
+    let year_from = NaiveDate::from_ymd_opt(until.year(), 1, 1).unwrap_or(until);
+    let year = LocalResource::new(move || async move {
+        let s = load(By::Department, year_from, until).await?;
+        let first = first_day(year_from).await?.unwrap_or(year_from);
+        Ok::<_, String>((s, budgets().await?, first))
+    });
+    view! {
+        {choices}
+        <Suspense fallback=|| view! { <p class="loading" role="status">"Computing costs…"</p> }>
+            {move || Suspend::new(async move {
+                match period.await {
+                    Ok((s, currency)) => view! { <Chargeback statement=s policy currency /> }.into_any(),
+                    Err(e) => crate::query_table::query_error("Chargeback", &e).into_any(),
+                }
+            })}
+            {move || Suspend::new(async move {
+                match month.await {
+                    Ok(s) => {
+                        let elapsed = (until - month_from).num_days() + 1;
+                        let factor = month_days(until) as f64 / elapsed as f64;
+                        let (used, bill) = (s.use_cost, s.bill);
+                        view! {
+                            <section data-testid="month">
+                                <h2>{format!("{} to date ({elapsed} of {} days)", month_from.format("%B %Y"), month_days(until))}</h2>
+                                <dl class="cards">
+                                    <div><dt>"Pay for use"</dt><dd data-testid="mtd-use">{format!("{used:.2}")}</dd></div>
+                                    <div><dt>"Projected month end, pay for use"</dt><dd data-testid="eom-use">{format!("{:.2}", used * factor)}</dd></div>
+                                    <div><dt>"License bill"</dt><dd data-testid="mtd-bill">{format!("{bill:.2}")}</dd></div>
+                                    <div><dt>"Projected month end, bill"</dt><dd data-testid="eom-bill">{format!("{:.2}", bill * factor)}</dd></div>
+                                </dl>
+                            </section>
+                        }.into_any()
+                    }
+                    Err(e) => crate::query_table::query_error("This month", &e).into_any(),
+                }
+            })}
+            {move || Suspend::new(async move {
+                match year.await {
+                    Ok((s, budgets, first)) => budget_table(&s, &budgets, policy, first, until).into_any(),
+                    Err(e) => crate::query_table::query_error("Budgets", &e).into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Chargeback(statement: Statement, policy: Policy, currency: String) -> impl IntoView {
+    let columns = vec![
+        Column::text(statement.by.label()),
+        Column::number("License-hours"),
+        Column::number("Share %"),
+        Column::number("Pay for use"),
+        Column::number("Full allocation"),
+        Column::number(&format!("{} per license-hour", policy.label())),
+    ];
+    let rows: Vec<Vec<Value>> = statement
+        .lines
+        .iter()
+        .map(|l| {
+            let per_hour =
+                (l.license_hours > 0.0).then(|| round2(l.cost(policy) / l.license_hours));
+            vec![
+                json!(l.group),
+                json!(round2(l.license_hours)),
+                json!((l.share * 10.0).round() / 10.0),
+                json!(round2(l.use_cost)),
+                json!(round2(l.full_cost)),
+                json!(per_hour),
+            ]
+        })
+        .collect();
+    let idle = if statement.bill > 0.0 {
+        100.0 * (1.0 - statement.use_cost / statement.bill)
+    } else {
+        0.0
+    };
+    let name = format!(
+        "chargeback-{}-{}-{}",
+        statement.by.key(),
+        statement.from,
+        statement.to
+    );
+    let (csv, json_text) = (statement.to_csv(), statement.to_json());
+    let (csv_name, json_name) = (format!("{name}.csv"), format!("{name}.json"));
+    let export_csv = move |_| {
+        let _ = bridge::download(&csv_name, "text/csv;charset=utf-8", &csv);
+    };
+    let export_json = move |_| {
+        let _ = bridge::download(&json_name, "application/json", &json_text);
+    };
+    let title = format!(
+        "Chargeback by {}, {} to {}",
+        statement.by.label().to_lowercase(),
+        statement.from,
+        statement.to
+    );
+    crate::query_table::mark_view_ready();
+    view! {
+        <dl class="cards" data-testid="cost-totals">
+            <div><dt>"License-hours"</dt><dd>{format!("{:.2}", statement.license_hours)}</dd></div>
+            <div><dt>{format!("Pay for use, total ({currency})")}</dt><dd data-testid="total-use">{format!("{:.2}", statement.use_cost)}</dd></div>
+            <div><dt>{format!("License bill (full allocation), total ({currency})")}</dt><dd data-testid="total-bill">{format!("{:.2}", statement.bill)}</dd></div>
+            <div><dt>"Bill not covered by use"</dt><dd>{format!("{idle:.1} %")}</dd></div>
+        </dl>
+        <div class="toolbar">
+            <button type="button" on:click=export_csv data-testid="chargeback-export-csv">"Chargeback CSV (finance)"</button>
+            <button type="button" on:click=export_json data-testid="chargeback-export-json">"Chargeback JSON (ERP)"</button>
+        </div>
+        <DataTable testid="chargeback" title columns rows />
+    }
+}
+
+/// Each department's spend this year (under `policy`) against its yearly budget, with the
+/// spend projected to the year end at its rate since `first` (the first day with data).
+fn budget_table(
+    s: &Statement,
+    budgets: &[(String, String, Option<f64>)],
+    policy: Policy,
+    first: NaiveDate,
+    to: NaiveDate,
+) -> impl IntoView {
+    let year_end = NaiveDate::from_ymd_opt(to.year(), 12, 31).unwrap_or(to);
+    let elapsed = ((to - first).num_days() + 1).max(1) as f64;
+    let remaining = (year_end - to).num_days().max(0) as f64;
+    let rows: Vec<Vec<Value>> = budgets
+        .iter()
+        .filter_map(|(id, name, budget)| {
+            let budget = (*budget)?;
+            let spent = s
+                .lines
+                .iter()
+                .find(|l| &l.group == id)
+                .map_or(0.0, |l| l.cost(policy));
+            let projected = spent + spent / elapsed * remaining;
+            let status = if spent >= budget {
+                "over budget"
+            } else if projected >= budget {
+                "projected over"
+            } else if spent >= 0.8 * budget {
+                "80 % used"
+            } else {
+                "ok"
+            };
+            Some(vec![
+                json!(name),
+                json!(round2(budget)),
+                json!(round2(spent)),
+                json!((1000.0 * spent / budget).round() / 10.0),
+                json!(round2(projected)),
+                json!(status),
+            ])
+        })
+        .collect();
+    let columns = vec![
+        Column::text("Department"),
+        Column::number("Yearly budget"),
+        Column::number("Spent this year"),
+        Column::number("% of budget"),
+        Column::number("Projected year end"),
+        Column::text("Status"),
+    ];
+    let title = format!(
+        "Budget against spend ({}), {} to {to}, projected at the rate since {first}",
+        policy.label().to_lowercase(),
+        s.from
+    );
+    view! { <DataTable testid="budgets" title columns rows /> }
+}

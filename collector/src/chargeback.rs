@@ -1,0 +1,446 @@
+//! Chargeback: what each cost center, department, team, project or user owes for licenses
+//! over a period, under the two usual policies. One implementation for the site's costs page
+//! and `lmscope report chargeback`: the queries here read the published file, the pure
+//! [`statement`] does the money.
+//!
+//! - **Pay for use**: license-hours × the feature's yearly seat price ÷ 8,760.
+//! - **Full allocation**: the whole license bill of the period (for each feature, its issued
+//!   seats on each day × yearly price ÷ 365) shared by each group's share of that feature's
+//!   license-hours, idle seats included. A feature nobody used leaves its bill `unallocated`.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::views::HOURS_PER_YEAR;
+
+/// How costs are attributed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Policy {
+    PayForUse,
+    FullAllocation,
+}
+
+impl Policy {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "pay-for-use" | "use" => Some(Self::PayForUse),
+            "full-allocation" | "full" => Some(Self::FullAllocation),
+            _ => None,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::PayForUse => "Pay for use",
+            Self::FullAllocation => "Full allocation",
+        }
+    }
+}
+
+/// Who is charged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum By {
+    CostCenter,
+    Department,
+    Team,
+    Project,
+    User,
+}
+
+impl By {
+    pub const ALL: [By; 5] = [
+        By::CostCenter,
+        By::Department,
+        By::Team,
+        By::Project,
+        By::User,
+    ];
+
+    /// The name on the command line and in URLs.
+    pub fn key(self) -> &'static str {
+        match self {
+            By::CostCenter => "cost-center",
+            By::Department => "department",
+            By::Team => "team",
+            By::Project => "project",
+            By::User => "user",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|b| b.key() == s || b.key().replace('-', "_") == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            By::CostCenter => "Cost center",
+            By::Department => "Department",
+            By::Team => "Team",
+            By::Project => "Project",
+            By::User => "User",
+        }
+    }
+}
+
+/// The price of each published feature: its price for its vendor, else for any vendor.
+const PRICE: &str = "coalesce(
+    (SELECT max(per_seat_year) FROM org_prices pr WHERE pr.feature = x.feature AND pr.vendor = x.vendor),
+    (SELECT max(per_seat_year) FROM org_prices pr WHERE pr.feature = x.feature AND pr.vendor IS NULL), 0)";
+
+/// License-hours per group and feature over the days `[?, ?]` (first and last day):
+/// rows `(group, server, feature, license_hours, price)`. A person in several projects at
+/// once has each day's use split evenly between them; use outside every project is
+/// `no project`.
+pub fn usage_sql(by: By) -> String {
+    let (group, from) = match by {
+        By::CostCenter => (
+            "coalesce(p.cost_center, 'unassigned')",
+            "user_daily x LEFT JOIN org_people p ON p.user_name = x.user_name",
+        ),
+        By::Department => (
+            "coalesce(p.department, 'unassigned')",
+            "user_daily x LEFT JOIN org_people p ON p.user_name = x.user_name",
+        ),
+        By::Team => (
+            "coalesce(p.team, 'unassigned')",
+            "user_daily x LEFT JOIN org_people p ON p.user_name = x.user_name",
+        ),
+        By::User => ("x.user_name", "user_daily x"),
+        By::Project => {
+            return format!(
+                "WITH base AS (SELECT row_number() OVER () AS rid, * FROM user_daily
+                               WHERE day BETWEEN ?::DATE AND ?::DATE),
+                      act AS (SELECT b.rid, pr.project FROM base b
+                              JOIN org_project_members m ON m.user_name = b.user_name
+                              JOIN org_projects pr ON pr.project = m.project
+                               AND b.day BETWEEN coalesce(pr.start_date, b.day) AND coalesce(pr.end_date, b.day)),
+                      n AS (SELECT rid, count(*) AS n FROM act GROUP BY rid)
+                 SELECT coalesce(a.project, 'no project'), x.server, x.feature,
+                        sum(x.license_hours / coalesce(n.n, 1))::DOUBLE, any_value({PRICE})::DOUBLE
+                 FROM base x LEFT JOIN act a ON a.rid = x.rid LEFT JOIN n ON n.rid = x.rid
+                 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+            );
+        }
+    };
+    format!(
+        "SELECT {group}, x.server, x.feature, sum(x.license_hours)::DOUBLE, any_value({PRICE})::DOUBLE
+         FROM {from} WHERE x.day BETWEEN ?::DATE AND ?::DATE
+         GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+    )
+}
+
+/// The license bill's basis over the days `[?, ?]`: rows `(server, feature, seat_days,
+/// price)`, seat-days being the issued count summed over the days the feature was polled.
+pub fn bill_sql() -> String {
+    format!(
+        "WITH d AS (SELECT day, server, vendor, feature, max(issued) AS issued FROM usage_daily
+                   WHERE day BETWEEN ?::DATE AND ?::DATE GROUP BY ALL)
+         SELECT x.server, x.feature, sum(x.issued)::DOUBLE, any_value({PRICE})::DOUBLE
+         FROM d x GROUP BY 1, 2 ORDER BY 1, 2"
+    )
+}
+
+/// The parameters of both queries for a period.
+pub fn params(from: NaiveDate, to: NaiveDate) -> [String; 2] {
+    [from.to_string(), to.to_string()]
+}
+
+/// One group's charge.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Line {
+    pub group: String,
+    pub license_hours: f64,
+    /// Pay for use.
+    pub use_cost: f64,
+    /// Full allocation.
+    pub full_cost: f64,
+    /// Share of all license-hours, percent.
+    pub share: f64,
+}
+
+impl Line {
+    /// The cost under `policy`.
+    pub fn cost(&self, policy: Policy) -> f64 {
+        match policy {
+            Policy::PayForUse => self.use_cost,
+            Policy::FullAllocation => self.full_cost,
+        }
+    }
+}
+
+/// A period's chargeback: a line per group, most expensive (full allocation) first, and
+/// the totals. Under full allocation the lines add up to `bill`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Statement {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub by: By,
+    pub lines: Vec<Line>,
+    pub license_hours: f64,
+    pub use_cost: f64,
+    /// The licenses' cost for the period, used or not.
+    pub bill: f64,
+}
+
+/// The group that carries the bill of features nobody used.
+pub const UNALLOCATED: &str = "unallocated (unused features)";
+
+fn text(v: Option<&Value>) -> Option<String> {
+    v?.as_str().map(str::to_owned)
+}
+
+fn num(v: Option<&Value>) -> Option<f64> {
+    v?.as_f64()
+}
+
+/// Build the statement from the rows of [`usage_sql`] and [`bill_sql`].
+pub fn statement(
+    by: By,
+    from: NaiveDate,
+    to: NaiveDate,
+    usage: &[Vec<Value>],
+    bill: &[Vec<Value>],
+) -> Statement {
+    // (server, feature) → (group → license-hours), and the price.
+    let mut use_by: BTreeMap<(String, String), BTreeMap<String, f64>> = BTreeMap::new();
+    let mut price_of: BTreeMap<(String, String), f64> = BTreeMap::new();
+    let mut lines: BTreeMap<String, Line> = BTreeMap::new();
+    let blank = |group: &str| Line {
+        group: group.to_owned(),
+        license_hours: 0.0,
+        use_cost: 0.0,
+        full_cost: 0.0,
+        share: 0.0,
+    };
+    for r in usage {
+        let g = |i| r.get(i);
+        let (Some(group), Some(server), Some(feature), Some(hours)) =
+            (text(g(0)), text(g(1)), text(g(2)), num(g(3)))
+        else {
+            continue;
+        };
+        let price = num(g(4)).unwrap_or(0.0);
+        let line = lines.entry(group.clone()).or_insert_with(|| blank(&group));
+        line.license_hours += hours;
+        line.use_cost += hours * price / HOURS_PER_YEAR;
+        price_of.insert((server.clone(), feature.clone()), price);
+        *use_by
+            .entry((server, feature))
+            .or_default()
+            .entry(group)
+            .or_default() += hours;
+    }
+    let mut total_bill = 0.0;
+    for r in bill {
+        let g = |i| r.get(i);
+        let (Some(server), Some(feature), Some(seat_days)) = (text(g(0)), text(g(1)), num(g(2)))
+        else {
+            continue;
+        };
+        let price = num(g(3)).unwrap_or(0.0);
+        let cost = seat_days * price / 365.0;
+        total_bill += cost;
+        match use_by.get(&(server, feature)) {
+            Some(groups) if groups.values().sum::<f64>() > 0.0 => {
+                let all: f64 = groups.values().sum();
+                for (group, hours) in groups {
+                    let line = lines.entry(group.clone()).or_insert_with(|| blank(group));
+                    line.full_cost += cost * hours / all;
+                }
+            }
+            _ if cost > 0.0 => {
+                lines
+                    .entry(UNALLOCATED.to_owned())
+                    .or_insert_with(|| blank(UNALLOCATED))
+                    .full_cost += cost;
+            }
+            _ => {}
+        }
+    }
+    let license_hours: f64 = lines.values().map(|l| l.license_hours).sum();
+    let mut lines: Vec<Line> = lines
+        .into_values()
+        .map(|mut l| {
+            l.share = if license_hours > 0.0 {
+                100.0 * l.license_hours / license_hours
+            } else {
+                0.0
+            };
+            l
+        })
+        .collect();
+    lines.sort_by(|a, b| {
+        b.full_cost
+            .total_cmp(&a.full_cost)
+            .then_with(|| b.use_cost.total_cmp(&a.use_cost))
+            .then_with(|| a.group.cmp(&b.group))
+    });
+    let use_cost = lines.iter().map(|l| l.use_cost).sum();
+    Statement {
+        from,
+        to,
+        by,
+        lines,
+        license_hours,
+        use_cost,
+        bill: total_bill,
+    }
+}
+
+fn money(x: f64) -> String {
+    format!("{x:.2}")
+}
+
+impl Statement {
+    /// CSV for finance: one row per group with both policies, then a total row.
+    pub fn to_csv(&self) -> String {
+        let mut out = format!(
+            "period_from,period_to,{},license_hours,share_pct,pay_for_use,full_allocation\n",
+            self.by.key().replace('-', "_")
+        );
+        let field = |s: &str| {
+            let guarded = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+                format!("'{s}")
+            } else {
+                s.to_owned()
+            };
+            if guarded.contains([',', '"', '\n', '\r']) {
+                format!("\"{}\"", guarded.replace('"', "\"\""))
+            } else {
+                guarded
+            }
+        };
+        for l in &self.lines {
+            out.push_str(&format!(
+                "{},{},{},{:.2},{:.1},{},{}\n",
+                self.from,
+                self.to,
+                field(&l.group),
+                l.license_hours,
+                l.share,
+                money(l.use_cost),
+                money(l.full_cost)
+            ));
+        }
+        out.push_str(&format!(
+            "{},{},TOTAL,{:.2},100.0,{},{}\n",
+            self.from,
+            self.to,
+            self.license_hours,
+            money(self.use_cost),
+            money(self.bill)
+        ));
+        out
+    }
+
+    /// JSON for an ERP import: the period, the grouping, the lines and the totals.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 10, d).expect("day")
+    }
+
+    #[test]
+    fn both_policies_on_a_hand_made_month() {
+        // CAD: 10 seats at 8,760 a year (1 per license-hour, 24 per seat-day); used 100 h by
+        // CC-A and 300 h by CC-B. IDLE: 2 seats at 3,650 a year, never used.
+        let usage = vec![
+            vec![
+                json!("CC-A"),
+                json!("s"),
+                json!("CAD"),
+                json!(100.0),
+                json!(8760.0),
+            ],
+            vec![
+                json!("CC-B"),
+                json!("s"),
+                json!("CAD"),
+                json!(300.0),
+                json!(8760.0),
+            ],
+        ];
+        let bill = vec![
+            vec![json!("s"), json!("CAD"), json!(310.0), json!(8760.0)],
+            vec![json!("s"), json!("IDLE"), json!(62.0), json!(3650.0)],
+        ];
+        let s = statement(By::CostCenter, day(1), day(31), &usage, &bill);
+        // Pay for use: 100 and 300. Bill: CAD 310 × 24 = 7,440; IDLE 62 × 10 = 620.
+        assert_eq!(s.use_cost, 400.0);
+        assert!((s.bill - 8060.0).abs() < 1e-9);
+        let b = &s.lines[0];
+        assert_eq!((b.group.as_str(), b.use_cost), ("CC-B", 300.0));
+        assert!((b.full_cost - 5580.0).abs() < 1e-9);
+        assert!((b.share - 75.0).abs() < 1e-9);
+        let a = s.lines.iter().find(|l| l.group == "CC-A").expect("A");
+        assert!((a.full_cost - 1860.0).abs() < 1e-9);
+        let idle = s
+            .lines
+            .iter()
+            .find(|l| l.group == UNALLOCATED)
+            .expect("idle");
+        assert!((idle.full_cost - 620.0).abs() < 1e-9);
+        let sum: f64 = s.lines.iter().map(|l| l.full_cost).sum();
+        assert!(
+            (sum - s.bill).abs() < 1e-9,
+            "full allocation adds up to the bill"
+        );
+        let csv = s.to_csv();
+        assert!(csv.starts_with("period_from,period_to,cost_center,"));
+        assert!(
+            csv.contains("2026-10-01,2026-10-31,CC-B,300.00,75.0,300.00,5580.00\n"),
+            "{csv}"
+        );
+        assert!(
+            csv.ends_with("TOTAL,400.00,100.0,400.00,8060.00\n"),
+            "{csv}"
+        );
+        let json: Value = serde_json::from_str(&s.to_json()).expect("json");
+        assert_eq!(json["by"], "cost-center");
+        assert_eq!(json["lines"][0]["group"], "CC-B");
+    }
+
+    #[test]
+    fn names_cannot_become_formulas_or_break_rows() {
+        let usage = vec![vec![
+            json!("=HYPERLINK(\"x\",\"y\")"),
+            json!("s"),
+            json!("f"),
+            json!(1.0),
+            json!(8760.0),
+        ]];
+        let csv = statement(By::User, day(1), day(1), &usage, &[]).to_csv();
+        assert!(
+            csv.contains(",\"'=HYPERLINK(\"\"x\"\",\"\"y\"\")\","),
+            "{csv}"
+        );
+    }
+
+    #[test]
+    fn keys_parse() {
+        for b in By::ALL {
+            assert_eq!(By::parse(b.key()), Some(b));
+        }
+        assert_eq!(By::parse("cost_center"), Some(By::CostCenter));
+        assert_eq!(
+            Policy::parse("full-allocation"),
+            Some(Policy::FullAllocation)
+        );
+        assert_eq!(By::parse("division"), None);
+    }
+}
