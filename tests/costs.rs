@@ -38,23 +38,27 @@ fn f(v: &duckdb::types::Value) -> f64 {
     }
 }
 
+/// `lmscope report chargeback --data DATA ARGS…`'s output.
+fn chargeback(data: &std::path::Path, args: &[&str]) -> String {
+    let mut all = vec!["report", "chargeback", "--data"];
+    let data = data.to_string_lossy();
+    all.push(&data);
+    all.extend_from_slice(args);
+    lmscope_ok(&all)
+}
+
 #[test]
 fn chargeback_matches_raw_rows_and_the_site() {
     let tmp = TempDir::new("costs");
     let site = site_with_demo(tmp.path());
     let data = site.join("data");
-    let json = lmscope_ok(&[
-        "report",
-        "chargeback",
-        "--data",
-        &data.to_string_lossy(),
-        "--month",
-        "2026-11",
-        "--by",
-        "cost-center",
-        "--format",
-        "json",
-    ]);
+    let november = |by: &str, format: &str| {
+        chargeback(
+            &data,
+            &["--month", "2026-11", "--by", by, "--format", format],
+        )
+    };
+    let json = november("cost-center", "json");
     let cli: Value = serde_json::from_str(&json).expect("JSON statement");
 
     // Independent figures from raw rows: prices, people, user-days, feature-days.
@@ -164,18 +168,7 @@ fn chargeback_matches_raw_rows_and_the_site() {
     );
 
     // The CSV is the same statement.
-    let csv = lmscope_ok(&[
-        "report",
-        "chargeback",
-        "--data",
-        &data.to_string_lossy(),
-        "--month",
-        "2026-11",
-        "--by",
-        "cost-center",
-        "--format",
-        "csv",
-    ]);
+    let csv = november("cost-center", "csv");
     for l in lines {
         let row = format!(
             "2026-11-01,2026-11-30,{},{:.2},",
@@ -188,19 +181,7 @@ fn chargeback_matches_raw_rows_and_the_site() {
     // The site's costs page shows the CLI's numbers, for cost centers and for projects.
     let server = StaticServer::start(&tmp.path().join("www"));
     for (by, key) in [("cost-center", "cost-center"), ("project", "project")] {
-        let cli: Value = serde_json::from_str(&lmscope_ok(&[
-            "report",
-            "chargeback",
-            "--data",
-            &data.to_string_lossy(),
-            "--month",
-            "2026-11",
-            "--by",
-            by,
-            "--format",
-            "json",
-        ]))
-        .expect("JSON");
+        let cli: Value = serde_json::from_str(&november(by, "json")).expect("JSON");
         let url = server.url(&format!(
             "{SUB_PATH}/?page=costs&from=2026-11-01&to=2026-11-30&by={key}&policy=full-allocation"
         ));
@@ -241,20 +222,19 @@ fn chargeback_matches_raw_rows_and_the_site() {
         assert_eq!(text("eom-use"), format!("{:.2}", use_cost * 30.0 / 20.0));
         // Chip design this year (the data starts on 2026-10-30): the CLI's full allocation
         // for the year to the newest data, projected over the 41 days left at the rate of its 22.
-        let year: Value = serde_json::from_str(&lmscope_ok(&[
-            "report",
-            "chargeback",
-            "--data",
-            &data.to_string_lossy(),
-            "--from",
-            "2026-01-01",
-            "--to",
-            "2026-11-20",
-            "--by",
-            "department",
-            "--format",
-            "json",
-        ]))
+        let year: Value = serde_json::from_str(&chargeback(
+            &data,
+            &[
+                "--from",
+                "2026-01-01",
+                "--to",
+                "2026-11-20",
+                "--by",
+                "department",
+                "--format",
+                "json",
+            ],
+        ))
         .expect("JSON");
         let spent = year["lines"]
             .as_array()

@@ -56,18 +56,7 @@ fn compare(a: &Value, b: &Value) -> std::cmp::Ordering {
 /// a formula (`=`, `+`, `-`, `@` first) gets a leading `'`: names come from license
 /// servers nobody here controls.
 pub fn to_csv(columns: &[Column], rows: &[Vec<Value>]) -> String {
-    fn field(text: &str) -> String {
-        let guarded = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-            format!("'{text}")
-        } else {
-            text.to_owned()
-        };
-        if guarded.contains([',', '"', '\n', '\r']) {
-            format!("\"{}\"", guarded.replace('"', "\"\""))
-        } else {
-            guarded
-        }
-    }
+    use lmscope::chargeback::csv_field as field;
     let mut out = columns
         .iter()
         .map(|c| field(&c.label))

@@ -294,6 +294,21 @@ pub fn statement(
     }
 }
 
+/// One CSV (RFC 4180) field. Text a spreadsheet would run as a formula (`=`, `+`, `-`, `@`
+/// first) gets a leading `'`: names come from license servers nobody here controls.
+pub fn csv_field(text: &str) -> String {
+    let guarded = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    };
+    if guarded.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", guarded.replace('"', "\"\""))
+    } else {
+        guarded
+    }
+}
+
 fn money(x: f64) -> String {
     format!("{x:.2}")
 }
@@ -305,24 +320,12 @@ impl Statement {
             "period_from,period_to,{},license_hours,share_pct,pay_for_use,full_allocation\n",
             self.by.key().replace('-', "_")
         );
-        let field = |s: &str| {
-            let guarded = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-                format!("'{s}")
-            } else {
-                s.to_owned()
-            };
-            if guarded.contains([',', '"', '\n', '\r']) {
-                format!("\"{}\"", guarded.replace('"', "\"\""))
-            } else {
-                guarded
-            }
-        };
         for l in &self.lines {
             out.push_str(&format!(
                 "{},{},{},{:.2},{:.1},{},{}\n",
                 self.from,
                 self.to,
-                field(&l.group),
+                csv_field(&l.group),
                 l.license_hours,
                 l.share,
                 money(l.use_cost),
