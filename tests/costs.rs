@@ -4,39 +4,10 @@
 use std::collections::BTreeMap;
 
 use lmscope_e2e::{
-    cells, lmscope_ok, published_db, scrape_tables, site_with_demo, StaticServer, TempDir, SUB_PATH,
+    cells, lmscope_ok, number as f, published_db, raw, scrape_tables, site_with_demo, text as t,
+    StaticServer, TempDir, SUB_PATH,
 };
 use serde_json::Value;
-
-/// Raw rows of `sql` with `n` text-or-number columns.
-fn raw(db: &duckdb::Connection, sql: &str, n: usize) -> Vec<Vec<duckdb::types::Value>> {
-    let mut s = db.prepare(sql).expect("query");
-    s.query_map([], |r| {
-        (0..n).map(|i| r.get(i)).collect::<Result<Vec<_>, _>>()
-    })
-    .expect("rows")
-    .map(|r| r.expect("row"))
-    .collect()
-}
-
-fn t(v: &duckdb::types::Value) -> String {
-    match v {
-        duckdb::types::Value::Text(s) => s.clone(),
-        duckdb::types::Value::Null => String::new(),
-        other => format!("{other:?}"),
-    }
-}
-
-fn f(v: &duckdb::types::Value) -> f64 {
-    use duckdb::types::Value as V;
-    match v {
-        V::Double(x) => *x,
-        V::Float(x) => f64::from(*x),
-        V::Int(x) => f64::from(*x),
-        V::BigInt(x) => *x as f64,
-        _ => 0.0,
-    }
-}
 
 /// `lmscope report chargeback --data DATA ARGS…`'s output.
 fn chargeback(data: &std::path::Path, args: &[&str]) -> String {

@@ -22,7 +22,7 @@ use crate::table::{Column, DataTable};
 const STORAGE_KEY: &str = "lmscope.alerts.rules";
 
 /// The engine's input for the range, and the rules published with the data.
-async fn load(from: NaiveDate, to: NaiveDate) -> Result<(Data, Vec<Rule>), String> {
+pub async fn load(from: NaiveDate, to: NaiveDate) -> Result<(Data, Vec<Rule>), String> {
     let params: Vec<Value> = day_params(from, to).into_iter().map(Value::from).collect();
     let mut data = Data::default();
     for (name, sql) in inputs() {

@@ -124,6 +124,15 @@ fn click_link(file_name: &str, url: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Open the browser's print dialog (the executive summary's print button).
+pub fn print() {
+    if let Some(w) = web_sys::window() {
+        if let Err(e) = w.print() {
+            leptos::logging::error!("print failed: {}", message(e));
+        }
+    }
+}
+
 /// The value kept in the browser's local storage under `key`, if any.
 pub fn stored(key: &str) -> Option<String> {
     web_sys::window()?

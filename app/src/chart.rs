@@ -11,12 +11,11 @@ use crate::data::SeriesPoint;
 const IN_USE: RGBColor = RGBColor(37, 99, 235);
 const ISSUED: RGBColor = RGBColor(220, 38, 38);
 
-/// Draw `points` for `feature` onto `canvas`, sized to its CSS box.
-pub fn draw(
+/// The canvas sized to its CSS box at the device pixel ratio, cleared white, as a drawing
+/// area; and the ratio (fonts and strokes scale with it).
+fn surface(
     canvas: &HtmlCanvasElement,
-    feature: &str,
-    points: &[SeriesPoint],
-) -> Result<(), String> {
+) -> Result<(DrawingArea<CanvasBackend, plotters::coord::Shift>, f64), String> {
     let ratio = web_sys::window()
         .map_or(1.0, |w| w.device_pixel_ratio())
         .max(1.0);
@@ -27,8 +26,93 @@ pub fn draw(
     let backend =
         CanvasBackend::with_canvas_object(canvas.clone()).ok_or("no 2D canvas context")?;
     let root = backend.into_drawing_area();
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    Ok((root, ratio))
+}
+
+type TimeChart<'a> = ChartContext<
+    'a,
+    CanvasBackend,
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+>;
+
+/// A chart over time (epoch milliseconds) and licenses, with its caption and labelled axes.
+fn time_chart<'a>(
+    root: &DrawingArea<CanvasBackend, plotters::coord::Shift>,
+    caption: &str,
+    ratio: f64,
+    x: std::ops::Range<f64>,
+    y_max: f64,
+    y_desc: &str,
+) -> Result<TimeChart<'a>, String> {
+    let font = 14.0 * ratio;
+    let mut chart = ChartBuilder::on(root)
+        .caption(caption, ("sans-serif", font + 4.0))
+        .margin((10.0 * ratio) as u32)
+        .x_label_area_size((40.0 * ratio) as u32)
+        .y_label_area_size((56.0 * ratio) as u32)
+        .build_cartesian_2d(x, 0.0..y_max)
+        .map_err(|e| e.to_string())?;
+    chart
+        .configure_mesh()
+        .x_labels(6)
+        .y_labels(6)
+        .x_label_formatter(&day_label)
+        .y_label_formatter(&|v| format!("{v:.0}"))
+        .x_desc("date (UTC)")
+        .y_desc(y_desc)
+        .label_style(("sans-serif", font))
+        .draw()
+        .map_err(|e| e.to_string())?;
+    Ok(chart)
+}
+
+/// A line series with its legend entry.
+fn line(
+    chart: &mut TimeChart<'_>,
+    points: impl IntoIterator<Item = (f64, f64)>,
+    style: ShapeStyle,
+    label: &str,
+) -> Result<(), String> {
+    let key = ShapeStyle {
+        stroke_width: 3,
+        ..style
+    };
+    chart
+        .draw_series(LineSeries::new(points, style))
+        .map_err(|e| e.to_string())?
+        .label(label)
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], key));
+    Ok(())
+}
+
+/// The series' legend, top left on a light box.
+fn legend(chart: &mut TimeChart<'_>, font: f64) -> Result<(), String> {
+    chart
+        .configure_series_labels()
+        .label_font(("sans-serif", font))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .position(SeriesLabelPosition::UpperLeft)
+        .draw()
+        .map_err(|e| e.to_string())
+}
+
+/// Epoch milliseconds → `Nov 18`.
+fn day_label(ms: &f64) -> String {
+    DateTime::from_timestamp_millis(*ms as i64)
+        .map(|t| t.format("%b %d").to_string())
+        .unwrap_or_default()
+}
+
+/// Draw `points` for `feature` onto `canvas`, sized to its CSS box.
+pub fn draw(
+    canvas: &HtmlCanvasElement,
+    feature: &str,
+    points: &[SeriesPoint],
+) -> Result<(), String> {
+    let (root, ratio) = surface(canvas)?;
     let err = |e: DrawingAreaErrorKind<_>| e.to_string();
-    root.fill(&WHITE).map_err(err)?;
     let (Some(first), Some(last)) = (points.first(), points.last()) else {
         return Ok(());
     };
@@ -43,55 +127,99 @@ pub fn draw(
         first.t_ms + 3_600_000.0
     };
     let font = 14.0 * ratio;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(
-            format!("{feature}: licenses in use vs issued"),
-            ("sans-serif", font + 4.0),
-        )
-        .margin((10.0 * ratio) as u32)
-        .x_label_area_size((40.0 * ratio) as u32)
-        .y_label_area_size((56.0 * ratio) as u32)
-        .build_cartesian_2d(first.t_ms..x_end, 0.0..y_max)
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .x_labels(6)
-        .y_labels(6)
-        .x_label_formatter(&|ms| {
-            DateTime::from_timestamp_millis(*ms as i64)
-                .map(|t| t.format("%b %d").to_string())
-                .unwrap_or_default()
-        })
-        .y_label_formatter(&|v| format!("{v:.0}"))
-        .x_desc("date (UTC)")
-        .y_desc("licenses")
-        .label_style(("sans-serif", font))
-        .draw()
-        .map_err(err)?;
+    let mut chart = time_chart(
+        &root,
+        &format!("{feature}: licenses in use vs issued"),
+        ratio,
+        first.t_ms..x_end,
+        y_max,
+        "licenses",
+    )?;
     let stroke = (1.5 * ratio).max(1.0) as u32;
+    line(
+        &mut chart,
+        points.iter().map(|p| (p.t_ms, p.issued)),
+        ISSUED.stroke_width(stroke),
+        "issued",
+    )?;
+    line(
+        &mut chart,
+        points.iter().map(|p| (p.t_ms, p.peak_in_use)),
+        IN_USE.stroke_width(stroke),
+        "peak in use (hourly)",
+    )?;
+    legend(&mut chart, font)?;
+    root.present().map_err(err)
+}
+
+/// History `(ms, peak)`, the forecast `(ms, mean, low, high)` with its 95 % band, and the
+/// issued count, for the forecast page.
+pub fn draw_forecast(
+    canvas: &HtmlCanvasElement,
+    title: &str,
+    history: &[(f64, f64)],
+    forecast: &[(f64, f64, f64, f64)],
+    issued: f64,
+) -> Result<(), String> {
+    let (root, ratio) = surface(canvas)?;
+    let err = |e: DrawingAreaErrorKind<_>| e.to_string();
+    let x0 = history
+        .first()
+        .map(|p| p.0)
+        .or(forecast.first().map(|p| p.0));
+    let x1 = forecast.last().map(|p| p.0).or(history.last().map(|p| p.0));
+    let (Some(x0), Some(x1)) = (x0, x1) else {
+        return Ok(());
+    };
+    let y_max = history
+        .iter()
+        .map(|p| p.1)
+        .chain(forecast.iter().map(|p| p.3))
+        .fold(issued.max(1.0), f64::max)
+        * 1.3;
+    let font = 14.0 * ratio;
+    let mut chart = time_chart(
+        &root,
+        title,
+        ratio,
+        x0..x1.max(x0 + 86_400_000.0),
+        y_max,
+        "licenses (daily peak)",
+    )?;
+    let stroke = (1.5 * ratio).max(1.0) as u32;
+    let band: Vec<(f64, f64)> = forecast
+        .iter()
+        .map(|p| (p.0, p.3))
+        .chain(forecast.iter().rev().map(|p| (p.0, p.2)))
+        .collect();
     chart
-        .draw_series(LineSeries::new(
-            points.iter().map(|p| (p.t_ms, p.issued)),
-            ISSUED.stroke_width(stroke),
-        ))
+        .draw_series(std::iter::once(Polygon::new(
+            band,
+            IN_USE.mix(0.18).filled(),
+        )))
         .map_err(err)?
-        .label("issued")
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], ISSUED.stroke_width(3)));
-    chart
-        .draw_series(LineSeries::new(
-            points.iter().map(|p| (p.t_ms, p.peak_in_use)),
-            IN_USE.stroke_width(stroke),
-        ))
-        .map_err(err)?
-        .label("peak in use (hourly)")
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], IN_USE.stroke_width(3)));
-    chart
-        .configure_series_labels()
-        .label_font(("sans-serif", font))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .position(SeriesLabelPosition::UpperLeft)
-        .draw()
-        .map_err(err)?;
+        .label("95 % prediction interval")
+        .legend(move |(x, y)| {
+            Rectangle::new([(x, y - 5), (x + 20, y + 5)], IN_USE.mix(0.18).filled())
+        });
+    line(
+        &mut chart,
+        [(x0, issued), (x1, issued)],
+        ISSUED.stroke_width(stroke),
+        "issued",
+    )?;
+    line(
+        &mut chart,
+        history.iter().copied(),
+        BLACK.mix(0.7).stroke_width(stroke),
+        "daily peak in use",
+    )?;
+    line(
+        &mut chart,
+        forecast.iter().map(|p| (p.0, p.1)),
+        IN_USE.stroke_width(stroke),
+        "forecast",
+    )?;
+    legend(&mut chart, font)?;
     root.present().map_err(err)
 }

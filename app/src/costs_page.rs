@@ -21,6 +21,11 @@ async fn load(by: By, from: NaiveDate, to: NaiveDate) -> Result<Statement, Strin
     Ok(statement(by, from, to, &usage, &bill))
 }
 
+/// The chargeback of `[from, to]` grouped `by`, and the org's currency.
+pub async fn period(by: By, from: NaiveDate, to: NaiveDate) -> Result<(Statement, String), String> {
+    Ok((load(by, from, to).await?, currency().await?))
+}
+
 /// Department budgets: (department, name, yearly budget).
 async fn budgets() -> Result<Vec<(String, String, Option<f64>)>, String> {
     bridge::query(
@@ -66,6 +71,31 @@ fn month_days(d: NaiveDate) -> i64 {
         .map_or(30, |next| (next - first).num_days())
 }
 
+/// Links to both cost policies (the chosen one marked), and what each means.
+pub fn policy_choice(policy: Policy) -> impl IntoView {
+    let q = use_query_map();
+    let links = [Policy::PayForUse, Policy::FullAllocation]
+        .into_iter()
+        .map(|p| {
+            let key = if p == Policy::PayForUse {
+                "pay-for-use"
+            } else {
+                "full-allocation"
+            };
+            let href = move || q.with(|q| href_with(q, &[("policy", Some(key.to_owned()))]));
+            view! { <a class="toggle" class:on=move || p == policy href=href>{p.label()}</a> }
+        })
+        .collect_view();
+    view! {
+        <div class="roles" data-testid="policy">"Policy " {links}</div>
+        <p class="muted">
+            "Pay for use: license-hours × the feature's yearly seat price ÷ 8,760. Full allocation: "
+            "the whole license bill (issued seats × yearly price ÷ 365 per day) shared by each "
+            "group's share of every feature's license-hours, idle seats included."
+        </p>
+    }
+}
+
 #[component]
 pub fn CostsPage(from: NaiveDate, to: NaiveDate, latest: NaiveDate) -> impl IntoView {
     let q = use_query_map();
@@ -85,31 +115,12 @@ pub fn CostsPage(from: NaiveDate, to: NaiveDate, latest: NaiveDate) -> impl Into
                 view! { <a class="toggle" class:on=move || b == by href=href>{b.label()}</a> }
             })
             .collect_view();
-        let policy_links = [Policy::PayForUse, Policy::FullAllocation]
-            .into_iter()
-            .map(|p| {
-                let key = if p == Policy::PayForUse {
-                    "pay-for-use"
-                } else {
-                    "full-allocation"
-                };
-                let href = q.with(|q| href_with(q, &[("policy", Some(key.to_owned()))]));
-                view! { <a class="toggle" class:on=move || p == policy href=href>{p.label()}</a> }
-            })
-            .collect_view();
         view! {
             <div class="roles">"Charge by " {by_links}</div>
-            <div class="roles" data-testid="policy">"Policy " {policy_links}</div>
-            <p class="muted">
-                "Pay for use: license-hours × the feature's yearly seat price ÷ 8,760. Full allocation: "
-                "the whole license bill (issued seats × yearly price ÷ 365 per day) shared by each "
-                "group's share of every feature's license-hours, idle seats included."
-            </p>
+            {policy_choice(policy)}
         }
     };
-    let period = LocalResource::new(move || async move {
-        Ok::<_, String>((load(by, from, to).await?, currency().await?))
-    });
+    let period = LocalResource::new(move || period(by, from, to));
     // Month and year to date end with the newest data, if the range goes further.
     let until = to.min(latest);
     let month_from = until.with_day(1).unwrap_or(until);

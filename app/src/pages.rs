@@ -18,7 +18,7 @@ use crate::query_table::QueryTable;
 use crate::table::Column;
 
 /// The pages, in navigation order: URL name and title.
-pub const PAGES: [(&str, &str); 10] = [
+pub const PAGES: [(&str, &str); 14] = [
     ("overview", "Overview"),
     ("features", "Features"),
     ("users", "Users"),
@@ -26,7 +26,11 @@ pub const PAGES: [(&str, &str); 10] = [
     ("departments", "Teams & departments"),
     ("clusters", "Clusters"),
     ("trends", "Trends"),
+    ("forecast", "Forecasts"),
     ("costs", "Costs"),
+    ("projects", "Projects"),
+    ("recommendations", "Recommendations"),
+    ("summary", "Executive summary"),
     ("report", "Report builder"),
     ("alerts", "Alerts"),
 ];
@@ -168,8 +172,14 @@ pub fn Shell(data: Loaded) -> impl IntoView {
                         <crate::trends_page::TrendsPage filters=f.clone() from to />
                     }.into_any(),
                     "report" => view! { <ReportBuilder filters=f.clone() from to /> }.into_any(),
+                    "forecast" => view! { <crate::forecast_page::ForecastPage filters=f.clone() /> }.into_any(),
                     "costs" => view! { <crate::costs_page::CostsPage from to latest /> }.into_any(),
                     "alerts" => view! { <crate::alerts_page::AlertsPage from to /> }.into_any(),
+                    "projects" => view! { <crate::projects_page::ProjectsPage to latest /> }.into_any(),
+                    "recommendations" => view! {
+                        <crate::recommend_page::RecommendationsPage filters=f.clone() from to />
+                    }.into_any(),
+                    "summary" => view! { <crate::summary_page::SummaryPage filters=f.clone() from to /> }.into_any(),
                     other => view! {
                         <div class="error" role="alert" data-testid="filter-error">
                             {format!("URL parameter `page`: there is no page `{other}`")}
@@ -196,7 +206,7 @@ fn RolePresets(latest: NaiveDate) -> impl IntoView {
             format!("?page=departments{}", range(Preset::Days30)),
         ),
         ("End user", "?page=me".to_owned()),
-        ("Executive", format!("?page=trends{}", range(Preset::Year))),
+        ("Executive", format!("?page=summary{}", range(Preset::Year))),
     ];
     let links = roles
         .into_iter()

@@ -21,8 +21,13 @@ async fn totals(f: &Filters, from: NaiveDate, to: NaiveDate) -> Result<Vec<Value
         .ok_or_else(|| "no totals row".to_owned())
 }
 
-/// Rows of the comparison table: measure, this period, previous period, change %.
-async fn comparison(f: Filters, from: NaiveDate, to: NaiveDate) -> Result<Vec<Vec<Value>>, String> {
+/// Rows of the comparison table: measure, this period, previous period, change %. The
+/// executive summary shows the same.
+pub async fn comparison(
+    f: Filters,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<Vec<Value>>, String> {
     let (prev_from, prev_to) = views::previous_period(from, to);
     let now = totals(&f, from, to).await?;
     let before = totals(&f, prev_from, prev_to).await?;

@@ -90,9 +90,21 @@ impl By {
 }
 
 /// The price of each published feature: its price for its vendor, else for any vendor.
-const PRICE: &str = "coalesce(
+pub(crate) const PRICE: &str = "coalesce(
     (SELECT max(per_seat_year) FROM org_prices pr WHERE pr.feature = x.feature AND pr.vendor = x.vendor),
     (SELECT max(per_seat_year) FROM org_prices pr WHERE pr.feature = x.feature AND pr.vendor IS NULL), 0)";
+
+/// `user_daily` over the days `[?, ?]` split between projects, as three CTEs: `base` (the
+/// rows, numbered `rid`), `act` (each row's projects: its user is a member and the day is
+/// within the project) and `n` (how many projects share the row).
+pub(crate) const PROJECT_SPLIT: &str =
+    "base AS (SELECT row_number() OVER () AS rid, * FROM user_daily
+                   WHERE day BETWEEN ?::DATE AND ?::DATE),
+      act AS (SELECT b.rid, pr.project FROM base b
+              JOIN org_project_members m ON m.user_name = b.user_name
+              JOIN org_projects pr ON pr.project = m.project
+               AND b.day BETWEEN coalesce(pr.start_date, b.day) AND coalesce(pr.end_date, b.day)),
+      n AS (SELECT rid, count(*) AS n FROM act GROUP BY rid)";
 
 /// License-hours per group and feature over the days `[?, ?]` (first and last day):
 /// rows `(group, server, feature, license_hours, price)`. A person in several projects at
@@ -115,13 +127,7 @@ pub fn usage_sql(by: By) -> String {
         By::User => ("x.user_name", "user_daily x"),
         By::Project => {
             return format!(
-                "WITH base AS (SELECT row_number() OVER () AS rid, * FROM user_daily
-                               WHERE day BETWEEN ?::DATE AND ?::DATE),
-                      act AS (SELECT b.rid, pr.project FROM base b
-                              JOIN org_project_members m ON m.user_name = b.user_name
-                              JOIN org_projects pr ON pr.project = m.project
-                               AND b.day BETWEEN coalesce(pr.start_date, b.day) AND coalesce(pr.end_date, b.day)),
-                      n AS (SELECT rid, count(*) AS n FROM act GROUP BY rid)
+                "WITH {PROJECT_SPLIT}
                  SELECT coalesce(a.project, 'no project'), x.server, x.feature,
                         sum(x.license_hours / coalesce(n.n, 1))::DOUBLE, any_value({PRICE})::DOUBLE
                  FROM base x LEFT JOIN act a ON a.rid = x.rid LEFT JOIN n ON n.rid = x.rid

@@ -16,7 +16,9 @@ use crate::lmstat::{
     VendorStatus,
 };
 use crate::lmstat_i::Entitlement;
-use crate::org::{Cluster, Department, Org, Person as OrgPerson, Pool, Price, Project, Team};
+use crate::org::{
+    Cluster, Department, Org, Person as OrgPerson, Phase, Pool, Price, Project, Team,
+};
 use crate::store::Poll;
 use crate::timeinfer::StartStamp;
 use crate::zone::Zone;
@@ -674,6 +676,16 @@ fn price_of(feature: &str) -> f64 {
     }
 }
 
+/// A project phase from `(year, month, day)` bounds.
+fn phase(name: &str, start: (i32, u32, u32), end: (i32, u32, u32)) -> Phase {
+    let day = |(y, m, d)| NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
+    Phase {
+        name: name.to_owned(),
+        start: day(start),
+        end: day(end),
+    }
+}
+
 /// The demo's org file: departments, two teams each, the demo's people (all but every
 /// sixteenth, who stay unassigned), clusters, prices, budgets, pools and projects.
 pub fn org(seed: u64) -> Org {
@@ -780,6 +792,10 @@ pub fn org(seed: u64) -> Org {
                     .take(12)
                     .map(|p| p.login.clone())
                     .collect(),
+                phases: vec![
+                    phase("concept", (2026, 1, 1), (2026, 4, 30)),
+                    phase("detailed design", (2026, 5, 1), (2026, 12, 31)),
+                ],
             },
             Project {
                 id: "atlas".to_owned(),
@@ -793,6 +809,11 @@ pub fn org(seed: u64) -> Org {
                     .take(20)
                     .map(|p| p.login.clone())
                     .collect(),
+                phases: vec![
+                    phase("design", (2026, 3, 1), (2026, 6, 30)),
+                    phase("verification", (2026, 7, 1), (2026, 9, 30)),
+                    phase("tape-out", (2026, 10, 1), (2027, 2, 28)),
+                ],
             },
         ],
     }

@@ -127,6 +127,18 @@ enum DemoSize {
 
 #[derive(Subcommand)]
 enum Report {
+    /// Each feature's 90-day forecast of daily peak concurrency and its backtest, as CSV.
+    Forecast {
+        /// The published data directory (with manifest.json).
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        server: Option<String>,
+        #[arg(long)]
+        vendor: Option<String>,
+        #[arg(long)]
+        feature: Option<String>,
+    },
     /// What each group owes for one month, under both policies (pay for use, full
     /// allocation), the same figures as the site's costs page.
     Chargeback {
@@ -149,6 +161,62 @@ enum Report {
         #[arg(long, default_value = "csv")]
         format: String,
     },
+}
+
+/// `lmscope report forecast`: every modelled series' outlook and backtest, as CSV, and a
+/// summary of the backtest on standard error.
+fn forecast_report(data: &Path, filters: &lmscope::query::Filters) -> Result<ExitCode> {
+    use lmscope::forecast::Outlook;
+    let (db, path) = lmscope::published::open(data)?;
+    let (sql, params) = lmscope::views::daily_peaks(filters);
+    let params: Vec<String> = params
+        .iter()
+        .map(|v| v.as_str().unwrap_or_default().to_owned())
+        .collect();
+    let refs: Vec<&dyn duckdb::ToSql> = params.iter().map(|p| p as &dyn duckdb::ToSql).collect();
+    let rows = lmscope::published::rows(&db, &sql, &refs)
+        .with_context(|| format!("{path}: daily peaks"))?;
+    println!("server,feature,days,issued,forecast_peak,upper_bound,shortage,mae,mape_pct,in_band_pct,week_before_mae");
+    let field = lmscope::chargeback::csv_field;
+    let (mut mapes, mut better, mut scored) = (Vec::new(), 0, 0);
+    for s in lmscope::forecast::outlooks(&rows) {
+        let head = format!(
+            "{},{},{},{:.0}",
+            field(&s.server),
+            field(&s.feature),
+            s.peaks.len(),
+            s.issued
+        );
+        let (peak, high) = s.peak_and_high().unwrap_or_default();
+        match &s.outlook {
+            Outlook::TooShort { .. } => println!("{head},,,too short,,,,"),
+            Outlook::Ready {
+                backtest, shortage, ..
+            } => {
+                println!(
+                    "{head},{peak:.1},{high:.1},{},{:.2},{},{:.1},{:.2}",
+                    shortage.map(|d| d.to_string()).unwrap_or_default(),
+                    backtest.mae,
+                    backtest.mape.map(|m| format!("{m:.1}")).unwrap_or_default(),
+                    backtest.coverage,
+                    backtest.naive_mae
+                );
+                mapes.extend(backtest.mape);
+                scored += 1;
+                if backtest.mae < backtest.naive_mae {
+                    better += 1;
+                }
+            }
+        }
+    }
+    mapes.sort_by(f64::total_cmp);
+    if let Some(median) = mapes.get(mapes.len() / 2) {
+        eprintln!(
+            "backtest over the last 28 days: median MAPE {median:.1} % across {scored} series; \
+             the model beats \"same weekday a week before\" on {better} of {scored}"
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn parse_month(s: &str) -> Result<(NaiveDate, NaiveDate), String> {
@@ -410,6 +478,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Report(Report::Forecast {
+            data,
+            server,
+            vendor,
+            feature,
+        }) => forecast_report(
+            &data,
+            &lmscope::query::Filters {
+                server,
+                vendor,
+                feature,
+                ..Default::default()
+            },
+        ),
         Command::Report(Report::Chargeback {
             data,
             month,

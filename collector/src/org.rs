@@ -112,6 +112,24 @@ pub struct Project {
     pub end: Option<NaiveDate>,
     #[serde(default)]
     pub members: Vec<String>,
+    /// Named stretches of the project (`[[project.phase]]`), for spend by phase.
+    #[serde(default, rename = "phase")]
+    pub phases: Vec<Phase>,
+}
+
+/// A stretch of a project: design, verification, tape-out…
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Phase {
+    pub name: String,
+    #[serde(deserialize_with = "required_date")]
+    pub start: NaiveDate,
+    #[serde(deserialize_with = "required_date")]
+    pub end: NaiveDate,
+}
+
+fn required_date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
+    toml_date(d)?.ok_or_else(|| serde::de::Error::custom("a date is required"))
 }
 
 /// A date written as a TOML date (`2026-01-01`) or a string (`"2026-01-01"`).
@@ -239,6 +257,27 @@ impl Org {
                     );
                 }
             }
+            for ph in &p.phases {
+                if ph.end < ph.start {
+                    return bad(
+                        format!("phase `{}` of project `{}`", ph.name, p.id),
+                        format!("ends ({}) before it starts ({})", ph.end, ph.start),
+                    );
+                }
+            }
+            let mut phases: Vec<&Phase> = p.phases.iter().collect();
+            phases.sort_by_key(|ph| ph.start);
+            for w in phases.windows(2) {
+                if w[1].start <= w[0].end {
+                    return bad(
+                        format!("phase `{}` of project `{}`", w[1].name, p.id),
+                        format!(
+                            "starts ({}) before phase `{}` ends ({})",
+                            w[1].start, w[0].name, w[0].end
+                        ),
+                    );
+                }
+            }
         }
         Ok(())
     }
@@ -360,6 +399,16 @@ budget = 50000
 start = 2026-01-01
 end = "2026-12-31"
 members = ["jsmith"]
+
+[[project.phase]]
+name = "concept"
+start = 2026-01-01
+end = 2026-04-30
+
+[[project.phase]]
+name = "design"
+start = "2026-05-01"
+end = 2026-12-31
 "#;
 
     #[test]
@@ -377,6 +426,12 @@ members = ["jsmith"]
         assert_eq!(people[2].department, UNASSIGNED);
         assert_eq!(org.currency, "EUR");
         assert_eq!(org.projects[0].start, NaiveDate::from_ymd_opt(2026, 1, 1));
+        let phases: Vec<&str> = org.projects[0]
+            .phases
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect();
+        assert_eq!(phases, ["concept", "design"]);
     }
 
     #[test]
@@ -414,6 +469,15 @@ members = ["jsmith"]
             e.to_string().contains("ends (2026-01-01) before it starts"),
             "{e}"
         );
+        let overlap = "[[project]]\nid = \"p\"\n[[project.phase]]\nname = \"a\"\nstart = 2026-01-01\nend = 2026-03-01\n[[project.phase]]\nname = \"b\"\nstart = 2026-02-01\nend = 2026-04-01\n";
+        let e = Org::from_toml(overlap).expect_err("overlap");
+        assert_eq!(
+            e.to_string(),
+            "phase `b` of project `p`: starts (2026-02-01) before phase `a` ends (2026-03-01)"
+        );
+        let e = Org::from_toml("[[project]]\nid = \"p\"\n[[project.phase]]\nname = \"a\"\n")
+            .expect_err("phase dates");
+        assert!(e.to_string().contains("start"), "{e}");
         let e = Org::from_toml("[[price]]\nfeature = \"F\"\nper_seat_year = -3.0\n")
             .expect_err("price");
         assert!(e.to_string().contains("non-negative"), "{e}");

@@ -175,10 +175,12 @@ pub enum Dimension {
     Day,
     Month,
     Weekday,
+    /// Hour of day (UTC), from the sessions split at each hour.
+    Hour,
 }
 
 impl Dimension {
-    pub const ALL: [Dimension; 12] = [
+    pub const ALL: [Dimension; 13] = [
         Dimension::User,
         Dimension::Team,
         Dimension::Department,
@@ -191,6 +193,7 @@ impl Dimension {
         Dimension::Day,
         Dimension::Month,
         Dimension::Weekday,
+        Dimension::Hour,
     ];
 
     /// The URL name.
@@ -208,6 +211,7 @@ impl Dimension {
             Dimension::Day => "day",
             Dimension::Month => "month",
             Dimension::Weekday => "weekday",
+            Dimension::Hour => "hour",
         }
     }
 
@@ -225,6 +229,7 @@ impl Dimension {
             Dimension::Day => "Day",
             Dimension::Month => "Month",
             Dimension::Weekday => "Weekday",
+            Dimension::Hour => "Hour (UTC)",
         }
     }
 
@@ -247,6 +252,39 @@ impl Dimension {
             Dimension::Day => "strftime(u.day, '%Y-%m-%d')",
             Dimension::Month => "strftime(u.day, '%Y-%m')",
             Dimension::Weekday => "strftime(u.day, '%u %A')",
+            Dimension::Hour => "lpad(hour(u.hr)::VARCHAR, 2, '0')",
+        }
+    }
+
+    /// Whether this is a time bucket (from the row's time, not its names).
+    fn is_time(self) -> bool {
+        matches!(
+            self,
+            Dimension::Day | Dimension::Month | Dimension::Weekday | Dimension::Hour
+        )
+    }
+
+    /// A time bucket of the timestamp expression `t`, in the same text as [`Self::sql`].
+    fn at(self, t: &str) -> String {
+        match self {
+            Dimension::Day => format!("strftime({t}, '%Y-%m-%d')"),
+            Dimension::Month => format!("strftime({t}, '%Y-%m')"),
+            Dimension::Weekday => format!("strftime({t}, '%u %A')"),
+            Dimension::Hour => format!("lpad(hour({t})::VARCHAR, 2, '0')"),
+            other => other.sql().to_owned(),
+        }
+    }
+
+    /// SQL over `events e` (people and hosts joined as over usage).
+    fn on_events(self) -> String {
+        match self {
+            Dimension::User => "e.user_name".to_owned(),
+            Dimension::Host => "e.host".to_owned(),
+            Dimension::Feature => "e.feature".to_owned(),
+            Dimension::Server => "e.server".to_owned(),
+            Dimension::Vendor => "e.daemon".to_owned(),
+            d if d.is_time() => d.at("e.ts"),
+            d => d.sql().to_owned(),
         }
     }
 }
@@ -264,10 +302,14 @@ pub enum Measure {
     Share,
     /// License-hours at the org's prices: yearly seat price / 8,760 per license-hour.
     Cost,
+    /// The most licenses the group held at once (at checkouts and check-ins in the range).
+    PeakConcurrency,
+    /// Requests the license servers denied (debug logs' DENIED lines).
+    Denials,
 }
 
 impl Measure {
-    pub const ALL: [Measure; 8] = [
+    pub const ALL: [Measure; 10] = [
         Measure::LicenseHours,
         Measure::Hours,
         Measure::Sessions,
@@ -276,6 +318,8 @@ impl Measure {
         Measure::PeakLicenses,
         Measure::Share,
         Measure::Cost,
+        Measure::PeakConcurrency,
+        Measure::Denials,
     ];
 
     pub fn key(self) -> &'static str {
@@ -288,6 +332,8 @@ impl Measure {
             Measure::PeakLicenses => "peak_licenses",
             Measure::Share => "share",
             Measure::Cost => "cost",
+            Measure::PeakConcurrency => "peak_concurrency",
+            Measure::Denials => "denials",
         }
     }
 
@@ -301,6 +347,8 @@ impl Measure {
             Measure::PeakLicenses => "Largest checkout",
             Measure::Share => "Share %",
             Measure::Cost => "Cost",
+            Measure::PeakConcurrency => "Peak concurrency",
+            Measure::Denials => "Denials",
         }
     }
 
@@ -322,7 +370,14 @@ impl Measure {
             Measure::Cost => {
                 "round(sum(u.license_hours * coalesce(pv.price, pa.price, 0)) / 8760, 2)::DOUBLE"
             }
+            // Computed apart, see `grouped_usage`.
+            Measure::PeakConcurrency | Measure::Denials => "NULL::DOUBLE",
         }
+    }
+
+    /// Whether it is an aggregate of the usage rows (the others have their own source).
+    fn over_usage(self) -> bool {
+        !matches!(self, Measure::PeakConcurrency | Measure::Denials)
     }
 }
 
@@ -344,22 +399,36 @@ const PRICES_JOIN: &str = "
 /// `WHERE` clause and its parameters for `filters` over [`USAGE_FROM`], the date range
 /// already resolved.
 pub fn usage_where(filters: &Filters, from: NaiveDate, to: NaiveDate) -> (String, Vec<Value>) {
-    let mut clauses = vec!["u.day BETWEEN ?::DATE AND ?::DATE".to_owned()];
-    let mut params = vec![json!(from.to_string()), json!(to.to_string())];
+    let (mut clauses, mut params) = name_filters(filters, false);
+    clauses.insert(0, "u.day BETWEEN ?::DATE AND ?::DATE".to_owned());
+    params.splice(0..0, [json!(from.to_string()), json!(to.to_string())]);
+    (clauses.join(" AND "), params)
+}
+
+/// Conditions for every filter but the dates, over usage-shaped rows `u` (or, with
+/// `events`, over `events e`), people `p` and hosts `h`.
+fn name_filters(filters: &Filters, events: bool) -> (Vec<String>, Vec<Value>) {
+    let mut clauses = Vec::new();
+    let mut params = Vec::new();
+    let (server, vendor, feature, user) = if events {
+        ("e.server", "e.daemon", "e.feature", "e.user_name")
+    } else {
+        ("u.server", "u.vendor", "u.feature", "u.user_name")
+    };
     let mut eq = |sql: &str, value: &Option<String>| {
         if let Some(v) = value {
             clauses.push(format!("{sql} = ?"));
             params.push(json!(v));
         }
     };
-    eq("u.server", &filters.server);
-    eq("u.vendor", &filters.vendor);
-    eq("u.feature", &filters.feature);
+    eq(server, &filters.server);
+    eq(vendor, &filters.vendor);
+    eq(feature, &filters.feature);
     eq(Dimension::Department.sql(), &filters.department);
     eq(Dimension::Team.sql(), &filters.team);
     eq(Dimension::Cluster.sql(), &filters.cluster);
-    eq("u.user_name", &filters.user);
-    (clauses.join(" AND "), params)
+    eq(user, &filters.user);
+    (clauses, params)
 }
 
 /// A grouped usage query: one row per combination of `dims`, with `measures`, sorted by
@@ -372,6 +441,9 @@ pub fn grouped_usage(
     measures: &[Measure],
     limit: usize,
 ) -> (String, Vec<Value>) {
+    if dims.contains(&Dimension::Hour) || measures.iter().any(|m| !m.over_usage()) {
+        return grouped_general(filters, from, to, dims, measures, limit);
+    }
     let (condition, params) = usage_where(filters, from, to);
     let mut select: Vec<String> = dims.iter().map(|d| d.sql().to_owned()).collect();
     select.extend(measures.iter().map(|m| m.sql().to_owned()));
@@ -407,6 +479,243 @@ pub fn grouped_usage(
             } else {
                 ""
             }
+        ),
+        params,
+    )
+}
+
+/// Sessions overlapping the days `[?, ?]` as spans `s`–`e`, counted as `user_daily` counts
+/// them (from `first_seen` when lmstat's start lies more than a day before it).
+const SPANS: &str = "spans AS (
+    SELECT * FROM (
+        SELECT server, vendor, feature, user_name, host, licenses,
+               CASE WHEN started_at >= first_seen - INTERVAL 1 DAY THEN started_at
+                    ELSE first_seen END AS s,
+               coalesce(ended_at, last_seen) AS e
+        FROM sessions)
+    WHERE e >= s AND e >= ?::DATE AND s < ?::DATE + INTERVAL 1 DAY)";
+
+/// The spans split at each hour, in the shape of `user_daily` plus the hour `hr`.
+const SPAN_HOURS: &str = "span_hours AS (
+    SELECT server, vendor, feature, user_name, host, hr::DATE AS day, hr,
+           licenses * epoch(least(e, hr + INTERVAL 1 HOUR) - greatest(s, hr)) / 3600.0 AS license_hours,
+           epoch(least(e, hr + INTERVAL 1 HOUR) - greatest(s, hr)) / 3600.0 AS hours,
+           (s >= hr)::INTEGER AS sessions, licenses AS peak_licenses
+    FROM (SELECT *, unnest(generate_series(date_trunc('hour', s), date_trunc('hour', e),
+                                           INTERVAL 1 HOUR)) AS hr FROM spans))";
+
+const ORG_JOINS: &str = "LEFT JOIN org_people p ON p.user_name = u.user_name
+    LEFT JOIN org_hosts h ON h.host = u.host";
+
+/// [`grouped_usage`] with the hour of day, peak concurrency or denials: each source
+/// grouped apart (usage by day or by hour; sessions swept in time order; denials), then
+/// joined on the group's names so a group seen by one source only still shows.
+fn grouped_general(
+    filters: &Filters,
+    from: NaiveDate,
+    to: NaiveDate,
+    dims: &[Dimension],
+    measures: &[Measure],
+    limit: usize,
+) -> (String, Vec<Value>) {
+    let range = || vec![json!(from.to_string()), json!(to.to_string())];
+    let hourly = dims.contains(&Dimension::Hour);
+    let peak = measures.contains(&Measure::PeakConcurrency);
+    let usage: Vec<Measure> = measures
+        .iter()
+        .copied()
+        .filter(|m| m.over_usage())
+        .collect();
+    let keys: Vec<String> = (0..dims.len()).map(|i| format!("k{i}")).collect();
+    let group = |n: usize| {
+        if n == 0 {
+            String::new()
+        } else {
+            format!(
+                " GROUP BY {}",
+                (1..=n)
+                    .map(|i| i.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+    };
+    let named = |exprs: Vec<String>| -> Vec<String> {
+        exprs
+            .into_iter()
+            .zip(&keys)
+            .map(|(e, k)| format!("{e} AS {k}"))
+            .collect()
+    };
+    let mut ctes: Vec<String> = Vec::new();
+    let mut params: Vec<Value> = Vec::new();
+    // (name, measure column per requested measure)
+    let mut parts: Vec<&str> = Vec::new();
+    if hourly || peak {
+        ctes.push(SPANS.to_owned());
+        params.extend(range());
+    }
+    if hourly && !usage.is_empty() {
+        ctes.push(SPAN_HOURS.to_owned());
+    }
+    if !usage.is_empty() {
+        let (cond, p) = usage_where(filters, from, to);
+        let source = if hourly {
+            "span_hours u"
+        } else {
+            "user_daily u"
+        };
+        let prices = if usage.contains(&Measure::Cost) {
+            PRICES_JOIN
+        } else {
+            ""
+        };
+        let mut select = named(dims.iter().map(|d| d.sql().to_owned()).collect());
+        select.extend(
+            usage
+                .iter()
+                .map(|m| format!("{} AS m_{}", m.sql(), m.key())),
+        );
+        ctes.push(format!(
+            "base AS (SELECT {} FROM {source} {ORG_JOINS}{prices} WHERE {cond}{})",
+            select.join(", "),
+            group(dims.len())
+        ));
+        params.extend(p);
+        parts.push("base");
+    }
+    if measures.contains(&Measure::Denials) {
+        let (mut clauses, p) = name_filters(filters, true);
+        clauses.splice(
+            0..0,
+            [
+                "e.kind = 'DENIED'".to_owned(),
+                "e.ts >= ?::DATE AND e.ts < ?::DATE + INTERVAL 1 DAY".to_owned(),
+            ],
+        );
+        let mut select = named(dims.iter().map(|d| d.on_events()).collect());
+        select.push("count(*)::DOUBLE AS m_denials".to_owned());
+        ctes.push(format!(
+            "den AS (SELECT {} FROM events e
+                 LEFT JOIN org_people p ON p.user_name = e.user_name
+                 LEFT JOIN org_hosts h ON h.host = e.host
+                 WHERE {}{})",
+            select.join(", "),
+            clauses.join(" AND "),
+            group(dims.len())
+        ));
+        params.extend(range());
+        params.extend(p);
+        parts.push("den");
+    }
+    if peak {
+        // Every checkout adds its licenses and every check-in takes them back; the running
+        // sum per group (names only) is what the group holds at that moment.
+        let (clauses, p) = name_filters(filters, false);
+        let cond = if clauses.is_empty() {
+            "true".to_owned()
+        } else {
+            clauses.join(" AND ")
+        };
+        let names: Vec<(usize, Dimension)> = dims
+            .iter()
+            .copied()
+            .enumerate()
+            .filter(|(_, d)| !d.is_time())
+            .collect();
+        let name_cols: Vec<String> = names
+            .iter()
+            .map(|(i, d)| format!("{} AS k{i}", d.sql()))
+            .chain(std::iter::once("x.t, x.d".to_owned()))
+            .collect();
+        ctes.push(format!(
+            "sw AS (SELECT {} FROM spans u {ORG_JOINS},
+                    unnest([{{'t': u.s, 'd': u.licenses}}, {{'t': u.e, 'd': -u.licenses}}]) AS w(x)
+                    WHERE {cond})",
+            name_cols.join(", ")
+        ));
+        params.extend(p);
+        let partition = if names.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "PARTITION BY {} ",
+                names
+                    .iter()
+                    .map(|(i, _)| format!("k{i}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        ctes.push(format!(
+            "run AS (SELECT *, sum(d) OVER ({partition}ORDER BY t, d ROWS UNBOUNDED PRECEDING) AS c FROM sw)"
+        ));
+        let mut select = named(
+            dims.iter()
+                .enumerate()
+                .map(|(i, d)| {
+                    if d.is_time() {
+                        d.at("t")
+                    } else {
+                        format!("k{i}")
+                    }
+                })
+                .collect(),
+        );
+        select.push("max(c)::DOUBLE AS m_peak_concurrency".to_owned());
+        ctes.push(format!(
+            "pk AS (SELECT {} FROM run WHERE t >= ?::DATE AND t < ?::DATE + INTERVAL 1 DAY{})",
+            select.join(", "),
+            group(dims.len())
+        ));
+        params.extend(range());
+        parts.push("pk");
+    }
+    // Join the parts on the group's names.
+    let key = |k: &str, upto: usize| {
+        if upto == 1 {
+            format!("{}.{k}", parts[0])
+        } else {
+            format!(
+                "coalesce({})",
+                parts[..upto]
+                    .iter()
+                    .map(|p| format!("{p}.{k}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+    };
+    let mut from_sql = parts[0].to_owned();
+    for (n, part) in parts.iter().enumerate().skip(1) {
+        let on: Vec<String> = keys
+            .iter()
+            .map(|k| format!("{} IS NOT DISTINCT FROM {part}.{k}", key(k, n)))
+            .collect();
+        let on = if on.is_empty() {
+            "true".to_owned()
+        } else {
+            on.join(" AND ")
+        };
+        from_sql.push_str(&format!(" FULL JOIN {part} ON {on}"));
+    }
+    let mut select: Vec<String> = keys.iter().map(|k| key(k, parts.len())).collect();
+    for m in measures {
+        select.push(match m {
+            Measure::Denials => "coalesce(den.m_denials, 0)".to_owned(),
+            Measure::PeakConcurrency => "coalesce(pk.m_peak_concurrency, 0)".to_owned(),
+            m => format!("base.m_{}", m.key()),
+        });
+    }
+    let order: Vec<String> = std::iter::once(format!("{} DESC NULLS LAST", dims.len() + 1))
+        .chain((1..=dims.len()).map(|i| i.to_string()))
+        .collect();
+    (
+        format!(
+            "WITH {} SELECT {} FROM {from_sql} ORDER BY {} LIMIT {limit}",
+            ctes.join(",\n"),
+            select.join(", "),
+            order.join(", ")
         ),
         params,
     )

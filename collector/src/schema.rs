@@ -326,6 +326,12 @@ pub const ORG_TABLES: &[(&str, &str)] = &[
         "CREATE TABLE org_project_members (project VARCHAR NOT NULL, user_name VARCHAR NOT NULL)",
     ),
     (
+        // Project phases (`[[project.phase]]`). Added after version 2 was published; readers
+        // treat a missing table as no phases.
+        "org_project_phases",
+        "CREATE TABLE org_project_phases (project VARCHAR NOT NULL, phase VARCHAR NOT NULL, start_date DATE NOT NULL, end_date DATE NOT NULL)",
+    ),
+    (
         // Alert rules (`[[alert]]`), each as the JSON of `alerts::Rule`, in file order.
         // Added after version 2 was published; readers treat a missing table as no rules.
         "org_alerts",

@@ -499,6 +499,7 @@ pub fn org(opts: &SynthOptions) -> Org {
                 members: (0..25)
                     .map(|i| user_name((p as usize * 400 + i * 7) % opts.users.max(1)))
                     .collect(),
+                phases: Vec::new(),
             })
             .collect(),
     }

@@ -17,7 +17,7 @@ pub const HOURS_PER_YEAR: f64 = 8760.0;
 /// Conditions on a feature-level table (`usage_daily`, `usage_hourly`, `events`) aliased
 /// `alias`, for the filters that apply to features: server, vendor, feature. `time` is the
 /// column's time expression; the range is `[from, to]` in whole days.
-fn feature_where(
+pub(crate) fn feature_where(
     f: &Filters,
     from: NaiveDate,
     to: NaiveDate,
@@ -436,4 +436,41 @@ mod tests {
             rows.next().unwrap_or_else(|e| panic!("{e}: {sql}"));
         }
     }
+}
+
+/// Series the forecast page models at most (the most utilized in the last 28 days).
+pub const FORECAST_SERIES: usize = 40;
+
+/// Daily peak in use and issued per server and feature over all the data, for the features
+/// the server, vendor and feature filters leave (the [`FORECAST_SERIES`] most utilized of
+/// the last 28 days): server, feature, day, peak, issued.
+pub fn daily_peaks(f: &Filters) -> Sql {
+    let mut clauses = vec!["true".to_owned()];
+    let mut params = Vec::new();
+    for (column, value) in [
+        ("server", &f.server),
+        ("vendor", &f.vendor),
+        ("feature", &f.feature),
+    ] {
+        if let Some(v) = value {
+            clauses.push(format!("{column} = ?"));
+            params.push(json!(v));
+        }
+    }
+    let filter = clauses.join(" AND ");
+    (
+        format!(
+            "WITH d AS (SELECT server, feature, day, max(peak_in_use) AS peak, max(issued) AS issued
+                        FROM usage_daily WHERE {filter} GROUP BY server, feature, day),
+                  top AS (SELECT server, feature FROM d
+                          WHERE day > (SELECT max(day) FROM d) - 28
+                          GROUP BY server, feature
+                          ORDER BY max(peak)::DOUBLE / greatest(max(issued), 1) DESC, server, feature
+                          LIMIT {FORECAST_SERIES})
+             SELECT d.server, d.feature, strftime(d.day, '%Y-%m-%d'), d.peak::DOUBLE, d.issued::DOUBLE
+             FROM d JOIN top ON top.server = d.server AND top.feature = d.feature
+             ORDER BY 1, 2, 3"
+        ),
+        params,
+    )
 }

@@ -64,7 +64,22 @@ try {
         head: Array.from(t.querySelectorAll('thead th')).map((c) => c.textContent.trim()),
         rows: Array.from(t.querySelectorAll('tbody tr')).map((r) =>
           Array.from(r.querySelectorAll('th, td')).map((c) => c.textContent.trim())),
+        // Each row's first-cell link (drill down, evidence), if it has one.
+        links: Array.from(t.querySelectorAll('tbody tr')).map((r) =>
+          r.querySelector('th a')?.getAttribute('href') ?? null),
       }));
+    }
+    // Charts on the page: their data attributes once drawn, size and share of inked pixels.
+    result.canvases = {};
+    for (const c of await page.$$('canvas[data-testid]')) {
+      const id = await c.getAttribute('data-testid');
+      await page.waitForFunction((el) => Object.keys(el.dataset).length > 1, c, { timeout: 30_000 }).catch(() => {});
+      result.canvases[id] = await c.evaluate((el) => {
+        const { data } = el.getContext('2d').getImageData(0, 0, el.width, el.height);
+        let ink = 0;
+        for (let i = 0; i < data.length; i += 4) if (data[i] < 250 || data[i + 1] < 250 || data[i + 2] < 250) ink++;
+        return { data: { ...el.dataset }, width: el.width, height: el.height, ink: ink / (data.length / 4) };
+      });
     }
     // How the page is laid out: wider than the window (a phone scrolling sideways)?
     result.layout = await page.evaluate(() => ({
@@ -87,6 +102,14 @@ try {
       await new Promise((r) => setTimeout(r, 50));
       return { violations: before, inlineRan: window.__inlineRan === true, after: window.__cspViolations.length };
     });
+    // As printed: which of the page's chrome is still shown.
+    await page.emulateMedia({ media: 'print' });
+    result.print = await page.evaluate(() => Object.fromEntries(
+      ['nav.pages', 'form.filters', 'main button', '[data-testid=executive-summary]'].map((sel) => {
+        const el = document.querySelector(sel);
+        return [sel, el ? getComputedStyle(el).display !== 'none' : null];
+      })));
+    await page.emulateMedia({ media: 'screen' });
     if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
     console.log(JSON.stringify(result));
     await context.close();

@@ -275,3 +275,41 @@ pub fn cells(v: &serde_json::Value) -> Vec<Vec<String>> {
         })
         .collect()
 }
+
+/// Every row of `sql` over the published file, `n` columns each, as DuckDB gives them (the
+/// independent side of a test reads raw rows and aggregates in Rust).
+pub fn raw(db: &duckdb::Connection, sql: &str, n: usize) -> Vec<Vec<duckdb::types::Value>> {
+    let mut s = db.prepare(sql).expect("query");
+    s.query_map([], |r| {
+        (0..n).map(|i| r.get(i)).collect::<Result<Vec<_>, _>>()
+    })
+    .expect("rows")
+    .map(|r| r.expect("row"))
+    .collect()
+}
+
+/// A raw value as text (empty for NULL).
+pub fn text(v: &duckdb::types::Value) -> String {
+    match v {
+        duckdb::types::Value::Text(s) => s.clone(),
+        duckdb::types::Value::Null => String::new(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// A raw value as a number (zero for NULL and text).
+pub fn number(v: &duckdb::types::Value) -> f64 {
+    use duckdb::types::Value as V;
+    match v {
+        V::Double(x) => *x,
+        V::Float(x) => f64::from(*x),
+        V::TinyInt(x) => f64::from(*x),
+        V::SmallInt(x) => f64::from(*x),
+        V::Int(x) => f64::from(*x),
+        V::BigInt(x) => *x as f64,
+        V::HugeInt(x) => *x as f64,
+        V::UBigInt(x) => *x as f64,
+        V::UInt(x) => f64::from(*x),
+        _ => 0.0,
+    }
+}

@@ -1,0 +1,148 @@
+//! The recommendations page: seats to cut, move, add or reserve over the range, each with
+//! the numbers behind it and a link to the filtered view that shows them
+//! ([`lmscope::recommend`] decides; this page loads and shows).
+
+use chrono::NaiveDate;
+use leptos::prelude::*;
+use lmscope::forecast::{outlooks, Outlook};
+use lmscope::query::Filters;
+use lmscope::recommend::{
+    features_sql, recommend, row, teams_sql, Action, FeatureFacts, Recommendation, Shortage,
+    TeamFacts, ADD_MIN_DENIALS, ADD_MIN_QUEUED, REDUCE_MAX_P95_SHARE, RESERVE_MIN_WAITS,
+};
+use lmscope::views;
+use serde_json::Value;
+
+use crate::bridge;
+use crate::pages::href_with;
+use crate::table::{Column, DataTable};
+
+/// Every recommendation for the filtered features over `[from, to]`, and the forecast
+/// shortages among them.
+pub async fn load(
+    f: Filters,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<(Vec<Recommendation>, Vec<Shortage>), String> {
+    let (sql, p) = features_sql(&f, from, to);
+    let features: Vec<FeatureFacts> = bridge::query::<Vec<Value>>(&sql, &p)
+        .await?
+        .iter()
+        .filter_map(|r| FeatureFacts::from_row(r))
+        .collect();
+    let (sql, p) = teams_sql(&f, from, to);
+    let teams: Vec<TeamFacts> = bridge::query::<Vec<Value>>(&sql, &p)
+        .await?
+        .iter()
+        .filter_map(|r| TeamFacts::from_row(r))
+        .collect();
+    let (sql, p) = views::daily_peaks(&f);
+    let shortages: Vec<Shortage> = outlooks(&bridge::query::<Vec<Value>>(&sql, &p).await?)
+        .into_iter()
+        .filter_map(|s| {
+            let high = s.peak_and_high()?.1;
+            match s.outlook {
+                Outlook::Ready {
+                    shortage: Some(day),
+                    ..
+                } => Some(Shortage {
+                    server: s.server,
+                    feature: s.feature,
+                    day,
+                    high,
+                }),
+                _ => None,
+            }
+        })
+        .collect();
+    Ok((recommend(&features, &teams, &shortages), shortages))
+}
+
+/// The view behind a recommendation: its link's filters over the same range.
+pub fn evidence_href(r: &Recommendation, from: NaiveDate, to: NaiveDate) -> String {
+    let mut changes: Vec<(&str, Option<String>)> = vec![
+        ("from", Some(from.to_string())),
+        ("to", Some(to.to_string())),
+    ];
+    changes.extend(r.link.iter().map(|(k, v)| (*k, Some(v.clone()))));
+    href_with(&Default::default(), &changes)
+}
+
+/// Yearly saving of the cuts and cost of the additions.
+pub fn totals(all: &[Recommendation]) -> (f64, f64) {
+    let sum = |a: Action| {
+        all.iter()
+            .filter(|r| r.action == a)
+            .map(|r| r.yearly_cost)
+            .sum::<f64>()
+    };
+    (-sum(Action::Reduce), sum(Action::Add))
+}
+
+#[component]
+pub fn RecommendationsPage(filters: Filters, from: NaiveDate, to: NaiveDate) -> impl IntoView {
+    let loaded = LocalResource::new(move || load(filters.clone(), from, to));
+    view! {
+        <p class="muted">
+            {format!(
+                "Reduce: no denials or queue and the 95th percentile of hourly peaks at most {:.0} % \
+                 of issued; keep the peak plus 10 %. Add: at least {ADD_MIN_DENIALS} denials, \
+                 {ADD_MIN_QUEUED} queued requests, 1 % of hours at 100 %, or a forecast upper bound \
+                 that reaches the issued count. Redistribute: spare seats of a vendor's feature to \
+                 one of its features that is short. Reserve: a team that waited {RESERVE_MIN_WAITS} \
+                 times or more gets its average use over an 8-hour day. Money at yearly list price.",
+                100.0 * REDUCE_MAX_P95_SHARE
+            )}
+        </p>
+        <Suspense fallback=|| view! { <p class="loading" role="status">"Weighing the evidence…"</p> }>
+            {move || Suspend::new(async move {
+                match loaded.await {
+                    Ok((all, _)) => view! { <Recommendations all from to /> }.into_any(),
+                    Err(e) => crate::query_table::query_error("Recommendations", &e).into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Recommendations(all: Vec<Recommendation>, from: NaiveDate, to: NaiveDate) -> impl IntoView {
+    let (saving, cost) = totals(&all);
+    let count = |a: Action| all.iter().filter(|r| r.action == a).count();
+    let columns = vec![
+        Column::text("Subject"),
+        Column::text("Action"),
+        Column::text("Server"),
+        Column::text("Feature"),
+        Column::number("Seats"),
+        Column::number("Yearly cost change"),
+        Column::text("Evidence"),
+    ];
+    let hrefs: Vec<String> = all.iter().map(|r| evidence_href(r, from, to)).collect();
+    let rows: Vec<Vec<Value>> = all
+        .iter()
+        .zip(&hrefs)
+        .map(|(r, h)| {
+            let mut row = row(r);
+            row.push(Value::String(h.clone()));
+            row
+        })
+        .collect();
+    // The evidence link rides in a hidden last value of each row.
+    let link = Callback::new(|row: Vec<Value>| {
+        row.last().and_then(Value::as_str).unwrap_or("?").to_owned()
+    });
+    let title = format!("Recommendations, {from} to {to}");
+    crate::query_table::mark_view_ready();
+    view! {
+        <dl class="cards" data-testid="recommendation-totals">
+            <div><dt>"Yearly saving from cuts"</dt><dd data-testid="saving">{format!("{saving:.2}")}</dd></div>
+            <div><dt>"Yearly cost of additions"</dt><dd data-testid="addition-cost">{format!("{cost:.2}")}</dd></div>
+            <div><dt>"Cut"</dt><dd>{count(Action::Reduce)}</dd></div>
+            <div><dt>"Redistribute"</dt><dd>{count(Action::Redistribute)}</dd></div>
+            <div><dt>"Add"</dt><dd>{count(Action::Add)}</dd></div>
+            <div><dt>"Reserve"</dt><dd>{count(Action::Reserve)}</dd></div>
+        </dl>
+        <DataTable testid="recommendations" title columns rows link />
+    }
+}

@@ -1,0 +1,223 @@
+//! The executive summary: utilization, cost, trends, risks and opportunities of the range
+//! on one printable page. Every figure comes from the same code as the page that details
+//! it (trends, costs, alerts, forecasts, recommendations), and links there.
+
+use chrono::NaiveDate;
+use leptos::prelude::*;
+use lmscope::alerts::{evaluate, Alert, Severity};
+use lmscope::chargeback::Statement;
+use lmscope::query::Filters;
+use lmscope::recommend::{Recommendation, Shortage};
+use lmscope::views;
+use serde_json::Value;
+
+use crate::pages::href_with;
+use crate::table::{Column, DataTable};
+
+/// Everything the summary shows.
+#[derive(Clone)]
+struct Summary {
+    comparison: Vec<Vec<Value>>,
+    costs: Statement,
+    currency: String,
+    months: Vec<Vec<Value>>,
+    firing: Vec<Alert>,
+    shortages: Vec<Shortage>,
+    recommendations: Vec<Recommendation>,
+}
+
+async fn load(f: Filters, from: NaiveDate, to: NaiveDate) -> Result<Summary, String> {
+    let comparison = crate::trends_page::comparison(f.clone(), from, to).await?;
+    let (costs, currency) =
+        crate::costs_page::period(lmscope::chargeback::By::Department, from, to).await?;
+    let (sql, p) = views::monthly_utilization(&f, from, to);
+    let months = crate::bridge::query::<Vec<Value>>(&sql, &p).await?;
+    let (data, rules) = crate::alerts_page::load(from, to).await?;
+    let clock = crate::format::now().naive_utc();
+    let (alerts, _) = evaluate(&rules, &data, clock);
+    let mut firing: Vec<Alert> = alerts.into_iter().filter(|a| a.until.is_none()).collect();
+    firing.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.since.cmp(&b.since)));
+    let (recommendations, shortages) = crate::recommend_page::load(f, from, to).await?;
+    Ok(Summary {
+        comparison,
+        costs,
+        currency,
+        months,
+        firing,
+        shortages,
+        recommendations,
+    })
+}
+
+#[component]
+pub fn SummaryPage(filters: Filters, from: NaiveDate, to: NaiveDate) -> impl IntoView {
+    let loaded = LocalResource::new(move || load(filters.clone(), from, to));
+    view! {
+        <Suspense fallback=|| view! { <p class="loading" role="status">"Summarizing…"</p> }>
+            {move || Suspend::new(async move {
+                match loaded.await {
+                    Ok(s) => view! { <Report s from to /> }.into_any(),
+                    Err(e) => crate::query_table::query_error("Executive summary", &e).into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// A measure of the period comparison: (this period, change % against the previous).
+fn measure(rows: &[Vec<Value>], label: &str) -> (Option<f64>, Option<f64>) {
+    rows.iter()
+        .find(|r| r.first().and_then(Value::as_str) == Some(label))
+        .map_or((None, None), |r| {
+            (
+                r.get(1).and_then(Value::as_f64),
+                r.get(3).and_then(Value::as_f64),
+            )
+        })
+}
+
+fn change(c: Option<f64>) -> String {
+    c.map_or_else(
+        || "no previous period".to_owned(),
+        |c| format!("{c:+.1} % on the previous period"),
+    )
+}
+
+#[component]
+fn Report(s: Summary, from: NaiveDate, to: NaiveDate) -> impl IntoView {
+    let card = |label: &'static str, testid: &'static str, digits: usize| {
+        let (value, delta) = measure(&s.comparison, label);
+        let text = value.map_or_else(|| "–".to_owned(), |v| format!("{v:.digits$}"));
+        view! {
+            <div><dt>{label}</dt><dd data-testid=testid>{text}</dd><dd class="muted">{change(delta)}</dd></div>
+        }
+    };
+    let link = |changes: Vec<(&str, Option<String>)>| {
+        let mut all = vec![
+            ("from", Some(from.to_string())),
+            ("to", Some(to.to_string())),
+        ];
+        all.extend(changes);
+        href_with(&Default::default(), &all)
+    };
+    let idle = if s.costs.bill > 0.0 {
+        100.0 * (1.0 - s.costs.use_cost / s.costs.bill)
+    } else {
+        0.0
+    };
+    let top_departments = s
+        .costs
+        .lines
+        .iter()
+        .take(3)
+        .map(|l| {
+            view! {
+                <li>
+                    <a href=link(vec![("page", Some("costs".into())), ("by", Some("department".into())),
+                                      ("policy", Some("full-allocation".into()))])>{l.group.clone()}</a>
+                    {format!(": {:.2} full allocation, {:.2} pay for use ({:.1} % of license-hours)",
+                             l.full_cost, l.use_cost, l.share)}
+                </li>
+            }
+        })
+        .collect_view();
+    let count = |sev: Severity| s.firing.iter().filter(|a| a.severity == sev).count();
+    let (critical, warning) = (count(Severity::Critical), count(Severity::Warning));
+    let alert_items = s
+        .firing
+        .iter()
+        .take(8)
+        .map(|a| {
+            view! {
+                <li>
+                    <strong>{a.severity.label()}</strong> " " {a.rule.clone()} ": " {a.subject.clone()}
+                    {format!(" since {}", a.since.format("%Y-%m-%d %H:%M"))}
+                </li>
+            }
+        })
+        .collect_view();
+    let shortage_items = s
+        .shortages
+        .iter()
+        .take(8)
+        .map(|sh| {
+            let href = link(vec![
+                ("page", Some("forecast".into())),
+                ("server", Some(sh.server.clone())),
+                ("feature", Some(sh.feature.clone())),
+            ]);
+            view! {
+                <li><a href=href>{sh.feature.clone()}</a>
+                    {format!(" on {}: projected shortage from {} (upper bound {:.1})", sh.server, sh.day, sh.high)}</li>
+            }
+        })
+        .collect_view();
+    let (saving, addition) = crate::recommend_page::totals(&s.recommendations);
+    let opportunities = s
+        .recommendations
+        .iter()
+        .filter(|r| r.yearly_cost < 0.0)
+        .take(5)
+        .map(|r| {
+            let href = crate::recommend_page::evidence_href(r, from, to);
+            view! {
+                <li><a href=href>{format!("{}: {}", r.action.label(), r.subject)}</a>
+                    {format!(" on {}: {:.0} seats, saves {:.2} a year", r.server, r.seats, -r.yearly_cost)}</li>
+            }
+        })
+        .collect_view();
+    let month_columns = vec![
+        Column::text("Month"),
+        Column::number("Average utilization %"),
+        Column::number("Peak utilization %"),
+        Column::number("Peak in use"),
+        Column::number("Denials"),
+    ];
+    let print = |_| crate::bridge::print();
+    let currency = s.currency.clone();
+    crate::query_table::mark_view_ready();
+    view! {
+        <article class="summary" data-testid="executive-summary">
+            <div class="section-head">
+                <h2>{format!("Executive summary, {from} to {to}")}</h2>
+                <button type="button" class="export" on:click=print>"Print"</button>
+            </div>
+            <h3>"Utilization"</h3>
+            <dl class="cards">
+                {card("Average utilization %", "sum-util", 1)}
+                {card("Peak utilization %", "sum-peak-util", 1)}
+                {card("License-hours", "sum-hours", 2)}
+                {card("Unique users", "sum-users", 0)}
+                {card("Denials", "sum-denials", 0)}
+            </dl>
+            <h3>"Cost"</h3>
+            <dl class="cards">
+                <div><dt>{format!("Pay for use ({currency})")}</dt><dd data-testid="sum-use">{format!("{:.2}", s.costs.use_cost)}</dd></div>
+                <div><dt>{format!("License bill ({currency})")}</dt><dd data-testid="sum-bill">{format!("{:.2}", s.costs.bill)}</dd></div>
+                <div><dt>"Bill not covered by use"</dt><dd>{format!("{idle:.1} %")}</dd></div>
+            </dl>
+            <p>"Largest departments under full allocation:"</p>
+            <ul>{top_departments}</ul>
+            <DataTable testid="sum-months" title="Trend: monthly utilization".to_owned()
+                columns=month_columns rows=s.months.clone() />
+            <h3>"Risks"</h3>
+            <p data-testid="sum-risks">
+                <a href=link(vec![("page", Some("alerts".into()))])>
+                    {format!("{} alerts firing now", s.firing.len())}
+                </a>
+                {format!(" ({critical} critical, {warning} warning); {} features projected short within 90 days.",
+                         s.shortages.len())}
+            </p>
+            <ul>{alert_items}</ul>
+            <ul>{shortage_items}</ul>
+            <h3>"Opportunities"</h3>
+            <p>
+                <a href=link(vec![("page", Some("recommendations".into()))])>"Recommendations"</a>
+                ": cutting over-provisioned features saves "
+                <strong data-testid="sum-saving">{format!("{saving:.2}")}</strong>
+                {format!(" {currency} a year; the additions asked for cost {addition:.2} a year.")}
+            </p>
+            <ul>{opportunities}</ul>
+        </article>
+    }
+}

@@ -1,0 +1,584 @@
+//! Recommendations: where seats could be cut, moved between features of a vendor, added,
+//! or reserved for a team, each with the numbers behind it and the filtered view that
+//! shows them. The queries read the published file; [`recommend`] is pure.
+//!
+//! - **Reduce**: over the range, no denials and no queue, and the 95th percentile of
+//!   hourly peak concurrency at most half the issued seats: keep the peak plus 10 %
+//!   headroom, cut the rest (at least one seat and a tenth of the issue).
+//! - **Add**: denials, queued requests, or hours at 100 % beyond a threshold, or a
+//!   forecast whose upper bound reaches the issued count: add the most people denied
+//!   within one hour, or the forecast's excess, whichever is larger.
+//! - **Redistribute**: a vendor with both a feature to cut and one to add: move the seats
+//!   at the next renewal (the yearly cost change is the price difference).
+//! - **Reserve**: a team that waited (denials plus queued requests) for a feature beyond a
+//!   threshold, with a reserved pool smaller than its average concurrent use over an
+//!   eight-hour working day.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::chargeback::PRICE;
+use crate::query::Filters;
+use crate::views::{feature_where, Sql};
+
+/// Denials over the range that make a feature short.
+pub const ADD_MIN_DENIALS: f64 = 5.0;
+/// Queued requests over the range that make a feature short.
+pub const ADD_MIN_QUEUED: f64 = 3.0;
+/// Share of hours at 100 % that makes a feature short.
+pub const ADD_MIN_FULL_SHARE: f64 = 0.01;
+/// A feature is over-provisioned when its 95th percentile is at most this share of issued.
+pub const REDUCE_MAX_P95_SHARE: f64 = 0.5;
+/// Headroom kept above the peak when cutting, in percent.
+pub const REDUCE_HEADROOM_PCT: f64 = 10.0;
+/// Waits (denials plus queued requests) by one team that justify a reservation.
+pub const RESERVE_MIN_WAITS: f64 = 3.0;
+/// Working hours a day, for a team's average concurrent use.
+pub const WORKDAY_HOURS: f64 = 8.0;
+
+/// Per feature over the range: server, vendor, feature, issued (largest), peak, 95th
+/// percentile of hourly peaks, hours polled, hours at 100 %, denials, most users denied in
+/// one hour, queued requests, yearly seat price.
+pub fn features_sql(f: &Filters, from: NaiveDate, to: NaiveDate) -> Sql {
+    let (hourly, mut params) = feature_where(f, from, to, "x", "hour", Some("vendor"));
+    let (events, p2) = feature_where(f, from, to, "e", "ts", None);
+    let (queued, p3) = feature_where(f, from, to, "q", "ts", None);
+    params.extend(p2);
+    params.extend(p3);
+    let sql = format!(
+        "WITH h AS (
+            SELECT x.server, x.vendor, x.feature, max(x.issued) AS issued,
+                   max(x.peak_in_use) AS peak,
+                   quantile_cont(x.peak_in_use, 0.95) AS p95, count(*) AS hours,
+                   count(*) FILTER (WHERE x.issued > 0 AND x.peak_in_use >= x.issued) AS full_hours,
+                   any_value({PRICE}) AS price
+            FROM usage_hourly x WHERE x.polls > 0 AND {hourly} GROUP BY 1, 2, 3),
+         dh AS (
+            SELECT e.server, e.feature, date_trunc('hour', e.ts), count(*) AS n,
+                   count(DISTINCT e.user_name) AS users
+            FROM events e WHERE e.kind = 'DENIED' AND {events} GROUP BY 1, 2, 3),
+         d AS (SELECT server, feature, sum(n) AS denials, max(users) AS worst FROM dh GROUP BY 1, 2),
+         q AS (
+            SELECT q.server, q.feature,
+                   count(DISTINCT (q.user_name, q.host, q.handle)) AS queued
+            FROM queued q WHERE {queued} GROUP BY 1, 2)
+         SELECT h.server, h.vendor, h.feature, h.issued::DOUBLE, h.peak::DOUBLE,
+                round(h.p95, 2)::DOUBLE, h.hours::DOUBLE, h.full_hours::DOUBLE,
+                coalesce(d.denials, 0)::DOUBLE, coalesce(d.worst, 0)::DOUBLE,
+                coalesce(q.queued, 0)::DOUBLE, h.price::DOUBLE
+         FROM h LEFT JOIN d ON d.server = h.server AND d.feature = h.feature
+                LEFT JOIN q ON q.server = h.server AND q.feature = h.feature
+         ORDER BY 1, 3"
+    );
+    (sql, params)
+}
+
+/// Per team, server and feature that the team waited for over the range: team, server,
+/// feature, denials, queued requests, the team's license-hours and active days on it, and
+/// its reserved pool.
+pub fn teams_sql(f: &Filters, from: NaiveDate, to: NaiveDate) -> Sql {
+    let (events, mut params) = feature_where(f, from, to, "e", "ts", None);
+    let (queued, p2) = feature_where(f, from, to, "q", "ts", None);
+    let (daily, p3) = feature_where(f, from, to, "u", "day", Some("vendor"));
+    params.extend(p2);
+    params.extend(p3);
+    let sql = format!(
+        "WITH dn AS (
+            SELECT p.team, e.server, e.feature, count(*) AS denials
+            FROM events e JOIN org_people p ON p.user_name = e.user_name
+            WHERE e.kind = 'DENIED' AND {events} GROUP BY 1, 2, 3),
+         qu AS (
+            SELECT p.team, q.server, q.feature,
+                   count(DISTINCT (q.user_name, q.host, q.handle)) AS queued
+            FROM queued q JOIN org_people p ON p.user_name = q.user_name
+            WHERE {queued} GROUP BY 1, 2, 3),
+         w AS (
+            SELECT coalesce(dn.team, qu.team) AS team, coalesce(dn.server, qu.server) AS server,
+                   coalesce(dn.feature, qu.feature) AS feature,
+                   coalesce(dn.denials, 0) AS denials, coalesce(qu.queued, 0) AS queued
+            FROM dn FULL JOIN qu ON qu.team = dn.team AND qu.server = dn.server
+                                 AND qu.feature = dn.feature),
+         used AS (
+            SELECT p.team, u.server, u.feature, sum(u.license_hours) AS lh,
+                   count(DISTINCT u.day) AS days
+            FROM user_daily u JOIN org_people p ON p.user_name = u.user_name
+            WHERE {daily} GROUP BY 1, 2, 3),
+         pool AS (SELECT team, feature, sum(reserved) AS reserved FROM org_pools GROUP BY 1, 2)
+         SELECT w.team, w.server, w.feature, w.denials::DOUBLE, w.queued::DOUBLE,
+                coalesce(used.lh, 0)::DOUBLE, coalesce(used.days, 0)::DOUBLE,
+                coalesce(pool.reserved, 0)::DOUBLE
+         FROM w LEFT JOIN used ON used.team = w.team AND used.server = w.server
+                               AND used.feature = w.feature
+                LEFT JOIN pool ON pool.team = w.team AND pool.feature = w.feature
+         WHERE w.team <> 'unassigned'
+         ORDER BY 1, 2, 3"
+    );
+    (sql, params)
+}
+
+/// One feature's figures over the range (a row of [`features_sql`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FeatureFacts {
+    pub server: String,
+    pub vendor: Option<String>,
+    pub feature: String,
+    pub issued: f64,
+    pub peak: f64,
+    pub p95: f64,
+    pub hours: f64,
+    pub full_hours: f64,
+    pub denials: f64,
+    pub worst_hour_denied: f64,
+    pub queued: f64,
+    pub price: f64,
+}
+
+/// One team's waits for a feature (a row of [`teams_sql`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TeamFacts {
+    pub team: String,
+    pub server: String,
+    pub feature: String,
+    pub denials: f64,
+    pub queued: f64,
+    pub license_hours: f64,
+    pub days: f64,
+    pub reserved: f64,
+}
+
+/// A forecast shortage: the day a feature's forecast upper bound reaches its issued count.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Shortage {
+    pub server: String,
+    pub feature: String,
+    pub day: NaiveDate,
+    /// The forecast's highest upper bound over the horizon.
+    pub high: f64,
+}
+
+fn text(r: &[Value], i: usize) -> Option<String> {
+    r.get(i).and_then(Value::as_str).map(str::to_owned)
+}
+
+fn num(r: &[Value], i: usize) -> f64 {
+    r.get(i).and_then(Value::as_f64).unwrap_or(0.0)
+}
+
+impl FeatureFacts {
+    /// From a row of [`features_sql`]; `None` when the names are missing.
+    pub fn from_row(r: &[Value]) -> Option<Self> {
+        Some(Self {
+            server: text(r, 0)?,
+            vendor: text(r, 1),
+            feature: text(r, 2)?,
+            issued: num(r, 3),
+            peak: num(r, 4),
+            p95: num(r, 5),
+            hours: num(r, 6),
+            full_hours: num(r, 7),
+            denials: num(r, 8),
+            worst_hour_denied: num(r, 9),
+            queued: num(r, 10),
+            price: num(r, 11),
+        })
+    }
+}
+
+impl TeamFacts {
+    /// From a row of [`teams_sql`]; `None` when the names are missing.
+    pub fn from_row(r: &[Value]) -> Option<Self> {
+        Some(Self {
+            team: text(r, 0)?,
+            server: text(r, 1)?,
+            feature: text(r, 2)?,
+            denials: num(r, 3),
+            queued: num(r, 4),
+            license_hours: num(r, 5),
+            days: num(r, 6),
+            reserved: num(r, 7),
+        })
+    }
+}
+
+/// What to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    Reduce,
+    Redistribute,
+    Add,
+    Reserve,
+}
+
+impl Action {
+    pub fn label(self) -> &'static str {
+        match self {
+            Action::Reduce => "Reduce",
+            Action::Redistribute => "Redistribute",
+            Action::Add => "Add licenses",
+            Action::Reserve => "Reserve for a team",
+        }
+    }
+}
+
+/// One recommendation, with its evidence and the view that shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Recommendation {
+    pub action: Action,
+    /// What it is about: a feature, `from → to` features, or a team.
+    pub subject: String,
+    pub server: String,
+    pub feature: String,
+    pub team: Option<String>,
+    /// Seats to cut, move, add or reserve.
+    pub seats: f64,
+    /// Yearly cost change at list price: negative saves money.
+    pub yearly_cost: f64,
+    /// The numbers behind it, in a sentence.
+    pub evidence: String,
+    /// URL parameters of the view that shows the evidence (besides the date range).
+    pub link: Vec<(&'static str, String)>,
+}
+
+fn seats(x: f64) -> String {
+    format!("{x:.0}")
+}
+
+/// Seats a feature could lose: `(keep, cut)` when it is over-provisioned.
+fn reducible(f: &FeatureFacts) -> Option<(f64, f64)> {
+    if f.issued < 2.0
+        || f.hours <= 0.0
+        || f.denials > 0.0
+        || f.queued > 0.0
+        || f.p95 > REDUCE_MAX_P95_SHARE * f.issued
+    {
+        return None;
+    }
+    // Whole seats: peak × 110 / 100 is exact when it is a whole number.
+    let keep = (f.peak * (100.0 + REDUCE_HEADROOM_PCT) / 100.0)
+        .ceil()
+        .max(1.0)
+        .min(f.issued);
+    let cut = f.issued - keep;
+    (cut >= 1.0 && cut >= 0.1 * f.issued).then_some((keep, cut))
+}
+
+/// Seats a feature needs, and why, from its waits and its forecast.
+fn needed(f: &FeatureFacts, shortage: Option<&Shortage>) -> Option<(f64, String)> {
+    let mut why = Vec::new();
+    let mut add: f64 = 0.0;
+    let full_share = if f.hours > 0.0 {
+        f.full_hours / f.hours
+    } else {
+        0.0
+    };
+    if f.denials >= ADD_MIN_DENIALS
+        || f.queued >= ADD_MIN_QUEUED
+        || full_share >= ADD_MIN_FULL_SHARE
+    {
+        add = f.worst_hour_denied.max(1.0);
+        why.push(format!(
+            "{} denials (up to {} people denied within one hour), {} queued requests, \
+             all {} seats in use {:.1} % of hours",
+            seats(f.denials),
+            seats(f.worst_hour_denied),
+            seats(f.queued),
+            seats(f.issued),
+            100.0 * full_share
+        ));
+    }
+    if let Some(s) = shortage.filter(|s| s.high >= f.issued) {
+        let excess = (s.high - f.issued).ceil().max(1.0);
+        add = add.max(excess);
+        why.push(format!(
+            "the forecast's upper bound reaches {} on {} (peaks at {:.1} within 90 days)",
+            seats(f.issued),
+            s.day,
+            s.high
+        ));
+    }
+    (add > 0.0).then(|| (add, why.join("; ")))
+}
+
+fn feature_link(f: &FeatureFacts) -> Vec<(&'static str, String)> {
+    vec![
+        ("page", "features".to_owned()),
+        ("server", f.server.clone()),
+        ("feature", f.feature.clone()),
+    ]
+}
+
+/// Every recommendation for the facts, in action order, the largest money first.
+pub fn recommend(
+    features: &[FeatureFacts],
+    teams: &[TeamFacts],
+    shortages: &[Shortage],
+) -> Vec<Recommendation> {
+    let mut out = Vec::new();
+    let mut cuts: Vec<(&FeatureFacts, f64)> = Vec::new();
+    let mut adds: Vec<(&FeatureFacts, f64)> = Vec::new();
+    for f in features {
+        if let Some((keep, cut)) = reducible(f) {
+            cuts.push((f, cut));
+            out.push(Recommendation {
+                action: Action::Reduce,
+                subject: f.feature.clone(),
+                server: f.server.clone(),
+                feature: f.feature.clone(),
+                team: None,
+                seats: cut,
+                yearly_cost: -cut * f.price,
+                evidence: format!(
+                    "peak {} of {} issued, 95th percentile of hourly peaks {:.1} ({:.0} % of \
+                     issued), no denials or queue: keep {} (peak + {:.0} %), cut {}",
+                    seats(f.peak),
+                    seats(f.issued),
+                    f.p95,
+                    100.0 * f.p95 / f.issued,
+                    seats(keep),
+                    REDUCE_HEADROOM_PCT,
+                    seats(cut)
+                ),
+                link: feature_link(f),
+            });
+        }
+        let shortage = shortages
+            .iter()
+            .find(|s| s.server == f.server && s.feature == f.feature);
+        if let Some((add, why)) = needed(f, shortage) {
+            adds.push((f, add));
+            out.push(Recommendation {
+                action: Action::Add,
+                subject: f.feature.clone(),
+                server: f.server.clone(),
+                feature: f.feature.clone(),
+                team: None,
+                seats: add,
+                yearly_cost: add * f.price,
+                evidence: why,
+                link: feature_link(f),
+            });
+        }
+    }
+    // Redistribute: the largest needs first, from the same vendor's spare seats.
+    adds.sort_by(|a, b| b.1.total_cmp(&a.1));
+    for (to, mut need) in adds {
+        let Some(vendor) = &to.vendor else { continue };
+        for (from, spare) in cuts.iter_mut() {
+            if need <= 0.0 || *spare <= 0.0 || from.vendor.as_ref() != Some(vendor) {
+                continue;
+            }
+            let n = need.min(*spare);
+            need -= n;
+            *spare -= n;
+            out.push(Recommendation {
+                action: Action::Redistribute,
+                subject: format!("{} → {}", from.feature, to.feature),
+                server: to.server.clone(),
+                feature: to.feature.clone(),
+                team: None,
+                seats: n,
+                yearly_cost: n * (to.price - from.price),
+                evidence: format!(
+                    "{vendor}: {} has {} spare seats (peak {} of {}); {} is short ({} denials, \
+                     {} queued): move {} at renewal",
+                    from.feature,
+                    seats(*spare + n),
+                    seats(from.peak),
+                    seats(from.issued),
+                    to.feature,
+                    seats(to.denials),
+                    seats(to.queued),
+                    seats(n)
+                ),
+                link: vec![("page", "features".to_owned()), ("vendor", vendor.clone())],
+            });
+        }
+    }
+    for t in teams {
+        let waits = t.denials + t.queued;
+        if waits < RESERVE_MIN_WAITS || t.days <= 0.0 {
+            continue;
+        }
+        let average = t.license_hours / (t.days * WORKDAY_HOURS);
+        let need = average.ceil().max(1.0);
+        if t.reserved >= need {
+            continue;
+        }
+        let price = features
+            .iter()
+            .find(|f| f.server == t.server && f.feature == t.feature)
+            .map_or(0.0, |f| f.price);
+        out.push(Recommendation {
+            action: Action::Reserve,
+            subject: t.team.clone(),
+            server: t.server.clone(),
+            feature: t.feature.clone(),
+            team: Some(t.team.clone()),
+            seats: need - t.reserved,
+            yearly_cost: 0.0,
+            evidence: format!(
+                "{} waited {} times for {} ({} denials, {} queued requests); it uses {:.1} \
+                 license-hours per active day over {} days, {:.2} seats on average over an \
+                 {}-hour day; reserved now {}: reserve {} (seats worth {:.0} a year)",
+                t.team,
+                seats(waits),
+                t.feature,
+                seats(t.denials),
+                seats(t.queued),
+                t.license_hours / t.days,
+                seats(t.days),
+                average,
+                seats(WORKDAY_HOURS),
+                seats(t.reserved),
+                seats(need),
+                need * price
+            ),
+            link: vec![
+                ("page", "departments".to_owned()),
+                ("team", t.team.clone()),
+                ("feature", t.feature.clone()),
+            ],
+        });
+    }
+    out.sort_by(|a, b| {
+        a.action
+            .cmp(&b.action)
+            .then(b.yearly_cost.abs().total_cmp(&a.yearly_cost.abs()))
+            .then(a.subject.cmp(&b.subject))
+    });
+    out
+}
+
+/// The table's row for a recommendation: subject, action, server, feature, seats, yearly
+/// cost change, evidence.
+pub fn row(r: &Recommendation) -> Vec<Value> {
+    vec![
+        json!(r.subject),
+        json!(r.action.label()),
+        json!(r.server),
+        json!(r.feature),
+        json!(r.seats),
+        json!((r.yearly_cost * 100.0).round() / 100.0),
+        json!(r.evidence),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn feature(name: &str, issued: f64, peak: f64, p95: f64) -> FeatureFacts {
+        FeatureFacts {
+            server: "27000@lic".into(),
+            vendor: Some("cdslmd".into()),
+            feature: name.into(),
+            issued,
+            peak,
+            p95,
+            hours: 1000.0,
+            full_hours: 0.0,
+            denials: 0.0,
+            worst_hour_denied: 0.0,
+            queued: 0.0,
+            price: 1000.0,
+        }
+    }
+
+    #[test]
+    fn over_provisioned_keeps_peak_and_headroom() {
+        let r = recommend(&[feature("a", 20.0, 6.0, 4.0)], &[], &[]);
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].action, Action::Reduce);
+        // keep ceil(6 × 1.1) = 7, cut 13 seats at 1000 a year.
+        assert_eq!(r[0].seats, 13.0);
+        assert_eq!(r[0].yearly_cost, -13_000.0);
+        assert!(r[0].evidence.contains("keep 7"), "{}", r[0].evidence);
+    }
+
+    #[test]
+    fn headroom_is_exact_on_round_peaks() {
+        // 30 × 1.1 is 33.000000000000004 in floating point; the rule keeps 33, not 34.
+        let r = recommend(&[feature("a", 100.0, 30.0, 20.0)], &[], &[]);
+        assert_eq!(r[0].seats, 67.0);
+    }
+
+    #[test]
+    fn busy_or_denied_features_are_not_cut() {
+        let busy = feature("busy", 20.0, 18.0, 12.0);
+        let mut denied = feature("denied", 20.0, 6.0, 4.0);
+        denied.denials = 1.0;
+        let small = feature("small", 1.0, 0.0, 0.0);
+        let r = recommend(&[busy, denied, small], &[], &[]);
+        assert!(r.iter().all(|r| r.action != Action::Reduce), "{r:?}");
+    }
+
+    #[test]
+    fn denials_add_the_worst_hour_and_redistribute_within_the_vendor() {
+        let mut short = feature("short", 10.0, 10.0, 10.0);
+        short.denials = 40.0;
+        short.worst_hour_denied = 3.0;
+        short.full_hours = 50.0;
+        short.price = 3000.0;
+        let spare = feature("spare", 20.0, 6.0, 4.0);
+        let mut other_vendor = feature("other", 20.0, 2.0, 1.0);
+        other_vendor.vendor = Some("snpslmd".into());
+        let r = recommend(&[short, spare, other_vendor], &[], &[]);
+        let add = r.iter().find(|r| r.action == Action::Add).expect("add");
+        assert_eq!((add.seats, add.yearly_cost), (3.0, 9000.0));
+        let moves: Vec<_> = r
+            .iter()
+            .filter(|r| r.action == Action::Redistribute)
+            .collect();
+        assert_eq!(moves.len(), 1, "{moves:?}");
+        assert_eq!(moves[0].subject, "spare → short");
+        assert_eq!((moves[0].seats, moves[0].yearly_cost), (3.0, 6000.0));
+    }
+
+    #[test]
+    fn forecast_shortage_adds_its_excess() {
+        let f = feature("growing", 10.0, 8.0, 7.0);
+        let s = Shortage {
+            server: f.server.clone(),
+            feature: f.feature.clone(),
+            day: NaiveDate::from_ymd_opt(2027, 1, 20).expect("date"),
+            high: 12.4,
+        };
+        let r = recommend(&[f], &[], &[s]);
+        let add = r.iter().find(|r| r.action == Action::Add).expect("add");
+        assert_eq!(add.seats, 3.0);
+        assert!(add.evidence.contains("2027-01-20"), "{}", add.evidence);
+    }
+
+    #[test]
+    fn teams_that_wait_get_their_average_use_reserved() {
+        let t = TeamFacts {
+            team: "chip-a".into(),
+            server: "27000@lic".into(),
+            feature: "xl".into(),
+            denials: 4.0,
+            queued: 1.0,
+            license_hours: 200.0,
+            days: 10.0,
+            reserved: 1.0,
+        };
+        let quiet = TeamFacts {
+            denials: 1.0,
+            queued: 1.0,
+            ..t.clone()
+        };
+        let r = recommend(&[], &[t, quiet], &[]);
+        assert_eq!(r.len(), 1);
+        // 200 h over 10 days = 2.5 seats over 8 hours → 3, one already reserved.
+        assert_eq!((r[0].action, r[0].seats), (Action::Reserve, 2.0));
+    }
+
+    #[test]
+    fn rows_from_queries_tolerate_nulls() {
+        let row = vec![json!("s"), Value::Null, json!("f"), Value::Null];
+        let f = FeatureFacts::from_row(&row).expect("row");
+        assert_eq!((f.vendor, f.issued), (None, 0.0));
+        assert!(FeatureFacts::from_row(&[Value::Null]).is_none());
+    }
+}

@@ -1,0 +1,176 @@
+//! Forecasts end to end: `lmscope report forecast` against the model run here on daily peaks
+//! rebuilt from the published file's raw rows, and the site's forecast page against the CLI,
+//! with its chart; a history too short is said to be too short.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use lmscope::forecast::{daily, outlook, Outlook};
+use lmscope_e2e::{
+    cells, copy_dir, dist, lmscope_ok, published_db, scrape_tables, StaticServer, TempDir, SUB_PATH,
+};
+
+/// The site with a demo of `weeks` weeks ending 2026-11-20 12:00.
+fn site(tmp: &std::path::Path, weeks: &str) -> std::path::PathBuf {
+    let site = tmp.join("www").join(SUB_PATH);
+    copy_dir(&dist(), &site);
+    let _ = std::fs::remove_dir_all(site.join("data"));
+    lmscope_ok(&[
+        "--store",
+        &tmp.join("store.duckdb").to_string_lossy(),
+        "demo",
+        "--out",
+        &site.join("data").to_string_lossy(),
+        "--weeks",
+        weeks,
+        "--end",
+        "2026-11-20T12:00",
+    ]);
+    site
+}
+
+/// One CSV line's fields (RFC 4180 quoting: server names of triads hold commas).
+fn csv_row(line: &str) -> Vec<String> {
+    let (mut fields, mut field, mut quoted) = (Vec::new(), String::new(), false);
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => fields.push(std::mem::take(&mut field)),
+            _ => field.push(c),
+        }
+    }
+    fields.push(field);
+    fields
+}
+
+#[test]
+fn forecasts_match_raw_rows_and_the_site() {
+    let tmp = TempDir::new("forecast");
+    let site = site(tmp.path(), "12");
+    let data = site.join("data");
+    let csv = lmscope_ok(&["report", "forecast", "--data", &data.to_string_lossy()]);
+    let cli: Vec<Vec<String>> = csv.lines().skip(1).map(csv_row).collect();
+    assert!(cli.iter().all(|r| r.len() == 11), "{cli:?}");
+    assert!(cli.len() >= 20, "{csv}");
+
+    // MATLAB's daily peaks from raw usage_daily rows (max over the day's rows), modelled here.
+    let db = published_db(&site);
+    let mut stmt = db
+        .prepare(
+            "SELECT strftime(day, '%Y-%m-%d'), peak_in_use, issued FROM usage_daily
+             WHERE feature = 'MATLAB' ORDER BY day",
+        )
+        .expect("query");
+    let mut days: BTreeMap<NaiveDate, (f64, f64)> = BTreeMap::new();
+    for row in stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })
+        .expect("rows")
+    {
+        let (day, peak, issued) = row.expect("row");
+        let e = days.entry(day.parse().expect("day")).or_default();
+        e.0 = e.0.max(peak as f64);
+        e.1 = e.1.max(issued as f64);
+    }
+    let points: Vec<(NaiveDate, f64)> = days.iter().map(|(d, v)| (*d, v.0)).collect();
+    let issued = days.values().last().map_or(0.0, |v| v.1);
+    let (first, peaks) = daily(&points);
+    let Outlook::Ready {
+        points: forecast,
+        backtest,
+        shortage,
+        ..
+    } = outlook(first.expect("history"), &peaks, issued)
+    else {
+        panic!("84 days are enough");
+    };
+    let matlab = cli
+        .iter()
+        .find(|r| r[1] == "MATLAB")
+        .expect("MATLAB in the CLI report");
+    let peak = forecast.iter().map(|p| p.mean).fold(0.0, f64::max);
+    assert_eq!(matlab[2], peaks.len().to_string());
+    assert_eq!(matlab[4], format!("{peak:.1}"));
+    assert_eq!(
+        matlab[6],
+        shortage.map(|d| d.to_string()).unwrap_or_default()
+    );
+    assert_eq!(matlab[7], format!("{:.2}", backtest.mae));
+    assert_eq!(matlab[10], format!("{:.2}", backtest.naive_mae));
+
+    // The site: the same outlook for every series, and MATLAB's chart and daily forecast.
+    let server = StaticServer::start(&tmp.path().join("www"));
+    let page = scrape_tables(
+        &server.url(&format!("{SUB_PATH}/?page=forecast")),
+        "forecast.png",
+        &["forecasts"],
+    );
+    assert!(page["error"].is_null(), "{}", page["error"]);
+    let rows = cells(&page["tables"]["forecasts"]["rows"]);
+    assert_eq!(rows.len(), cli.len());
+    let num = |s: &str| s.parse::<f64>().ok();
+    for r in &rows {
+        let c = cli
+            .iter()
+            .find(|c| c[0] == r[1] && c[1] == r[0])
+            .unwrap_or_else(|| panic!("{r:?} not in the CLI report"));
+        assert_eq!(num(&r[4]), num(&c[4]), "forecast peak {r:?} vs {c:?}");
+        assert_eq!(num(&r[5]), num(&c[5]), "upper bound {r:?} vs {c:?}");
+        assert!(r[6].starts_with(&c[6]) || (c[6].is_empty() && r[6] == "none in 90 days"));
+        assert!((num(&r[7]).unwrap_or(-1.0) - num(&c[7]).unwrap_or(-2.0)).abs() < 0.051);
+    }
+    let url = server.url(&format!(
+        "{SUB_PATH}/?page=forecast&feature=MATLAB&server={}",
+        matlab[0]
+    ));
+    let page = scrape_tables(&url, "forecast-matlab.png", &["forecast-points"]);
+    let shown = cells(&page["tables"]["forecast-points"]["rows"]);
+    assert_eq!(shown.len(), forecast.len());
+    for (s, p) in shown.iter().zip(&forecast) {
+        assert_eq!(s[0], p.day.to_string());
+        assert_eq!(num(&s[1]), Some((p.mean * 10.0).round() / 10.0), "{s:?}");
+        assert_eq!(num(&s[3]), Some((p.high * 10.0).round() / 10.0), "{s:?}");
+    }
+    let chart = &page["canvases"]["forecast-chart"];
+    assert_eq!(chart["data"]["forecastDays"], "90");
+    assert!(chart["ink"].as_f64().is_some_and(|i| i > 0.02), "{chart}");
+}
+
+#[test]
+fn a_short_history_is_not_forecast() {
+    let tmp = TempDir::new("forecast-short");
+    let site = site(tmp.path(), "3");
+    let server = StaticServer::start(&tmp.path().join("www"));
+    let page = scrape_tables(
+        &server.url(&format!("{SUB_PATH}/?page=forecast")),
+        "forecast-short.png",
+        &["forecasts"],
+    );
+    let rows = cells(&page["tables"]["forecasts"]["rows"]);
+    assert!(!rows.is_empty());
+    let days = published_db(&site)
+        .query_row(
+            "SELECT count(DISTINCT day) FROM usage_daily WHERE feature = 'MATLAB'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .expect("days");
+    let matlab = rows.iter().find(|r| r[0] == "MATLAB").expect("MATLAB row");
+    assert_eq!(
+        matlab[6],
+        format!(
+            "history too short: {days} of {} days",
+            lmscope::forecast::MIN_DAYS
+        )
+    );
+}
