@@ -18,6 +18,8 @@ fn one_poll_records_every_server_and_survives_bad_ones() {
     let app3 = fixture("lmstat/mjtrangoni__flexlm_exporter__collector_fixtures_lmstat_app3.txt");
     std::fs::copy(&app2, outputs.join("28000_host1.txt")).expect("copy");
     std::fs::copy(&app3, outputs.join("1999_host1_1999_host2_1999_host3.txt")).expect("copy");
+    // The same status, cut in half by an lmutil that dies part way.
+    std::fs::copy(&app2, outputs.join("half_h.txt")).expect("copy");
     std::fs::write(
         outputs.join("junk_x.txt"),
         "\u{0}\u{1}binary junk\nnot lmstat at all\n",
@@ -28,7 +30,7 @@ fn one_poll_records_every_server_and_survives_bad_ones() {
     std::fs::write(
         &config,
         format!(
-            "lmutil = \"{}\"\nservers = [\"28000@host1\", \"1999@host1,1999@host2,1999@host3\", \"hang@h\", \"mute@m\", \"27000@dead\", \"junk@x\"]\ntimeout = \"2s\"\ninterval = \"1m\"\n",
+            "lmutil = \"{}\"\nservers = [\"28000@host1\", \"1999@host1,1999@host2,1999@host3\", \"hang@h\", \"mute@m\", \"27000@dead\", \"junk@x\", \"half@h\"]\ntimeout = \"2s\"\ninterval = \"1m\"\n",
             fake.display()
         ),
     )
@@ -63,7 +65,7 @@ fn one_poll_records_every_server_and_survives_bad_ones() {
     assert!(out_dir.join("manifest.json").exists());
 
     let db = Connection::open(&store).expect("store");
-    assert_eq!(q::<i64>(&db, "SELECT count(*) FROM polls"), 6);
+    assert_eq!(q::<i64>(&db, "SELECT count(*) FROM polls"), 7);
     assert_eq!(q::<i64>(&db, "SELECT count(*) FROM polls WHERE ok"), 2);
     assert_eq!(
         q::<i64>(&db, "SELECT count(DISTINCT ts) FROM polls"),
@@ -98,6 +100,16 @@ fn one_poll_records_every_server_and_survives_bad_ones() {
         error("junk@x").contains("unreadable lmstat output"),
         "{}",
         error("junk@x")
+    );
+    // Half a status is not taken for a whole one: nothing of it is stored.
+    assert!(
+        error("half@h").contains("exited with") && error("half@h").contains("incomplete"),
+        "{}",
+        error("half@h")
+    );
+    assert_eq!(
+        q::<i64>(&db, "SELECT count(*) FROM sessions WHERE server = 'half@h'"),
+        0
     );
     let checkouts = String::from_utf8_lossy(&std::fs::read(&app2).expect("read"))
         .lines()

@@ -16,7 +16,14 @@ use crate::lmstat::{self, LmError, LmstatReport};
 use crate::store::Poll;
 
 /// What one `lmutil` run gave: its output, or why there is none.
-fn run_lmutil(lmutil: &str, server: &str, timeout: Duration) -> Result<String, String> {
+/// What `lmutil` printed, and whether it exited successfully.
+struct Output {
+    text: String,
+    success: bool,
+    status: String,
+}
+
+fn run_lmutil(lmutil: &str, server: &str, timeout: Duration) -> Result<Output, String> {
     let mut child = Command::new(lmutil)
         .args(["lmstat", "-a", "-c", server])
         .stdin(Stdio::null())
@@ -70,11 +77,17 @@ fn run_lmutil(lmutil: &str, server: &str, timeout: Duration) -> Result<String, S
         let detail = err.lines().next().unwrap_or("no output").trim().to_owned();
         return Err(format!("`{lmutil} lmstat` exited with {status}: {detail}"));
     }
-    Ok(out)
+    Ok(Output {
+        text: out,
+        success: status.success(),
+        status: status.to_string(),
+    })
 }
 
 /// Turn one run into a report; anything that is not a readable status becomes a query error.
-fn report_for(server: &str, result: Result<String, String>) -> LmstatReport {
+/// So does the output of a run that failed without saying why (killed, crashed part way):
+/// half a status would read as licenses returned, so none of it is taken.
+fn report_for(server: &str, result: Result<Output, String>) -> LmstatReport {
     let failed = |message: String| LmstatReport {
         license_servers: vec![server.to_owned()],
         query_error: Some(LmError {
@@ -85,8 +98,16 @@ fn report_for(server: &str, result: Result<String, String>) -> LmstatReport {
     };
     match result {
         Err(message) => failed(message),
-        Ok(text) => {
-            let report = lmstat::parse(&text);
+        Ok(out) => {
+            let report = lmstat::parse(&out.text);
+            if !out.success && report.query_error.is_none() {
+                return failed(format!(
+                    "`lmutil lmstat` exited with {} after {} lines of output: an incomplete \
+                     status, not stored",
+                    out.status,
+                    out.text.lines().count()
+                ));
+            }
             let readable = report.query_error.is_some()
                 || !report.features.is_empty()
                 || !report.servers.is_empty();

@@ -65,29 +65,74 @@ pub fn publish(
     let name = format!("{PREFIX}{generation:06}{SUFFIX}");
     let final_path = out_dir.join(&name);
     let tmp_path = out_dir.join(format!(".{name}.tmp"));
-    remove_if_exists(&tmp_path)?;
-    remove_if_exists(&wal_of(&tmp_path))?;
-
-    write_database(store, &tmp_path, opts)?;
-    sync_file(&tmp_path)?;
-    fs::rename(&tmp_path, &final_path).map_err(io(&final_path))?;
-    sync_dir(out_dir)?;
-
-    // The snapshot: the first view's tables, copied from the file just written.
     let snapshot_name = format!("{PREFIX}{generation:06}{SNAPSHOT}{SUFFIX}");
     let snapshot_path = out_dir.join(&snapshot_name);
     let snapshot_tmp = out_dir.join(format!(".{snapshot_name}.tmp"));
-    remove_if_exists(&snapshot_tmp)?;
-    remove_if_exists(&wal_of(&snapshot_tmp))?;
-    write_snapshot(store, &final_path, &snapshot_tmp)?;
-    sync_file(&snapshot_tmp)?;
-    fs::rename(&snapshot_tmp, &snapshot_path).map_err(io(&snapshot_path))?;
-    sync_dir(out_dir)?;
+    // Until the manifest names them, this generation's files are nobody's: on any failure
+    // (a full disk, say) they all go, and the published site stays as it was.
+    let written = (|| {
+        remove_if_exists(&tmp_path)?;
+        remove_if_exists(&wal_of(&tmp_path))?;
+        write_database(store, &tmp_path, opts)?;
+        sync_file(&tmp_path)?;
+        fs::rename(&tmp_path, &final_path).map_err(io(&final_path))?;
+        sync_dir(out_dir)?;
 
+        // The snapshot: the first view's tables, copied from the file just written.
+        remove_if_exists(&snapshot_tmp)?;
+        remove_if_exists(&wal_of(&snapshot_tmp))?;
+        write_snapshot(store, &final_path, &snapshot_tmp)?;
+        sync_file(&snapshot_tmp)?;
+        fs::rename(&snapshot_tmp, &snapshot_path).map_err(io(&snapshot_path))?;
+        sync_dir(out_dir)?;
+        write_manifest(
+            store,
+            out_dir,
+            opts,
+            (&name, &final_path),
+            (&snapshot_name, &snapshot_path),
+        )
+    })();
+    let manifest = match written {
+        Ok(m) => m,
+        Err(e) => {
+            // (Unless the manifest did get renamed into place and only a later step failed.)
+            let named = fs::read_to_string(out_dir.join(MANIFEST_FILE))
+                .is_ok_and(|m| m.contains(&format!("\"{name}\"")));
+            let ours: &[&PathBuf] = if named {
+                &[&tmp_path, &snapshot_tmp]
+            } else {
+                &[&tmp_path, &snapshot_tmp, &final_path, &snapshot_path]
+            };
+            for p in ours {
+                let _ = fs::remove_file(wal_of(p));
+                let _ = fs::remove_file(p);
+            }
+            return Err(e);
+        }
+    };
+
+    // Keep the previous generation: a browser that read the old manifest a moment ago may
+    // still be fetching its file. Anything older goes.
+    for old in generations.iter().filter(|g| **g + 1 < generation) {
+        remove_if_exists(&out_dir.join(format!("{PREFIX}{old:06}{SUFFIX}")))?;
+        remove_if_exists(&out_dir.join(format!("{PREFIX}{old:06}{SNAPSHOT}{SUFFIX}")))?;
+    }
+    Ok(manifest)
+}
+
+/// Describe the generation just written and put `manifest.json` in place.
+fn write_manifest(
+    store: &Store,
+    out_dir: &Path,
+    opts: &PublishOptions,
+    (name, final_path): (&str, &Path),
+    (snapshot_name, snapshot_path): (&str, &Path),
+) -> Result<Manifest, PublishError> {
     let (from, to) = store.poll_range()?;
-    let bytes = fs::metadata(&final_path).map_err(io(&final_path))?.len();
-    let snapshot_bytes = fs::metadata(&snapshot_path)
-        .map_err(io(&snapshot_path))?
+    let bytes = fs::metadata(final_path).map_err(io(final_path))?.len();
+    let snapshot_bytes = fs::metadata(snapshot_path)
+        .map_err(io(snapshot_path))?
         .len();
     let manifest = Manifest {
         schema_version: SCHEMA_VERSION,
@@ -95,14 +140,14 @@ pub fn publish(
         data_as_of: to.map(rfc3339),
         poll_interval_seconds: opts.poll_interval_seconds,
         files: vec![DataFile {
-            path: name,
+            path: name.to_owned(),
             bytes,
             from: from.map(rfc3339),
             to: to.map(rfc3339),
             tables: table_names().map(str::to_owned).collect(),
         }],
         snapshot: Some(DataFile {
-            path: snapshot_name,
+            path: snapshot_name.to_owned(),
             bytes: snapshot_bytes,
             from: from.map(rfc3339),
             to: to.map(rfc3339),
@@ -113,13 +158,6 @@ pub fn publish(
         &out_dir.join(MANIFEST_FILE),
         serde_json::to_string_pretty(&manifest)?.as_bytes(),
     )?;
-
-    // Keep the previous generation: a browser that read the old manifest a moment ago may
-    // still be fetching its file. Anything older goes.
-    for old in generations.iter().filter(|g| **g + 1 < generation) {
-        remove_if_exists(&out_dir.join(format!("{PREFIX}{old:06}{SUFFIX}")))?;
-        remove_if_exists(&out_dir.join(format!("{PREFIX}{old:06}{SNAPSHOT}{SUFFIX}")))?;
-    }
     Ok(manifest)
 }
 
@@ -409,6 +447,8 @@ fn write_org(conn: &duckdb::Connection, org: &Org) -> Result<(), duckdb::Error> 
         conn.prepare("INSERT INTO publish_target.org_projects VALUES (?, ?, ?, ?, ?, ?)")?;
     let mut members =
         conn.prepare("INSERT INTO publish_target.org_project_members VALUES (?, ?)")?;
+    let mut phases =
+        conn.prepare("INSERT INTO publish_target.org_project_phases VALUES (?, ?, ?, ?)")?;
     for p in &org.projects {
         projects.execute(params![
             p.id,
@@ -420,6 +460,9 @@ fn write_org(conn: &duckdb::Connection, org: &Org) -> Result<(), duckdb::Error> 
         ])?;
         for m in &p.members {
             members.execute(params![p.id, m])?;
+        }
+        for ph in &p.phases {
+            phases.execute(params![p.id, ph.name, ph.start, ph.end])?;
         }
     }
     let mut alerts = conn.prepare("INSERT INTO publish_target.org_alerts VALUES (?, ?, ?)")?;
@@ -438,12 +481,17 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), PublishError> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp = dir.join(format!(".{file_name}.tmp"));
-    {
-        let mut f = File::create(&tmp).map_err(io(&tmp))?;
-        f.write_all(bytes).map_err(io(&tmp))?;
-        f.sync_all().map_err(io(&tmp))?;
+    let written = File::create(&tmp)
+        .and_then(|mut f| {
+            f.write_all(bytes)?;
+            f.sync_all()
+        })
+        .map_err(io(&tmp))
+        .and_then(|()| fs::rename(&tmp, path).map_err(io(path)));
+    if written.is_err() {
+        let _ = fs::remove_file(&tmp);
     }
-    fs::rename(&tmp, path).map_err(io(path))?;
+    written?;
     sync_dir(dir)
 }
 

@@ -26,6 +26,12 @@ pub enum StoreError {
         path: PathBuf,
         source: duckdb::Error,
     },
+    #[error("the store {path} is in use by another lmscope run; waited {waited_seconds} s for it (LMSCOPE_LOCK_WAIT): {detail}")]
+    Locked {
+        path: PathBuf,
+        waited_seconds: u64,
+        detail: String,
+    },
     #[error("store query failed: {0}")]
     Query(#[from] duckdb::Error),
     #[error("the store {path} was written with schema version {found}; this lmscope uses version {expected}: start a new store (--store) and import again")]
@@ -34,6 +40,41 @@ pub enum StoreError {
         found: String,
         expected: u32,
     },
+}
+
+/// How long a run waits for another run that holds the store (overlapping cron runs)
+/// unless `LMSCOPE_LOCK_WAIT` gives seconds.
+pub const DEFAULT_LOCK_WAIT_SECONDS: u64 = 120;
+
+/// Open the DuckDB file at `path`, waiting while another process holds its lock: one
+/// run's records are never lost to another's, they take turns.
+fn open_waiting(path: &Path) -> Result<Connection, StoreError> {
+    let wait = std::env::var("LMSCOPE_LOCK_WAIT")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(DEFAULT_LOCK_WAIT_SECONDS);
+    let started = std::time::Instant::now();
+    loop {
+        match Connection::open(path) {
+            Ok(conn) => return Ok(conn),
+            Err(e) if e.to_string().contains("Could not set lock") => {
+                if started.elapsed().as_secs() >= wait {
+                    return Err(StoreError::Locked {
+                        path: path.to_owned(),
+                        waited_seconds: wait,
+                        detail: e.to_string(),
+                    });
+                }
+                std::thread::sleep(std::time::Duration::from_millis(200));
+            }
+            Err(source) => {
+                return Err(StoreError::Open {
+                    path: path.to_owned(),
+                    source,
+                })
+            }
+        }
+    }
 }
 
 /// DuckDB's memory limit for the store unless `LMSCOPE_MEMORY_LIMIT` says otherwise
@@ -79,7 +120,7 @@ impl Store {
             path: path.to_owned(),
             source,
         };
-        let conn = Connection::open(path).map_err(open_error)?;
+        let conn = open_waiting(path)?;
         let found: Option<String> = conn
             .query_row(
                 "SELECT CASE
