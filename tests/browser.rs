@@ -281,6 +281,50 @@ fn missing_broken_or_foreign_data_gets_a_clear_message() {
     );
 }
 
+#[test]
+fn a_truncated_or_missing_data_file_gets_a_clear_message() {
+    let tmp = TempDir::new("browser-cut");
+    let site = site_with_demo(tmp.path());
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(site.join("data/manifest.json")).expect("manifest"))
+            .expect("json");
+    let name = manifest["files"][0]["path"].as_str().expect("path");
+    let file = site.join("data").join(name);
+    let server = StaticServer::start(&tmp.path().join("www"));
+    let clusters = server.url(&format!("{SUB_PATH}/index.html?page=clusters"));
+    let index = server.url(&format!("{SUB_PATH}/index.html"));
+
+    // Half the full file, as an interrupted upload leaves it: the overview still shows from
+    // the snapshot; a page that needs the full file says it cannot read it.
+    let bytes = std::fs::read(&file).expect("read");
+    std::fs::write(&file, &bytes[..bytes.len() / 2]).expect("truncate");
+    let page = scrape_tables(&index, "error-truncated-overview.png", &["features"]);
+    assert!(
+        cells(&page["tables"]["features"]["rows"]).len() >= 30,
+        "the snapshot still serves: {page}"
+    );
+    let page = scrape_tables(&clusters, "error-truncated.png", &["clusters"]);
+    let error = page["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("query failed") && error.contains(name),
+        "truncated full file: {page}"
+    );
+
+    // The full file gone (the host lost it): the message names it and says it is missing.
+    std::fs::remove_file(&file).expect("remove");
+    let page = scrape_tables(&index, "error-gone-overview.png", &["features"]);
+    assert!(
+        cells(&page["tables"]["features"]["rows"]).len() >= 30,
+        "the snapshot still serves: {page}"
+    );
+    let page = scrape_tables(&clusters, "error-gone.png", &["clusters"]);
+    let error = page["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains(name) && error.contains("404"),
+        "missing full file: {page}"
+    );
+}
+
 /// Per-user daily usage with its org attributes, read row by row from the published file;
 /// the pages' figures are recomputed from these in Rust.
 struct UsageRow {

@@ -144,6 +144,29 @@ fn forecasts_match_raw_rows_and_the_site() {
     let chart = &page["canvases"]["forecast-chart"];
     assert_eq!(chart["data"]["forecastDays"], "90");
     assert!(chart["ink"].as_f64().is_some_and(|i| i > 0.02), "{chart}");
+    let light = channels(&chart["corner"]);
+    assert!(light.iter().all(|c| *c > 240), "a light chart: {chart}");
+    // In dark mode the chart follows the page: a dark background, and still drawn.
+    let page = lmscope_e2e::scrape_tables_with(
+        &url,
+        "forecast-matlab-dark.png",
+        &["forecast-points"],
+        &[("COLOR_SCHEME", "dark")],
+    );
+    let chart = &page["canvases"]["forecast-chart"];
+    assert!(
+        channels(&chart["corner"]).iter().all(|c| *c < 64),
+        "a dark chart in dark mode: {chart}"
+    );
+    assert_eq!(chart["data"]["forecastDays"], "90");
+}
+
+/// A pixel's red, green and blue.
+fn channels(v: &serde_json::Value) -> Vec<u64> {
+    v.as_array()
+        .map(|a| a.iter().filter_map(serde_json::Value::as_u64).collect())
+        .filter(|c: &Vec<u64>| c.len() == 3)
+        .unwrap_or_else(|| panic!("not a pixel: {v}"))
 }
 
 #[test]

@@ -16,6 +16,8 @@ const TO: &str = "2026-11-20";
 /// A session as `user_daily` counts it: from `s` to `e` (epoch seconds).
 struct Span {
     department: String,
+    team: String,
+    feature: String,
     s: f64,
     e: f64,
     licenses: f64,
@@ -75,22 +77,19 @@ fn hours_peaks_and_denials_match_raw_sessions_and_events() {
     let site = site_with_demo(tmp.path());
     let db = published_db(&site);
     let (r0, r1) = (epoch_of(FROM), epoch_of(TO) + 86_400.0);
-    let department: BTreeMap<String, String> =
-        raw(&db, "SELECT user_name, department FROM org_people", 2)
+    let org: BTreeMap<String, (String, String)> =
+        raw(&db, "SELECT user_name, department, team FROM org_people", 3)
             .into_iter()
-            .map(|r| (text(&r[0]), text(&r[1])))
+            .map(|r| (text(&r[0]), (text(&r[1]), text(&r[2]))))
             .collect();
-    let dept = |user: &str| {
-        department
-            .get(user)
-            .cloned()
-            .unwrap_or_else(|| "unassigned".into())
-    };
+    let unassigned = || ("unassigned".to_owned(), "unassigned".to_owned());
+    let dept = |user: &str| org.get(user).cloned().unwrap_or_else(unassigned).0;
+    let team = |user: &str| org.get(user).cloned().unwrap_or_else(unassigned).1;
     let spans: Vec<Span> = raw(
         &db,
         "SELECT user_name, licenses, epoch(started_at), epoch(first_seen),
-                epoch(coalesce(ended_at, last_seen)) FROM sessions",
-        5,
+                epoch(coalesce(ended_at, last_seen)), feature FROM sessions",
+        6,
     )
     .into_iter()
     .filter_map(|r| {
@@ -103,6 +102,8 @@ fn hours_peaks_and_denials_match_raw_sessions_and_events() {
         let e = number(&r[4]);
         (e >= s && e >= r0 && s < r1).then(|| Span {
             department: dept(&text(&r[0])),
+            team: team(&text(&r[0])),
+            feature: text(&r[5]),
             s,
             e,
             licenses: number(&r[1]),
@@ -135,10 +136,10 @@ fn hours_peaks_and_denials_match_raw_sessions_and_events() {
     let denials = raw(
         &db,
         &format!(
-            "SELECT epoch(ts), user_name FROM events WHERE kind = 'DENIED'
+            "SELECT epoch(ts), user_name, feature FROM events WHERE kind = 'DENIED'
              AND ts >= DATE '{FROM}' AND ts < DATE '{TO}' + INTERVAL 1 DAY"
         ),
-        2,
+        3,
     );
     assert!(!denials.is_empty(), "the demo has denials in the range");
     for r in &denials {
@@ -208,5 +209,85 @@ fn hours_peaks_and_denials_match_raw_sessions_and_events() {
             let ratio = (want[1] / want[0] * 100.0).round() / 100.0;
             assert!((shown(&row[3]) - ratio).abs() < 0.006, "{row:?}");
         }
+    }
+
+    // The features page: the teams sharing the most denied feature, each one's most held at
+    // once and its denials.
+    let mut denied: BTreeMap<String, usize> = BTreeMap::new();
+    for r in &denials {
+        *denied.entry(text(&r[2])).or_default() += 1;
+    }
+    let scarce = denied
+        .iter()
+        .max_by_key(|(_, n)| **n)
+        .map(|(f, _)| f.clone())
+        .expect("a denied feature");
+    let mut teams: BTreeMap<String, Vec<&Span>> = BTreeMap::new();
+    for sp in spans.iter().filter(|sp| sp.feature == scarce) {
+        teams.entry(sp.team.clone()).or_default().push(sp);
+    }
+    let mut expected: BTreeMap<String, [f64; 2]> = BTreeMap::new();
+    for (t, list) in &teams {
+        if let Some(p) = sweep(list, r0, r1, |_| String::new()).values().next() {
+            expected.entry(t.clone()).or_default()[0] = *p;
+        }
+    }
+    for r in denials.iter().filter(|r| text(&r[2]) == scarce) {
+        expected.entry(team(&text(&r[1]))).or_default()[1] += 1.0;
+    }
+    let url = server.url(&format!(
+        "{SUB_PATH}/?page=features&from={FROM}&to={TO}&feature={scarce}"
+    ));
+    let page = scrape_tables(&url, "feature-teams.png", &["feature-teams"]);
+    assert!(page["error"].is_null(), "{}", page["error"]);
+    let rows = cells(&page["tables"]["feature-teams"]["rows"]);
+    assert_eq!(rows.len(), expected.len(), "{rows:?} vs {expected:?}");
+    for row in &rows {
+        let want = expected[&row[0]];
+        assert_eq!(
+            (shown(&row[2]), shown(&row[5])),
+            (want[0], want[1]),
+            "{row:?}"
+        );
+    }
+
+    // The team view: that team's most held at once, by feature and day.
+    let (busiest, _) = expected
+        .iter()
+        .filter(|(t, _)| *t != "unassigned")
+        .max_by(|a, b| a.1[0].total_cmp(&b.1[0]))
+        .expect("a team");
+    let mut by_feature: BTreeMap<&str, Vec<&Span>> = BTreeMap::new();
+    for sp in spans.iter().filter(|sp| &sp.team == busiest) {
+        by_feature.entry(&sp.feature).or_default().push(sp);
+    }
+    let day_of = |t: f64| {
+        DateTime::from_timestamp(t.floor() as i64, 0)
+            .expect("time")
+            .format("%Y-%m-%d")
+            .to_string()
+    };
+    let mut want: BTreeMap<(String, String), f64> = BTreeMap::new();
+    for (feature, list) in &by_feature {
+        for (day, p) in sweep(list, r0, r1, day_of) {
+            if p > 0.0 {
+                want.insert(((*feature).to_owned(), day), p);
+            }
+        }
+    }
+    let url = server.url(&format!(
+        "{SUB_PATH}/?page=departments&from={FROM}&to={TO}&team={busiest}"
+    ));
+    let page = scrape_tables(&url, "team-concurrency.png", &["team-concurrency"]);
+    assert!(page["error"].is_null(), "{}", page["error"]);
+    let rows = cells(&page["tables"]["team-concurrency"]["rows"]);
+    let with_peaks: Vec<&Vec<String>> = rows.iter().filter(|r| shown(&r[2]) > 0.0).collect();
+    assert_eq!(with_peaks.len(), want.len(), "{rows:?}");
+    for row in with_peaks {
+        assert_eq!(
+            shown(&row[2]),
+            want[&(row[0].clone(), row[1].clone())],
+            "{row:?}"
+        );
     }
 }

@@ -8,14 +8,57 @@ use web_sys::HtmlCanvasElement;
 
 use crate::data::SeriesPoint;
 
-const IN_USE: RGBColor = RGBColor(37, 99, 235);
-const ISSUED: RGBColor = RGBColor(220, 38, 38);
+/// A chart's colours, following the page's light or dark theme (the stylesheet's card,
+/// text, line, accent and alarm colours).
+#[derive(Clone, Copy)]
+struct Palette {
+    bg: RGBColor,
+    fg: RGBColor,
+    grid: RGBColor,
+    in_use: RGBColor,
+    issued: RGBColor,
+}
 
-/// The canvas sized to its CSS box at the device pixel ratio, cleared white, as a drawing
-/// area; and the ratio (fonts and strokes scale with it).
+const LIGHT: Palette = Palette {
+    bg: RGBColor(255, 255, 255),
+    fg: RGBColor(15, 23, 42),
+    grid: RGBColor(226, 232, 240),
+    in_use: RGBColor(37, 99, 235),
+    issued: RGBColor(220, 38, 38),
+};
+
+const DARK: Palette = Palette {
+    bg: RGBColor(17, 24, 39),
+    fg: RGBColor(226, 232, 240),
+    grid: RGBColor(55, 65, 81),
+    in_use: RGBColor(96, 165, 250),
+    issued: RGBColor(248, 113, 113),
+};
+
+/// The palette of the system's colour scheme, as the stylesheet follows it.
+fn palette() -> Palette {
+    let dark = web_sys::window()
+        .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
+        .is_some_and(|m| m.matches());
+    if dark {
+        DARK
+    } else {
+        LIGHT
+    }
+}
+
+/// The canvas sized to its CSS box at the device pixel ratio, cleared to the theme's
+/// background, as a drawing area; the ratio (fonts and strokes scale with it) and palette.
 fn surface(
     canvas: &HtmlCanvasElement,
-) -> Result<(DrawingArea<CanvasBackend, plotters::coord::Shift>, f64), String> {
+) -> Result<
+    (
+        DrawingArea<CanvasBackend, plotters::coord::Shift>,
+        f64,
+        Palette,
+    ),
+    String,
+> {
     let ratio = web_sys::window()
         .map_or(1.0, |w| w.device_pixel_ratio())
         .max(1.0);
@@ -26,8 +69,9 @@ fn surface(
     let backend =
         CanvasBackend::with_canvas_object(canvas.clone()).ok_or("no 2D canvas context")?;
     let root = backend.into_drawing_area();
-    root.fill(&WHITE).map_err(|e| e.to_string())?;
-    Ok((root, ratio))
+    let colors = palette();
+    root.fill(&colors.bg).map_err(|e| e.to_string())?;
+    Ok((root, ratio, colors))
 }
 
 type TimeChart<'a> = ChartContext<
@@ -44,10 +88,12 @@ fn time_chart<'a>(
     x: std::ops::Range<f64>,
     y_max: f64,
     y_desc: &str,
+    colors: Palette,
 ) -> Result<TimeChart<'a>, String> {
     let font = 14.0 * ratio;
+    let text = |size: f64| ("sans-serif", size).into_font().color(&colors.fg);
     let mut chart = ChartBuilder::on(root)
-        .caption(caption, ("sans-serif", font + 4.0))
+        .caption(caption, text(font + 4.0))
         .margin((10.0 * ratio) as u32)
         .x_label_area_size((40.0 * ratio) as u32)
         .y_label_area_size((56.0 * ratio) as u32)
@@ -61,7 +107,11 @@ fn time_chart<'a>(
         .y_label_formatter(&|v| format!("{v:.0}"))
         .x_desc("date (UTC)")
         .y_desc(y_desc)
-        .label_style(("sans-serif", font))
+        .label_style(text(font))
+        .axis_desc_style(text(font))
+        .axis_style(colors.fg)
+        .bold_line_style(colors.grid)
+        .light_line_style(colors.grid.mix(0.4))
         .draw()
         .map_err(|e| e.to_string())?;
     Ok(chart)
@@ -86,13 +136,13 @@ fn line(
     Ok(())
 }
 
-/// The series' legend, top left on a light box.
-fn legend(chart: &mut TimeChart<'_>, font: f64) -> Result<(), String> {
+/// The series' legend, top left on a box of the background colour.
+fn legend(chart: &mut TimeChart<'_>, font: f64, colors: Palette) -> Result<(), String> {
     chart
         .configure_series_labels()
-        .label_font(("sans-serif", font))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
+        .label_font(("sans-serif", font).into_font().color(&colors.fg))
+        .background_style(colors.bg.mix(0.85))
+        .border_style(colors.fg)
         .position(SeriesLabelPosition::UpperLeft)
         .draw()
         .map_err(|e| e.to_string())
@@ -111,7 +161,7 @@ pub fn draw(
     feature: &str,
     points: &[SeriesPoint],
 ) -> Result<(), String> {
-    let (root, ratio) = surface(canvas)?;
+    let (root, ratio, colors) = surface(canvas)?;
     let err = |e: DrawingAreaErrorKind<_>| e.to_string();
     let (Some(first), Some(last)) = (points.first(), points.last()) else {
         return Ok(());
@@ -134,21 +184,22 @@ pub fn draw(
         first.t_ms..x_end,
         y_max,
         "licenses",
+        colors,
     )?;
     let stroke = (1.5 * ratio).max(1.0) as u32;
     line(
         &mut chart,
         points.iter().map(|p| (p.t_ms, p.issued)),
-        ISSUED.stroke_width(stroke),
+        colors.issued.stroke_width(stroke),
         "issued",
     )?;
     line(
         &mut chart,
         points.iter().map(|p| (p.t_ms, p.peak_in_use)),
-        IN_USE.stroke_width(stroke),
+        colors.in_use.stroke_width(stroke),
         "peak in use (hourly)",
     )?;
-    legend(&mut chart, font)?;
+    legend(&mut chart, font, colors)?;
     root.present().map_err(err)
 }
 
@@ -161,7 +212,7 @@ pub fn draw_forecast(
     forecast: &[(f64, f64, f64, f64)],
     issued: f64,
 ) -> Result<(), String> {
-    let (root, ratio) = surface(canvas)?;
+    let (root, ratio, colors) = surface(canvas)?;
     let err = |e: DrawingAreaErrorKind<_>| e.to_string();
     let x0 = history
         .first()
@@ -185,6 +236,7 @@ pub fn draw_forecast(
         x0..x1.max(x0 + 86_400_000.0),
         y_max,
         "licenses (daily peak)",
+        colors,
     )?;
     let stroke = (1.5 * ratio).max(1.0) as u32;
     let band: Vec<(f64, f64)> = forecast
@@ -195,31 +247,34 @@ pub fn draw_forecast(
     chart
         .draw_series(std::iter::once(Polygon::new(
             band,
-            IN_USE.mix(0.18).filled(),
+            colors.in_use.mix(0.18).filled(),
         )))
         .map_err(err)?
         .label("95 % prediction interval")
         .legend(move |(x, y)| {
-            Rectangle::new([(x, y - 5), (x + 20, y + 5)], IN_USE.mix(0.18).filled())
+            Rectangle::new(
+                [(x, y - 5), (x + 20, y + 5)],
+                colors.in_use.mix(0.18).filled(),
+            )
         });
     line(
         &mut chart,
         [(x0, issued), (x1, issued)],
-        ISSUED.stroke_width(stroke),
+        colors.issued.stroke_width(stroke),
         "issued",
     )?;
     line(
         &mut chart,
         history.iter().copied(),
-        BLACK.mix(0.7).stroke_width(stroke),
+        colors.fg.mix(0.7).stroke_width(stroke),
         "daily peak in use",
     )?;
     line(
         &mut chart,
         forecast.iter().map(|p| (p.0, p.1)),
-        IN_USE.stroke_width(stroke),
+        colors.in_use.stroke_width(stroke),
         "forecast",
     )?;
-    legend(&mut chart, font)?;
+    legend(&mut chart, font, colors)?;
     root.present().map_err(err)
 }

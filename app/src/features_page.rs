@@ -52,6 +52,12 @@ pub fn FeaturesPage(filters: Filters, from: NaiveDate, to: NaiveDate) -> impl In
                 dims=vec![Dimension::User, Dimension::Department]
                 measures=vec![Measure::LicenseHours, Measure::Sessions, Measure::PeakLicenses]
                 link_filter="user" link_page="me" />
+            <UsageTable testid="feature-teams" title="Teams sharing this feature (most held at once)"
+                filters=filters.clone() from to
+                dims=vec![Dimension::Team, Dimension::Department]
+                measures=vec![Measure::PeakConcurrency, Measure::LicenseHours, Measure::Users,
+                              Measure::Denials]
+                link_filter="team" link_page="departments" />
             <QueryTable testid="feature-denials" title=format!("Latest denials of {feature}")
                 columns=denial_columns sql=views::denials(&filters, from, to, 200) />
         }

@@ -141,7 +141,15 @@ pub fn Shell(data: Loaded) -> impl IntoView {
                             sql=lmscope::views::checkout_hours(&f, from, to) />
                     }.into_any(),
                     "departments" => view! {
-                        {f.team.clone().map(|team| view! { <crate::team::TeamPools team /> })}
+                        {f.team.clone().map(|team| view! {
+                            <crate::team::TeamPools team />
+                            <UsageTable testid="team-concurrency"
+                                title="This team's concurrent use by feature (most held at once)"
+                                filters=f.clone() from to
+                                dims=vec![Dimension::Feature, Dimension::Day]
+                                measures=vec![Measure::PeakConcurrency, Measure::LicenseHours, Measure::Denials]
+                                sort_by_dims=true />
+                        })}
                         <UsageTable testid="departments" title="Departments" filters=f.clone() from to
                             dims=vec![Dimension::Department, Dimension::CostCenter]
                             measures=vec![Measure::LicenseHours, Measure::Hours, Measure::Users,

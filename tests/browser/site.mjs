@@ -78,7 +78,9 @@ try {
         const { data } = el.getContext('2d').getImageData(0, 0, el.width, el.height);
         let ink = 0;
         for (let i = 0; i < data.length; i += 4) if (data[i] < 250 || data[i + 1] < 250 || data[i + 2] < 250) ink++;
-        return { data: { ...el.dataset }, width: el.width, height: el.height, ink: ink / (data.length / 4) };
+        const at = (2 * el.width + 2) * 4; // the background, just inside the top left corner
+        return { data: { ...el.dataset }, width: el.width, height: el.height, ink: ink / (data.length / 4),
+                 corner: [data[at], data[at + 1], data[at + 2]] };
       });
     }
     // How the page is laid out: wider than the window (a phone scrolling sideways)?

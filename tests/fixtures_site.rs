@@ -1,0 +1,160 @@
+//! Every page of the site on the real recorded fixtures (lmstat outputs, lmstat -i and debug
+//! logs from real license servers, no org file): each renders its tables without an error,
+//! and the features page and the report builder show what native DuckDB reads.
+
+use std::collections::BTreeSet;
+
+use lmscope_e2e::{
+    cells, copy_dir, dist, fixture, lmscope, lmscope_ok, number, published_db, raw, scrape_tables,
+    text, StaticServer, TempDir, SUB_PATH,
+};
+
+fn fixtures(dir: &str) -> Vec<String> {
+    let mut files: Vec<String> = std::fs::read_dir(fixture(dir))
+        .expect("fixture dir")
+        .map(|e| e.expect("entry").path().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn every_page_works_on_the_recorded_fixtures() {
+    let tmp = TempDir::new("fixtures-site");
+    let store = tmp.path().join("store.duckdb");
+    let store_arg = store.to_string_lossy().into_owned();
+    let (lmstat, entitlements): (Vec<String>, Vec<String>) = fixtures("lmstat")
+        .into_iter()
+        .partition(|f| !f.contains("lmstat_i_"));
+    for (kind, files) in [
+        ("lmstat", lmstat),
+        ("lmstat-i", entitlements),
+        ("log", fixtures("debuglog")),
+    ] {
+        let mut args = vec!["--store", &store_arg, "import", kind];
+        if kind == "lmstat-i" {
+            // `lmstat -i` does not name its server.
+            args.extend(["--server", "27000@lic1"]);
+        }
+        args.extend(files.iter().map(String::as_str));
+        // Some recordings carry no date and are refused with a message; the rest import.
+        let out = lmscope(&args);
+        assert!(out.status.success(), "{kind}: {out:?}");
+    }
+    let site = tmp.path().join("www").join(SUB_PATH);
+    copy_dir(&dist(), &site);
+    let _ = std::fs::remove_dir_all(site.join("data"));
+    lmscope_ok(&[
+        "--store",
+        &store_arg,
+        "publish",
+        "--out",
+        &site.join("data").to_string_lossy(),
+    ]);
+    let db = published_db(&site);
+    let first = text(
+        &raw(
+            &db,
+            "SELECT strftime(min(day), '%Y-%m-%d') FROM usage_daily",
+            1,
+        )[0][0],
+    );
+    let last = text(
+        &raw(
+            &db,
+            "SELECT strftime(max(day), '%Y-%m-%d') FROM usage_daily",
+            1,
+        )[0][0],
+    );
+    let server = StaticServer::start(&tmp.path().join("www"));
+    let range = format!("from={first}&to={last}");
+    let user = text(&raw(&db, "SELECT min(user_name) FROM sessions", 1)[0][0]);
+
+    let pages: [(&str, &[&str]); 14] = [
+        ("overview", &["features", "servers"]),
+        ("features", &["feature-stats"]),
+        ("users", &["users", "user-features"]),
+        ("me", &["me-hours"]),
+        ("departments", &["departments", "teams"]),
+        ("clusters", &["clusters", "cluster-queue"]),
+        ("trends", &["trend-compare", "trend-util"]),
+        ("forecast", &["forecasts"]),
+        ("costs", &["chargeback", "budgets"]),
+        ("projects", &["projects"]),
+        ("recommendations", &["recommendations"]),
+        ("summary", &["sum-months"]),
+        ("report", &["report"]),
+        ("alerts", &["alerts-firing", "alerts-timeline"]),
+    ];
+    assert_eq!(pages.len(), 14, "every page of the site");
+    let mut shown = BTreeSet::new();
+    for (page, tables) in pages {
+        let url = server.url(&format!("{SUB_PATH}/?page={page}&{range}&user={user}"));
+        let result = scrape_tables(&url, &format!("fixtures-{page}.png"), tables);
+        assert!(result["error"].is_null(), "{page}: {}", result["error"]);
+        assert!(
+            result["pageErrors"].as_array().is_some_and(Vec::is_empty),
+            "{page}: {}",
+            result["pageErrors"]
+        );
+        for t in tables {
+            assert!(
+                result["tables"][*t]["rows"].is_array(),
+                "{page}: table {t} missing"
+            );
+            if !cells(&result["tables"][*t]["rows"]).is_empty() {
+                shown.insert(format!("{page}/{t}"));
+            }
+        }
+        if page == "features" {
+            // One row per server and feature with usage in the range, as the file holds them.
+            let expected = raw(
+                &db,
+                &format!(
+                    "SELECT count(DISTINCT (server, feature)) FROM usage_daily
+                     WHERE day BETWEEN DATE '{first}' AND DATE '{last}'"
+                ),
+                1,
+            );
+            let rows = cells(&result["tables"]["feature-stats"]["rows"]);
+            assert_eq!(rows.len() as f64, number(&expected[0][0]), "{rows:?}");
+        }
+    }
+    // The recordings have usage, users and denials to show.
+    for must in [
+        "features/feature-stats",
+        "users/users",
+        "report/report",
+        "me/me-hours",
+    ] {
+        assert!(shown.contains(must), "{must} is empty: {shown:?}");
+    }
+
+    // The report builder over the fixtures: denials per feature as the debug logs hold them.
+    let url = server.url(&format!(
+        "{SUB_PATH}/?page=report&{range}&dims=feature&measures=denials"
+    ));
+    let result = scrape_tables(&url, "fixtures-report-denials.png", &["report"]);
+    let rows = cells(&result["tables"]["report"]["rows"]);
+    let expected = raw(
+        &db,
+        &format!(
+            "SELECT feature, count(*) FROM events WHERE kind = 'DENIED'
+             AND ts >= DATE '{first}' AND ts < DATE '{last}' + INTERVAL 1 DAY GROUP BY 1"
+        ),
+        2,
+    );
+    let denied: Vec<(String, f64)> = rows
+        .iter()
+        .filter(|r| r[1] != "0")
+        .map(|r| (r[0].clone(), r[1].parse().expect("number")))
+        .collect();
+    let mut want: Vec<(String, f64)> = expected
+        .iter()
+        .map(|r| (text(&r[0]), number(&r[1])))
+        .collect();
+    want.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut got = denied.clone();
+    got.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    assert_eq!(got, want);
+}
