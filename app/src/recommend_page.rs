@@ -40,7 +40,7 @@ pub async fn load(
     let shortages: Vec<Shortage> = outlooks(&bridge::query::<Vec<Value>>(&sql, &p).await?)
         .into_iter()
         .filter_map(|s| {
-            let high = s.peak_and_high()?.1;
+            let (mean, high) = s.peak_and_high()?;
             match s.outlook {
                 Outlook::Ready {
                     shortage: Some(day),
@@ -50,6 +50,7 @@ pub async fn load(
                     feature: s.feature,
                     day,
                     high,
+                    mean,
                 }),
                 _ => None,
             }
@@ -87,8 +88,8 @@ pub fn RecommendationsPage(filters: Filters, from: NaiveDate, to: NaiveDate) -> 
             {format!(
                 "Reduce: no denials or queue and the 95th percentile of hourly peaks at most {:.0} % \
                  of issued; keep the peak plus 10 %. Add: at least {ADD_MIN_DENIALS} denials, \
-                 {ADD_MIN_QUEUED} queued requests, 1 % of hours at 100 %, or a forecast upper bound \
-                 that reaches the issued count. Redistribute: spare seats of a vendor's feature to \
+                 {ADD_MIN_QUEUED} queued requests, 1 % of hours at 100 %, or a forecast whose expected \
+                 peak reaches the issued count (seats for that peak). Redistribute: spare seats of a vendor's feature to \
                  one of its features that is short. Reserve: a team that waited {RESERVE_MIN_WAITS} \
                  times or more gets its average use over an 8-hour day. Money at yearly list price.",
                 100.0 * REDUCE_MAX_P95_SHARE

@@ -6,8 +6,9 @@
 //!   hourly peak concurrency at most half the issued seats: keep the peak plus 10 %
 //!   headroom, cut the rest (at least one seat and a tenth of the issue).
 //! - **Add**: denials, queued requests, or hours at 100 % beyond a threshold, or a
-//!   forecast whose upper bound reaches the issued count: add the most people denied
-//!   within one hour, or the forecast's excess, whichever is larger.
+//!   forecast whose expected peak reaches the issued count: add the most people denied
+//!   within one hour, or the expected peak's excess, whichever is larger. (An upper bound
+//!   alone crossing is the capacity warning, not a purchase.)
 //! - **Redistribute**: a vendor with both a feature to cut and one to add: move the seats
 //!   at the next renewal (the yearly cost change is the price difference).
 //! - **Reserve**: a team that waited (denials plus queued requests) for a feature beyond a
@@ -155,6 +156,8 @@ pub struct Shortage {
     pub day: NaiveDate,
     /// The forecast's highest upper bound over the horizon.
     pub high: f64,
+    /// The forecast's highest expected peak over the horizon.
+    pub mean: f64,
 }
 
 fn text(r: &[Value], i: usize) -> Option<String> {
@@ -288,14 +291,17 @@ fn needed(f: &FeatureFacts, shortage: Option<&Shortage>) -> Option<(f64, String)
             100.0 * full_share
         ));
     }
-    if let Some(s) = shortage.filter(|s| s.high >= f.issued) {
-        let excess = (s.high - f.issued).ceil().max(1.0);
+    // The upper bound alone is a warning (the summary's projected shortage); seats are
+    // bought for the expected peak.
+    if let Some(s) = shortage.filter(|s| s.mean >= f.issued) {
+        let excess = (s.mean - f.issued).ceil().max(1.0);
         add = add.max(excess);
         why.push(format!(
-            "the forecast's upper bound reaches {} on {} (peaks at {:.1} within 90 days)",
+            "the forecast reaches {} seats within 90 days (expected peak {:.1}; the 95 % upper \
+             bound crosses the issued count on {})",
             seats(f.issued),
-            s.day,
-            s.high
+            s.mean,
+            s.day
         ));
     }
     (add > 0.0).then(|| (add, why.join("; ")))
@@ -537,18 +543,22 @@ mod tests {
     }
 
     #[test]
-    fn forecast_shortage_adds_its_excess() {
+    fn forecast_adds_the_expected_peak_over_issued() {
         let f = feature("growing", 10.0, 8.0, 7.0);
         let s = Shortage {
             server: f.server.clone(),
             feature: f.feature.clone(),
             day: NaiveDate::from_ymd_opt(2027, 1, 20).expect("date"),
-            high: 12.4,
+            high: 14.9,
+            mean: 12.4,
         };
-        let r = recommend(&[f], &[], &[s]);
+        let r = recommend(std::slice::from_ref(&f), &[], std::slice::from_ref(&s));
         let add = r.iter().find(|r| r.action == Action::Add).expect("add");
         assert_eq!(add.seats, 3.0);
         assert!(add.evidence.contains("2027-01-20"), "{}", add.evidence);
+        // Only the upper bound crosses: a warning elsewhere, no purchase.
+        let r = recommend(&[f], &[], &[Shortage { mean: 9.0, ..s }]);
+        assert!(r.iter().all(|r| r.action != Action::Add), "{r:?}");
     }
 
     #[test]
