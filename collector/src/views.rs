@@ -441,7 +441,8 @@ mod tests {
 /// Series the forecast page models at most (the most utilized in the last 28 days).
 pub const FORECAST_SERIES: usize = 40;
 
-/// Daily peak in use and issued per server and feature over all the data, for the features
+/// Daily peak in use and issued per server and feature over every complete day (the day of
+/// the newest poll is still going: its peak so far would read as a collapse), for the features
 /// the server, vendor and feature filters leave (the [`FORECAST_SERIES`] most utilized of
 /// the last 28 days): server, feature, day, peak, issued.
 pub fn daily_peaks(f: &Filters) -> Sql {
@@ -461,7 +462,9 @@ pub fn daily_peaks(f: &Filters) -> Sql {
     (
         format!(
             "WITH d AS (SELECT server, feature, day, max(peak_in_use) AS peak, max(issued) AS issued
-                        FROM usage_daily WHERE {filter} GROUP BY server, feature, day),
+                        FROM usage_daily
+                        WHERE {filter} AND day < (SELECT max(until) FROM polls)::DATE
+                        GROUP BY server, feature, day),
                   top AS (SELECT server, feature FROM d
                           WHERE day > (SELECT max(day) FROM d) - 28
                           GROUP BY server, feature
