@@ -10,6 +10,7 @@ use lmscope::chargeback::{bill_sql, params, statement, usage_sql, By, Policy, St
 use serde_json::{json, Value};
 
 use crate::bridge;
+use crate::format::round2;
 use crate::pages::href_with;
 use crate::table::{Column, DataTable};
 
@@ -57,10 +58,6 @@ async fn currency() -> Result<String, String> {
         .next()
         .and_then(|r| r.0)
         .unwrap_or_default())
-}
-
-fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
 }
 
 /// Days in `d`'s month.

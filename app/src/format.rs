@@ -46,3 +46,8 @@ pub fn duration(seconds: i64) -> String {
 pub fn now() -> chrono::DateTime<chrono::Utc> {
     DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default()
 }
+
+/// Money and hours as shown: two decimals.
+pub fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}

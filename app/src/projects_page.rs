@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 
 use crate::bridge;
 use crate::costs_page::policy_choice;
+use crate::format::round2;
 use crate::pages::href_with;
 use crate::table::{Column, DataTable};
 
@@ -73,10 +74,6 @@ async fn contributors(p: Project, today: NaiveDate) -> Result<(Project, Contribu
     )
     .await?;
     Ok((p, Contributors::from_rows(&rows)))
-}
-
-fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
 }
 
 fn money(x: Option<f64>) -> Value {
