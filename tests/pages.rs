@@ -86,6 +86,12 @@ fn assert_rows(
 ) {
     let rows = cells(&page["tables"][table]["rows"]);
     assert_eq!(rows.len(), expected.len(), "{table}: row count: {rows:?}");
+    // Long tables draw their first 100 rows until asked for all (the scraper asks).
+    assert_eq!(
+        page["tables"][table]["firstRows"],
+        json!(rows.len().min(100)),
+        "{table}: rows drawn at first"
+    );
     for row in rows {
         let key = row[..keys].to_vec();
         let want = expected
@@ -277,6 +283,11 @@ fn feature_person_trend_team_and_live_pages_match_native_duckdb() {
     assert!(page.get("error").is_none(), "{page}");
     let shown = cells(&page["tables"]["feature-denials"]["rows"]);
     assert_eq!(shown.len(), denials.min(200));
+    assert_eq!(
+        page["tables"]["feature-denials"]["firstRows"],
+        json!(denials.min(100)),
+        "a long table draws its first 100 rows, the rest on request"
+    );
     let latest = denied
         .iter()
         .filter(|e| s(&e[3]) == feature)

@@ -1,5 +1,5 @@
-//! A data table: a real `<table>` with header cells, sortable by any column, and a CSV
-//! export of exactly what it shows (in the order shown).
+//! A data table: a real `<table>` with header cells, sortable by any column, its first
+//! rows drawn and the rest on request, and a CSV export of all its rows in the order shown.
 
 use leptos::prelude::*;
 use serde_json::Value;
@@ -80,6 +80,10 @@ pub fn to_csv(columns: &[Column], rows: &[Vec<Value>]) -> String {
     out
 }
 
+/// Rows drawn until the reader asks for all: the layout of a 500-row table alone cost a
+/// filter change some 40 ms (scripts/measure-site.sh).
+pub const FIRST_ROWS: usize = 100;
+
 /// A sortable table with CSV export. `link` turns a row's first cell into a link. Values
 /// beyond the columns are not shown (a link may ride there).
 #[component]
@@ -91,6 +95,7 @@ pub fn DataTable(
     #[prop(optional)] link: Option<Callback<Vec<Value>, String>>,
 ) -> impl IntoView {
     let sort: RwSignal<Option<(usize, bool)>> = RwSignal::new(None);
+    let all = RwSignal::new(false);
     let columns = StoredValue::new(columns);
     let rows = StoredValue::new(rows);
     let sorted = Memo::new(move |_| {
@@ -151,6 +156,7 @@ pub fn DataTable(
         sorted
             .get()
             .into_iter()
+            .take(if all.get() { usize::MAX } else { FIRST_ROWS })
             .map(|row| {
                 let href = link.map(|l| l.run(row.clone()));
                 let cells =
@@ -175,12 +181,30 @@ pub fn DataTable(
             })
             .collect_view()
     };
-    let count = move || sorted.with(Vec::len);
+    let total = move || sorted.with(Vec::len);
+    let cut = move || !all.get() && total() > FIRST_ROWS;
+    let count = move || {
+        if cut() {
+            format!("first {FIRST_ROWS} of {} rows", total())
+        } else {
+            format!("{} rows", total())
+        }
+    };
+    let more = move || {
+        cut().then(|| {
+            view! {
+                <button type="button" class="more" data-testid=format!("{testid}-all")
+                        on:click=move |_| all.set(true)>
+                    {format!("Show all {} rows", total())}
+                </button>
+            }
+        })
+    };
     view! {
         <section>
             <div class="section-head">
                 <h2>{title}</h2>
-                <span class="muted">{count} " rows"</span>
+                <span class="muted">{count}</span>
                 <button type="button" class="export" on:click=export data-testid=format!("{testid}-csv")>
                     "Export CSV"
                 </button>
@@ -193,6 +217,7 @@ pub fn DataTable(
                     <tbody>{body}</tbody>
                 </table>
             </div>
+            {more}
         </section>
     }
 }

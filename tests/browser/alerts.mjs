@@ -27,8 +27,16 @@ try {
     if (failed) throw new Error(`the page failed: ${await failed.innerText()}`);
     await page.waitForSelector('[data-testid=alert-rules] tbody', { timeout: TIMEOUT });
   };
-  const rows = (testid) => page.$$eval(`[data-testid=${testid}] tbody tr`, (trs) =>
-    trs.map((tr) => [...tr.children].map((c) => c.textContent.trim())));
+  // Every row of a table (long tables draw their first rows until asked for all).
+  const rows = async (testid) => {
+    const all = await page.$(`[data-testid=${testid}-all]`);
+    if (all) {
+      await all.click();
+      await page.waitForSelector(`[data-testid=${testid}-all]`, { state: 'detached', timeout: TIMEOUT });
+    }
+    return page.$$eval(`[data-testid=${testid}] tbody tr`, (trs) =>
+      trs.map((tr) => [...tr.children].map((c) => c.textContent.trim())));
+  };
   const state = async () => {
     const timeline = await rows('alerts-timeline');
     return {

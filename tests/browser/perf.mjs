@@ -1,15 +1,18 @@
 // Performance harness: first meaningful view of the overview with the DuckDB-Wasm bundle
 // cached, and the time a filter change takes to re-render, in headless Chromium.
-// Usage: node tests/browser/perf.mjs BASE_URL [LOADS] [CHANGES]
-// BASE_URL is the site's index.html. Prints one JSON object with every sample and medians.
+// Usage: node tests/browser/perf.mjs BASE_URL [LOADS] [CHANGES] [PAGES]
+// BASE_URL is the site's index.html; PAGES (comma-separated, default
+// departments,users,clusters) are the pages whose filter changes are timed, CHANGES each.
+// Prints one JSON object with every sample and medians (overall and per page).
 import { chromium } from 'playwright-core';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const [base, loadsArg, changesArg] = process.argv.slice(2);
+const [base, loadsArg, changesArg, pagesArg] = process.argv.slice(2);
 const loads = Number(loadsArg || 5);
 const changes = Number(changesArg || 12);
+const pages = (pagesArg || 'departments,users,clusters').split(',');
 const profile = mkdtempSync(join(tmpdir(), 'lmscope-perf-'));
 const context = await chromium.launchPersistentContext(profile, {
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
@@ -18,7 +21,8 @@ const context = await chromium.launchPersistentContext(profile, {
   args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
 });
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor((s.length - 1) / 2)]; };
-const result = { firstView: [], filterChange: [], errors: [] };
+const result = { firstView: [], filterChange: [], queryMs: [], rowsMs: [], pages: {}, errors: [] };
+const marks = (page) => page.evaluate(() => performance.getEntriesByName('lmscope:view-ready').length);
 try {
   const page = context.pages()[0] ?? (await context.newPage());
   page.on('pageerror', (e) => result.errors.push(String(e)));
@@ -30,23 +34,59 @@ try {
     await page.waitForSelector('[data-testid=features] tbody tr', { timeout: 120_000 });
     result.firstView.push(await page.evaluate(() => performance.getEntriesByName('lmscope:first-table')[0].startTime));
   }
-  // Filter changes on the departments page: cycle through the date presets.
   const sep = base.includes('?') ? '&' : '?';
-  await page.goto(`${base}${sep}page=departments`, { waitUntil: 'domcontentloaded' });
-  await page.waitForSelector('[data-testid=departments] tbody tr', { timeout: 120_000 });
-  for (let i = 0; i < changes; i++) {
-    const n = (i % 4) + 2; // 7 d, 30 d, Quarter, Year
-    const ms = await page.evaluate(async (k) => {
-      const before = performance.getEntriesByName('lmscope:view-ready').length;
-      const start = performance.now();
-      document.querySelectorAll('.presets a.preset')[k - 1].click();
-      // Three tables re-render on this page: wait for all.
-      while (performance.getEntriesByName('lmscope:view-ready').length < before + 3) {
-        await new Promise((r) => setTimeout(r, 2));
-      }
-      return performance.now() - start;
-    }, n);
-    result.filterChange.push(ms);
+  for (const name of pages) {
+    // How many views the page marks ready when it loads: a filter change waits for as many.
+    await page.goto(`${base}${sep}page=${name}`, { waitUntil: 'domcontentloaded' });
+    await page.waitForSelector('main section table tbody', { state: 'attached', timeout: 120_000 });
+    let views = await marks(page);
+    for (;;) {
+      await page.waitForTimeout(1000);
+      const now = await marks(page);
+      const loading = await page.$('[role=status].loading');
+      if (now === views && !loading) break;
+      views = now;
+    }
+    const samples = { filterChange: [], queryMs: [] };
+    // Filter changes: cycle through the date presets.
+    for (let i = 0; i < changes; i++) {
+      const k = (i % 4) + 2; // 7 d, 30 d, Quarter, Year
+      const ms = await page.evaluate(async ([k, views]) => {
+        const before = performance.getEntriesByName('lmscope:view-ready').length;
+        const start = performance.now();
+        document.querySelectorAll('.presets a.preset')[k - 1].click();
+        while (performance.getEntriesByName('lmscope:view-ready').length < before + views) {
+          await new Promise((r) => setTimeout(r, 2));
+        }
+        const end = performance.now();
+        // Where the time went: DuckDB-Wasm busy with the queries (the union of their
+        // intervals: they queue for one worker), and their rows turned into JSON.
+        const entries = (name) => performance.getEntriesByName(name)
+          .filter((e) => e.startTime >= start && e.startTime <= end)
+          .map((e) => [e.startTime, e.startTime + e.duration])
+          .sort((a, b) => a[0] - b[0]);
+        const union = (spans) => {
+          let total = 0;
+          let reach = -Infinity;
+          for (const [a, b] of spans) {
+            if (b > reach) { total += b - Math.max(a, reach); reach = b; }
+          }
+          return total;
+        };
+        return { total: end - start, query: union(entries('lmscope:query')), rows: union(entries('lmscope:rows')) };
+      }, [k, views]);
+      result.filterChange.push(ms.total);
+      result.queryMs.push(ms.query);
+      result.rowsMs.push(ms.rows);
+      samples.filterChange.push(ms.total);
+      samples.queryMs.push(ms.query);
+    }
+    result.pages[name] = {
+      views,
+      filterChange: samples.filterChange.map(Math.round),
+      queryMs: samples.queryMs.map(Math.round),
+      medianFilterChangeMs: Math.round(median(samples.filterChange)),
+    };
   }
 } finally {
   await context.close();

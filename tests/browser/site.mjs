@@ -60,6 +60,13 @@ try {
     result.tables = {};
     for (const n of names) {
       if (!(await page.$(`[data-testid=${n}] tbody`))) continue;
+      // Long tables draw their first rows; read them all (the rows drawn at first are kept).
+      const firstRows = await page.$$eval(`[data-testid=${n}] tbody tr`, (rows) => rows.length);
+      const all = await page.$(`[data-testid=${n}-all]`);
+      if (all) {
+        await all.click();
+        await page.waitForSelector(`[data-testid=${n}-all]`, { state: 'detached', timeout: 30_000 });
+      }
       result.tables[n] = await page.$eval(`[data-testid=${n}]`, (t) => ({
         head: Array.from(t.querySelectorAll('thead th')).map((c) => c.textContent.trim()),
         rows: Array.from(t.querySelectorAll('tbody tr')).map((r) =>
@@ -68,6 +75,7 @@ try {
         links: Array.from(t.querySelectorAll('tbody tr')).map((r) =>
           r.querySelector('th a')?.getAttribute('href') ?? null),
       }));
+      result.tables[n].firstRows = firstRows;
     }
     // Charts on the page: their data attributes once drawn, size and share of inked pixels.
     result.canvases = {};
