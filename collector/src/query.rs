@@ -448,74 +448,150 @@ fn org_filters(filters: &Filters) -> (Vec<String>, Vec<Value>) {
     ])
 }
 
+/// Usage rows `u` for a grouped query: the relation, the `WHERE` condition over it and
+/// their parameters in order (see [`usage_rollup`]).
+pub(crate) struct UsageSource {
+    pub relation: String,
+    pub condition: String,
+    pub params: Vec<Value>,
+    /// One summed row per user, each user's distinct features counted in it.
+    per_user: bool,
+}
+
+impl UsageSource {
+    /// The SQL of measure `m` over these rows.
+    fn measure(&self, m: Measure) -> &'static str {
+        match m {
+            Measure::Features if self.per_user => "max(u.features)::DOUBLE",
+            m => m.sql(),
+        }
+    }
+}
+
 /// `user_daily` over the range summed per user and per column the `dims`, `measures` and
-/// filters need, as `u`, then joined to people `p` (and hosts `h` when a cluster is asked
-/// for): the joins and distinct counts then run over thousands of rows, not millions.
-/// Returns the `FROM` relation, the `WHERE` condition over it and their parameters in order.
-fn usage_rollup(
+/// filters need, as `u`, then joined to people `p` and hosts `h` as needed: the joins,
+/// distinct counts and time labels then run over thousands of rows, not millions. (Without
+/// org columns or a month or weekday to label, summing first gains nothing: the rows stay.)
+pub(crate) fn usage_rollup(
     filters: &Filters,
     from: NaiveDate,
     to: NaiveDate,
     dims: &[Dimension],
     measures: &[Measure],
-) -> (String, String, Vec<Value>) {
-    let mut keys = std::collections::BTreeSet::from(["user_name"]);
-    let cluster = filters.cluster.is_some() || dims.contains(&Dimension::Cluster);
-    if cluster {
-        keys.insert("host");
+) -> UsageSource {
+    let has = |d: Dimension| dims.contains(&d);
+    let people = filters.department.is_some()
+        || filters.team.is_some()
+        || has(Dimension::Team)
+        || has(Dimension::Department)
+        || has(Dimension::CostCenter);
+    let cluster = filters.cluster.is_some() || has(Dimension::Cluster);
+    // The day, or one stand-in day per month or per weekday (2024-01-01 was a Monday), so
+    // the labels of [`Dimension::sql`] come out the same from far fewer rows.
+    let (day, bucketed) = if has(Dimension::Day)
+        || has(Dimension::Hour)
+        || (has(Dimension::Month) && has(Dimension::Weekday))
+    {
+        (Some("u.day"), false)
+    } else if has(Dimension::Month) {
+        (Some("date_trunc('month', u.day)::DATE"), true)
+    } else if has(Dimension::Weekday) {
+        (
+            Some("DATE '2024-01-01' + (isodow(u.day) - 1)::INTEGER"),
+            true,
+        )
+    } else {
+        (None, false)
+    };
+    let mut keys: BTreeMap<&str, &str> = BTreeMap::new();
+    if people || has(Dimension::User) || measures.contains(&Measure::Users) {
+        keys.insert("user_name", "u.user_name");
     }
-    for d in dims {
-        keys.extend(match d {
-            Dimension::Host => &["host"][..],
-            Dimension::Feature => &["feature"],
-            Dimension::Server => &["server"],
-            Dimension::Vendor => &["vendor"],
-            Dimension::Day | Dimension::Month | Dimension::Weekday | Dimension::Hour => &["day"],
-            Dimension::User
-            | Dimension::Team
-            | Dimension::Department
-            | Dimension::CostCenter
-            | Dimension::Cluster => &[],
-        });
+    if cluster || has(Dimension::Host) {
+        keys.insert("host", "u.host");
     }
-    if measures.contains(&Measure::Features) {
-        keys.insert("feature");
+    if let Some(day) = day {
+        keys.insert("day", day);
+    }
+    if has(Dimension::Feature) {
+        keys.insert("feature", "u.feature");
+    }
+    if has(Dimension::Server) {
+        keys.insert("server", "u.server");
+    }
+    if has(Dimension::Vendor) {
+        keys.insert("vendor", "u.vendor");
     }
     if measures.contains(&Measure::Cost) {
-        keys.extend(["feature", "vendor"]);
+        keys.insert("feature", "u.feature");
+        keys.insert("vendor", "u.vendor");
+    }
+    // Groups of one user each (by user, and maybe their team, department, cost center): the
+    // sums per user are the groups' rows, and can count each user's features themselves.
+    let per_user = has(Dimension::User) && keys.keys().eq(["user_name"].iter());
+    let mut sums = String::new();
+    if measures.contains(&Measure::Features) {
+        if per_user {
+            sums.push_str(", count(DISTINCT u.feature) AS features");
+        } else {
+            keys.insert("feature", "u.feature");
+        }
     }
     let (mut rows, mut params) = row_filters(filters, false);
     rows.insert(0, "u.day BETWEEN ?::DATE AND ?::DATE".to_owned());
     params.splice(0..0, [json!(from.to_string()), json!(to.to_string())]);
     let (org, org_params) = org_filters(filters);
     params.extend(org_params);
-    let keys: Vec<&str> = keys.into_iter().collect();
+    let mut joins = String::new();
+    if people {
+        joins.push_str("\n    LEFT JOIN org_people p ON p.user_name = u.user_name");
+    }
+    if cluster {
+        joins.push_str("\n    LEFT JOIN org_hosts h ON h.host = u.host");
+    }
+    // Summing first gains nothing without org columns or a month or weekday to label, and
+    // little when the sums keep both feature and host (most rows stay).
+    let gains = (people || cluster || bucketed)
+        && !(keys.contains_key("feature") && keys.contains_key("host"));
+    if !gains {
+        rows.extend(org);
+        return UsageSource {
+            relation: format!("user_daily u{joins}"),
+            condition: rows.join(" AND "),
+            params,
+            per_user: false,
+        };
+    }
     let relation = format!(
-        "(SELECT {}, sum(u.license_hours) AS license_hours, sum(u.hours) AS hours,
-                 sum(u.sessions) AS sessions, max(u.peak_licenses) AS peak_licenses
-          FROM user_daily u WHERE {} GROUP BY {}) u
-    LEFT JOIN org_people p ON p.user_name = u.user_name{}",
+        "(SELECT {}sum(u.license_hours) AS license_hours, sum(u.hours) AS hours,
+                 sum(u.sessions) AS sessions, max(u.peak_licenses) AS peak_licenses{sums}
+          FROM user_daily u WHERE {}{}) u{joins}",
         keys.iter()
-            .map(|k| format!("u.{k}"))
-            .collect::<Vec<_>>()
-            .join(", "),
+            .map(|(name, sql)| format!("{sql} AS {name}, "))
+            .collect::<String>(),
         rows.join(" AND "),
-        (1..=keys.len())
-            .map(|i| i.to_string())
-            .collect::<Vec<_>>()
-            .join(", "),
-        if cluster {
-            "\n    LEFT JOIN org_hosts h ON h.host = u.host"
-        } else {
-            ""
-        }
+        group_by(keys.len())
     );
     let condition = if org.is_empty() {
         "true".to_owned()
     } else {
         org.join(" AND ")
     };
-    (relation, condition, params)
+    UsageSource {
+        relation,
+        condition,
+        params,
+        per_user,
+    }
+}
+
+/// ` GROUP BY 1, …, n` (nothing when `n` is 0).
+fn group_by(n: usize) -> String {
+    if n == 0 {
+        return String::new();
+    }
+    let columns: Vec<String> = (1..=n).map(|i| i.to_string()).collect();
+    format!(" GROUP BY {}", columns.join(", "))
 }
 
 /// A grouped usage query: one row per combination of `dims`, with `measures`, sorted by
@@ -531,20 +607,10 @@ pub fn grouped_usage(
     if dims.contains(&Dimension::Hour) || measures.iter().any(|m| !m.over_usage()) {
         return grouped_general(filters, from, to, dims, measures, limit);
     }
-    let (relation, condition, params) = usage_rollup(filters, from, to, dims, measures);
+    let source = usage_rollup(filters, from, to, dims, measures);
     let mut select: Vec<String> = dims.iter().map(|d| d.sql().to_owned()).collect();
-    select.extend(measures.iter().map(|m| m.sql().to_owned()));
-    let group = if dims.is_empty() {
-        String::new()
-    } else {
-        format!(
-            " GROUP BY {}",
-            (1..=dims.len())
-                .map(|i| i.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    };
+    select.extend(measures.iter().map(|m| source.measure(*m).to_owned()));
+    let group = group_by(dims.len());
     let order = if measures.is_empty() {
         (1..=dims.len().max(1))
             .map(|i| i.to_string())
@@ -559,15 +625,17 @@ pub fn grouped_usage(
     };
     (
         format!(
-            "SELECT {} FROM {relation}{prices} WHERE {condition}{group} ORDER BY {order} LIMIT {limit}",
+            "SELECT {} FROM {}{prices} WHERE {}{group} ORDER BY {order} LIMIT {limit}",
             select.join(", "),
+            source.relation,
+            source.condition,
             prices = if measures.contains(&Measure::Cost) {
                 PRICES_JOIN
             } else {
                 ""
             }
         ),
-        params,
+        source.params,
     )
 }
 
@@ -614,19 +682,6 @@ fn grouped_general(
         .filter(|m| m.over_usage())
         .collect();
     let keys: Vec<String> = (0..dims.len()).map(|i| format!("k{i}")).collect();
-    let group = |n: usize| {
-        if n == 0 {
-            String::new()
-        } else {
-            format!(
-                " GROUP BY {}",
-                (1..=n)
-                    .map(|i| i.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        }
-    };
     let named = |exprs: Vec<String>| -> Vec<String> {
         exprs
             .into_iter()
@@ -646,9 +701,14 @@ fn grouped_general(
         ctes.push(SPAN_HOURS.to_owned());
     }
     if !usage.is_empty() {
-        let (source, cond, p) = if hourly {
-            let (cond, p) = usage_where(filters, from, to);
-            (format!("span_hours u {ORG_JOINS}"), cond, p)
+        let source = if hourly {
+            let (condition, params) = usage_where(filters, from, to);
+            UsageSource {
+                relation: format!("span_hours u {ORG_JOINS}"),
+                condition,
+                params,
+                per_user: false,
+            }
         } else {
             usage_rollup(filters, from, to, dims, &usage)
         };
@@ -661,14 +721,16 @@ fn grouped_general(
         select.extend(
             usage
                 .iter()
-                .map(|m| format!("{} AS m_{}", m.sql(), m.key())),
+                .map(|m| format!("{} AS m_{}", source.measure(*m), m.key())),
         );
         ctes.push(format!(
-            "base AS (SELECT {} FROM {source}{prices} WHERE {cond}{})",
+            "base AS (SELECT {} FROM {}{prices} WHERE {}{})",
             select.join(", "),
-            group(dims.len())
+            source.relation,
+            source.condition,
+            group_by(dims.len())
         ));
-        params.extend(p);
+        params.extend(source.params);
         parts.push("base");
     }
     if measures.contains(&Measure::Denials) {
@@ -689,7 +751,7 @@ fn grouped_general(
                  WHERE {}{})",
             select.join(", "),
             clauses.join(" AND "),
-            group(dims.len())
+            group_by(dims.len())
         ));
         params.extend(range());
         params.extend(p);
@@ -753,7 +815,7 @@ fn grouped_general(
         ctes.push(format!(
             "pk AS (SELECT {} FROM run WHERE t >= ?::DATE AND t < ?::DATE + INTERVAL 1 DAY{})",
             select.join(", "),
-            group(dims.len())
+            group_by(dims.len())
         ));
         params.extend(range());
         parts.push("pk");

@@ -6,7 +6,7 @@
 use chrono::{NaiveDate, TimeDelta};
 use serde_json::{json, Value};
 
-use crate::query::{usage_where, Filters, USAGE_FROM};
+use crate::query::{usage_rollup, usage_where, Filters, Measure, USAGE_FROM};
 
 /// A query and its bound parameters.
 pub type Sql = (String, Vec<Value>);
@@ -198,7 +198,11 @@ pub fn person_rank(f: &Filters, user: &str, from: NaiveDate, to: NaiveDate) -> S
 /// (UTC) over the range, for every filter (people filters through the org tables).
 /// Columns: hour, sessions, license-hours.
 pub fn checkout_hours(f: &Filters, from: NaiveDate, to: NaiveDate) -> Sql {
-    let mut params = vec![json!(from.to_string()), json!(to.to_string())];
+    let mut params = vec![
+        json!(from.to_string()),
+        json!(from.to_string()),
+        json!(to.to_string()),
+    ];
     let mut extra = String::new();
     for (column, value) in [
         ("s.server", &f.server),
@@ -214,12 +218,21 @@ pub fn checkout_hours(f: &Filters, from: NaiveDate, to: NaiveDate) -> Sql {
             params.push(json!(v));
         }
     }
+    // A session starts before it is first seen (a day allowed for clock skew): that bound on
+    // a stored column lets DuckDB skip older row groups unread. The org tables are joined
+    // only when a filter needs them (the join cost more than the rest).
+    let mut joins = String::new();
+    if f.department.is_some() || f.team.is_some() {
+        joins.push_str(" LEFT JOIN org_people p ON p.user_name = s.user_name");
+    }
+    if f.cluster.is_some() {
+        joins.push_str(" LEFT JOIN org_hosts h ON h.host = s.host");
+    }
     let sql = format!(
         "SELECT hour(t)::DOUBLE, count(*)::DOUBLE,
                 round(sum(s.licenses * epoch(coalesce(s.ended_at, s.last_seen) - t) / 3600), 2)::DOUBLE
-         FROM (SELECT *, coalesce(started_at, first_seen) AS t FROM sessions) s
-         LEFT JOIN org_people p ON p.user_name = s.user_name
-         LEFT JOIN org_hosts h ON h.host = s.host
+         FROM (SELECT *, coalesce(started_at, first_seen) AS t FROM sessions
+               WHERE first_seen >= ?::DATE - INTERVAL 1 DAY) s{joins}
          WHERE s.t >= ?::DATE AND s.t < ?::DATE + INTERVAL 1 DAY{extra}
          GROUP BY 1 ORDER BY 1"
     );
@@ -238,7 +251,14 @@ pub fn previous_period(from: NaiveDate, to: NaiveDate) -> (NaiveDate, NaiveDate)
 /// peak over issued), denials, active projects (a member used a license while the project
 /// ran). One row.
 pub fn period_totals(f: &Filters, from: NaiveDate, to: NaiveDate) -> Sql {
-    let (usage, mut params) = usage_where(f, from, to);
+    let source = usage_rollup(
+        f,
+        from,
+        to,
+        &[],
+        &[Measure::LicenseHours, Measure::Users, Measure::Sessions],
+    );
+    let mut params = source.params;
     let (daily, daily_params) = feature_where(f, from, to, "d", "day", Some("vendor"));
     let (events, event_params) = feature_where(f, from, to, "e", "ts", None);
     params.extend(daily_params);
@@ -246,7 +266,7 @@ pub fn period_totals(f: &Filters, from: NaiveDate, to: NaiveDate) -> Sql {
     params.push(json!(to.to_string()));
     params.push(json!(from.to_string()));
     let sql = format!(
-        "WITH u AS (SELECT u.* FROM {USAGE_FROM} WHERE {usage}),
+        "WITH u AS (SELECT u.* FROM {} WHERE {}),
               d AS (SELECT * FROM usage_daily d WHERE {daily}),
               e AS (SELECT * FROM events e WHERE e.kind = 'DENIED' AND {events})
          SELECT (SELECT round(coalesce(sum(license_hours), 0), 2) FROM u)::DOUBLE,
@@ -260,7 +280,8 @@ pub fn period_totals(f: &Filters, from: NaiveDate, to: NaiveDate) -> Sql {
                    JOIN org_projects p ON p.project = m.project
                   WHERE (p.start_date IS NULL OR p.start_date <= ?::DATE)
                     AND (p.end_date IS NULL OR p.end_date >= ?::DATE)
-                    AND m.user_name IN (SELECT user_name FROM u))::DOUBLE"
+                    AND m.user_name IN (SELECT user_name FROM u))::DOUBLE",
+        source.relation, source.condition
     );
     (sql, params)
 }
