@@ -11,4 +11,5 @@ store="$CARGO_TARGET_DIR/demo-store.duckdb"
 rm -f "$store" "$store.wal"
 rm -rf public/data
 "$CARGO_TARGET_DIR/debug/lmscope" --store "$store" demo --out public/data
-exec trunk serve --release "$@"
+# No auto-reload: its injected inline script is refused by the site's content security policy.
+exec trunk serve --release --no-autoreload "$@"
