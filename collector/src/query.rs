@@ -488,21 +488,19 @@ pub(crate) fn usage_rollup(
     let cluster = filters.cluster.is_some() || has(Dimension::Cluster);
     // The day, or one stand-in day per month or per weekday (2024-01-01 was a Monday), so
     // the labels of [`Dimension::sql`] come out the same from far fewer rows.
-    let (day, bucketed) = if has(Dimension::Day)
-        || has(Dimension::Hour)
-        || (has(Dimension::Month) && has(Dimension::Weekday))
-    {
-        (Some("u.day"), false)
-    } else if has(Dimension::Month) {
-        (Some("date_trunc('month', u.day)::DATE"), true)
-    } else if has(Dimension::Weekday) {
-        (
-            Some("DATE '2024-01-01' + (isodow(u.day) - 1)::INTEGER"),
-            true,
-        )
-    } else {
-        (None, false)
-    };
+    let (day, bucketed) =
+        if has(Dimension::Day) || (has(Dimension::Month) && has(Dimension::Weekday)) {
+            (Some("u.day"), false)
+        } else if has(Dimension::Month) {
+            (Some("date_trunc('month', u.day)::DATE"), true)
+        } else if has(Dimension::Weekday) {
+            (
+                Some("DATE '2024-01-01' + (isodow(u.day) - 1)::INTEGER"),
+                true,
+            )
+        } else {
+            (None, false)
+        };
     let mut keys: BTreeMap<&str, &str> = BTreeMap::new();
     if people || has(Dimension::User) || measures.contains(&Measure::Users) {
         keys.insert("user_name", "u.user_name");
