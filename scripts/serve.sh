@@ -4,9 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 bash scripts/setup.sh
-# Build the collector exactly as scripts/test.sh does (same profile and feature set), so
-# DuckDB's C++ (the longest compile) is built once per machine for both commands.
-cargo test --workspace --exclude lmscope-app --no-run
+# The collector alone, with the features scripts/test.sh uses (DuckDB linked, not compiled).
+cargo build "${LMSCOPE_FEATURES[@]}" --bins
 store="$CARGO_TARGET_DIR/demo-store.duckdb"
 rm -f "$store" "$store.wal"
 rm -rf public/data

@@ -14,31 +14,52 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+# Downloads (Chromium from Debian, the npm packages) run in the background while the
+# tools compile: they wait on the network and the disk, the compiler on the CPU.
+downloads() {
+  if [ "${LMSCOPE_NO_BROWSER:-0}" != 1 ] && ! command -v chromium >/dev/null; then
+    log "installing Debian's chromium for the browser tests"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+  fi
+
+  # npm ci only when package-lock.json changed since the last install.
+  stamp=node_modules/.lmscope-lock.sha256
+  want=$(sha256sum package-lock.json | awk '{print $1}')
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    log "installing npm packages from package-lock.json"
+    npm ci --no-audit --no-fund --loglevel=error
+    echo "$want" > "$stamp"
+  fi
+}
+downloads > "${TMPDIR:-/tmp}/lmscope-setup-downloads.log" 2>&1 &
+downloads_pid=$!
+
+# The build tools, compiled once per machine for speed of compiling, not of running: they
+# spend their time waiting on rustc and wasm-opt, so opt-level 1 without LTO and without
+# their TLS (Trunk must never download anything here) is plenty and compiles in a fraction
+# of the time of a default `cargo install`.
+install_tool() {
+  local crate=$1 version=$2
+  log "installing $crate $version (a few minutes, once per machine)"
+  local fast=(env CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_LTO=false
+    CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_DEBUG=false)
+  # wasm-bindgen-cli's lock file pins webpki-roots 1.0.11, which the registry here does not
+  # serve; fall back to a fresh resolution of the same version when --locked fails.
+  "${fast[@]}" cargo install "$crate" --version "$version" --no-default-features --locked \
+    || "${fast[@]}" cargo install "$crate" --version "$version" --no-default-features --force
+}
+
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
-  log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (several minutes, once)"
-  # Its lock file pins webpki-roots 1.0.11, which the registry here does not serve;
-  # fall back to a fresh resolution of the same version when --locked fails.
-  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --locked \
-    || cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+  install_tool wasm-bindgen-cli "$WASM_BINDGEN_VERSION"
 fi
 
 if [ "$(trunk --version 2>/dev/null | awk '{print $2}')" != "$TRUNK_VERSION" ]; then
-  log "installing trunk $TRUNK_VERSION (10-18 minutes, once)"
-  cargo install trunk --version "$TRUNK_VERSION" --locked \
-    || cargo install trunk --version "$TRUNK_VERSION" --force
+  install_tool trunk "$TRUNK_VERSION"
 fi
 
-if [ "${LMSCOPE_NO_BROWSER:-0}" != 1 ] && ! command -v chromium >/dev/null; then
-  log "installing Debian's chromium for the browser tests"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
-fi
-
-# npm ci only when package-lock.json changed since the last install.
-stamp=node_modules/.lmscope-lock.sha256
-want=$(sha256sum package-lock.json | awk '{print $1}')
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  log "installing npm packages from package-lock.json"
-  npm ci --no-audit --no-fund --loglevel=error
-  echo "$want" > "$stamp"
+if ! wait "$downloads_pid"; then
+  cat "${TMPDIR:-/tmp}/lmscope-setup-downloads.log" >&2
+  log "installing Chromium or the npm packages failed (log above)"
+  exit 1
 fi

@@ -13,7 +13,7 @@ step "cargo fmt --check"
 cargo fmt --all -- --check
 
 step "clippy (native: collector and tests)"
-cargo clippy --all-targets -- -D warnings
+cargo clippy "${LMSCOPE_FEATURES[@]}" --all-targets -- -D warnings
 
 step "clippy (wasm32: the shared library without its native part, and the app)"
 cargo clippy -p lmscope --no-default-features --lib --target wasm32-unknown-unknown -- -D warnings
@@ -22,19 +22,29 @@ cargo clippy -p lmscope-app --target wasm32-unknown-unknown -- -D warnings
 step "build the site (trunk, release)"
 trunk build --release
 
-# `cargo test` also builds the lmscope binary the end-to-end tests run (the collector has
-# integration tests). No separate `cargo build`: it would resolve features differently and
-# compile DuckDB's C++ once more.
-step "cargo test (units, snapshots, CLI end to end, site in Chromium)"
+# The test build also builds the lmscope binary the end-to-end tests run (the collector has
+# integration tests), with the same features as clippy above (DuckDB linked, not compiled).
+# cargo-nextest (on this project's machines) runs every test binary's tests side by side,
+# each in its own process; the browser tests share one published demo per build
+# (tests/support: shared_demo). Without nextest, `cargo test` runs them binary by binary.
+step "tests (units, snapshots, CLI end to end, site in Chromium)"
 log=$(mktemp)
 set +e
-INSTA_UPDATE=no cargo test --workspace --exclude lmscope-app 2>&1 | tee "$log"
-status=${PIPESTATUS[0]}
+if cargo nextest --version >/dev/null 2>&1; then
+  INSTA_UPDATE=no cargo nextest run "${LMSCOPE_FEATURES[@]}" --no-fail-fast \
+    --test-threads "${LMSCOPE_TEST_THREADS:-3}" 2>&1 | tee "$log"
+  status=${PIPESTATUS[0]}
+  summary=$(grep -E "^ *Summary" "$log" | tail -1 | sed "s/^ *Summary *//")
+else
+  INSTA_UPDATE=no cargo test "${LMSCOPE_FEATURES[@]}" 2>&1 | tee "$log"
+  status=${PIPESTATUS[0]}
+  # The total over every test binary, as one closing line.
+  summary=$(awk '/^test result:/ { for (i = 2; i <= NF; i++) { if ($i ~ /^passed;/) p += $(i-1); if ($i ~ /^failed;/) f += $(i-1) } }
+     END { printf "%d passed, %d failed", p, f }' "$log")
+fi
 set -e
 
 printf '\ntests finished in %ss\n' "$(( $(date +%s) - start ))"
-# The total over every test binary, as one closing line.
-awk '/^test result:/ { for (i = 2; i <= NF; i++) { if ($i ~ /^passed;/) p += $(i-1); if ($i ~ /^failed;/) f += $(i-1) } }
-     END { printf "summary: %d passed, %d failed\n", p, f }' "$log"
+echo "summary: $summary"
 rm -f "$log"
 exit "$status"

@@ -1,7 +1,7 @@
 //! The `lmscope` binary end to end: real lmstat outputs → store → published file.
 
 use duckdb::Connection;
-use lmscope_e2e::{fixture, lmscope, lmscope_ok, TempDir};
+use lmscope_e2e::{demo_in, fixture, lmscope, lmscope_ok, TempDir};
 
 fn count(db: &Connection, sql: &str) -> i64 {
     db.query_row(sql, [], |r| r.get(0))
@@ -491,17 +491,11 @@ fn pseudonymized_publish_hides_every_user_and_host_name_and_keeps_the_figures() 
     let store = tmp.path().join("store.duckdb");
     let store_arg = store.to_string_lossy().to_string();
     let plain = tmp.path().join("plain");
-    lmscope_ok(&[
-        "--store",
-        &store_arg,
-        "demo",
-        "--out",
-        &plain.to_string_lossy(),
-        "--weeks",
-        "1",
-        "--end",
-        "2026-11-20T12:00",
-    ]);
+    demo_in(
+        tmp.path(),
+        &plain,
+        &["--weeks", "1", "--end", "2026-11-20T12:00"],
+    );
     let publish = |out: &std::path::Path, key: Option<&str>| {
         let mut cmd = std::process::Command::new(lmscope_e2e::lmscope_bin());
         cmd.args(["--store", &store_arg, "publish", "--out"])

@@ -5,7 +5,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use duckdb::Connection;
-use lmscope_e2e::{lmscope_bin, lmscope_ok, TempDir};
+use lmscope_e2e::{demo_in, lmscope_bin, lmscope_ok, TempDir};
 
 fn published_sessions(out_dir: &std::path::Path) -> i64 {
     let manifest: serde_json::Value = serde_json::from_slice(
@@ -25,17 +25,11 @@ fn kill_9_during_publish_never_breaks_the_published_files() {
     let store_arg = store.to_string_lossy().into_owned();
     let out_dir = tmp.path().join("out");
     let out_arg = out_dir.to_string_lossy().into_owned();
-    lmscope_ok(&[
-        "--store",
-        &store_arg,
-        "demo",
-        "--out",
-        &out_arg,
-        "--weeks",
-        "2",
-        "--end",
-        "2026-11-20T12:00",
-    ]);
+    demo_in(
+        tmp.path(),
+        &out_dir,
+        &["--weeks", "2", "--end", "2026-11-20T12:00"],
+    );
     let expected = published_sessions(&out_dir);
     assert!(expected > 1000);
 

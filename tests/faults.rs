@@ -6,7 +6,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use duckdb::Connection;
-use lmscope_e2e::{fixture, lmscope_bin, lmscope_ok, TempDir};
+use lmscope_e2e::{demo_in, fixture, lmscope_bin, lmscope_ok, TempDir};
 
 const APP2: &str = "lmstat/mjtrangoni__flexlm_exporter__collector_fixtures_lmstat_app2.txt";
 const APP3: &str = "lmstat/mjtrangoni__flexlm_exporter__collector_fixtures_lmstat_app3.txt";
@@ -82,17 +82,11 @@ fn a_full_disk_during_publish_keeps_the_published_site_and_the_store() {
     let store_arg = store.to_string_lossy().into_owned();
     let out_dir = tmp.path().join("out");
     let out_arg = out_dir.to_string_lossy().into_owned();
-    lmscope_ok(&[
-        "--store",
-        &store_arg,
-        "demo",
-        "--out",
-        &out_arg,
-        "--weeks",
-        "1",
-        "--end",
-        "2026-11-20T12:00",
-    ]);
+    demo_in(
+        tmp.path(),
+        &out_dir,
+        &["--weeks", "1", "--end", "2026-11-20T12:00"],
+    );
     let manifest_before = std::fs::read(out_dir.join("manifest.json")).expect("manifest");
     let files_before: Vec<String> = listing(&out_dir);
     let polls_before = stored_polls(&store);

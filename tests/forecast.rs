@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use lmscope::forecast::{daily, outlook, Outlook};
 use lmscope_e2e::{
-    cells, copy_dir, dist, lmscope_ok, published_db, scrape_tables, StaticServer, TempDir, SUB_PATH,
+    cells, copy_dir, demo_in, dist, lmscope_ok, published_db, scrape_tables, StaticServer, TempDir,
+    SUB_PATH,
 };
 
 /// The site with a demo of `weeks` weeks ending 2026-11-20 12:00.
@@ -15,17 +16,11 @@ fn site(tmp: &std::path::Path, weeks: &str) -> std::path::PathBuf {
     let site = tmp.join("www").join(SUB_PATH);
     copy_dir(&dist(), &site);
     let _ = std::fs::remove_dir_all(site.join("data"));
-    lmscope_ok(&[
-        "--store",
-        &tmp.join("store.duckdb").to_string_lossy(),
-        "demo",
-        "--out",
-        &site.join("data").to_string_lossy(),
-        "--weeks",
-        weeks,
-        "--end",
-        "2026-11-20T12:00",
-    ]);
+    demo_in(
+        tmp,
+        &site.join("data"),
+        &["--weeks", weeks, "--end", "2026-11-20T12:00"],
+    );
     site
 }
 

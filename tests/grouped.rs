@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{Datelike, NaiveDate};
 use lmscope::query::{grouped_usage, Dimension, Filters, Measure};
-use lmscope_e2e::{lmscope_ok, number, published_db, raw, text, TempDir};
+use lmscope_e2e::{demo_in, number, published_db, raw, text, TempDir};
 
 const FROM: &str = "2026-11-03";
 const TO: &str = "2026-11-16";
@@ -239,17 +239,11 @@ fn run(
 fn grouped_usage_matches_the_raw_rows_for_every_dimension_measure_and_filter() {
     let tmp = TempDir::new("grouped");
     let out = tmp.path().join("data");
-    lmscope_ok(&[
-        "--store",
-        &tmp.path().join("store.duckdb").to_string_lossy(),
-        "demo",
-        "--out",
-        &out.to_string_lossy(),
-        "--weeks",
-        "3",
-        "--end",
-        "2026-11-20T12:00",
-    ]);
+    demo_in(
+        tmp.path(),
+        &out,
+        &["--weeks", "3", "--end", "2026-11-20T12:00"],
+    );
     let db = published_db(tmp.path());
     let rows = load(&db);
     // Filter values that select something: the busiest department, its busiest team,

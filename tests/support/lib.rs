@@ -229,24 +229,61 @@ pub fn dist() -> PathBuf {
 pub const SUB_PATH: &str = "org/lmscope";
 
 /// A copy of the built site, under `www/org/lmscope/`, with demo data published into its
-/// data/ folder. Serve `tmp/www`.
+/// data/ folder and the demo's store at `tmp/store.duckdb`. Serve `tmp/www`.
 pub fn site_with_demo(tmp: &Path) -> PathBuf {
     let site = tmp.join("www").join(SUB_PATH);
     copy_dir(&dist(), &site);
     let _ = std::fs::remove_dir_all(site.join("data"));
-    let store = tmp.join("store.duckdb");
-    lmscope_ok(&[
-        "--store",
-        &store.to_string_lossy(),
-        "demo",
-        "--out",
-        &site.join("data").to_string_lossy(),
-        "--weeks",
-        "3",
-        "--end",
-        "2026-11-20T12:00",
-    ]);
+    demo_in(
+        tmp,
+        &site.join("data"),
+        &["--weeks", "3", "--end", "2026-11-20T12:00"],
+    );
     site
+}
+
+/// What `lmscope --store TMP/store.duckdb demo --out OUT ARGS` makes, copied from the
+/// [`shared_demo`] of those arguments (built once per run, not once per test).
+pub fn demo_in(tmp: &Path, out: &Path, args: &[&str]) {
+    let demo = shared_demo(args);
+    copy_dir(&demo.join("data"), out);
+    std::fs::copy(demo.join("store.duckdb"), tmp.join("store.duckdb")).expect("copy demo store");
+}
+
+/// A demo (`lmscope demo ARGS`) published once per build of `lmscope` and shared by every
+/// test that asks for the same arguments, in any test process: `DIR/store.duckdb` and
+/// `DIR/data/`. Read-only: copy it before changing anything. The first caller builds it
+/// under a file lock while the others wait; the folder appears whole (renamed into place).
+pub fn shared_demo(args: &[&str]) -> PathBuf {
+    use std::hash::{Hash, Hasher};
+    let bin = lmscope_bin();
+    let meta = std::fs::metadata(&bin).expect("lmscope binary metadata");
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    (meta.len(), meta.modified().ok(), args).hash(&mut hasher);
+    let root = std::env::temp_dir().join("lmscope-e2e-demos");
+    std::fs::create_dir_all(&root).expect("create the shared demo folder");
+    let dir = root.join(format!("{:016x}", hasher.finish()));
+    let lock = std::fs::File::create(root.join(".lock")).expect("create the demo lock");
+    lock.lock().expect("lock the shared demos");
+    if !dir.join("data/manifest.json").exists() {
+        let building = root.join(format!("building-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&building);
+        std::fs::create_dir_all(&building).expect("create the demo build folder");
+        let mut full = vec![
+            "--store".to_owned(),
+            building.join("store.duckdb").to_string_lossy().into_owned(),
+            "demo".to_owned(),
+            "--out".to_owned(),
+            building.join("data").to_string_lossy().into_owned(),
+        ];
+        full.extend(args.iter().map(|a| (*a).to_owned()));
+        let full: Vec<&str> = full.iter().map(String::as_str).collect();
+        lmscope_ok(&full);
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::rename(&building, &dir).expect("move the demo into place");
+    }
+    let _ = lock.unlock();
+    dir
 }
 
 pub fn published_db(site: &Path) -> duckdb::Connection {
