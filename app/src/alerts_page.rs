@@ -191,7 +191,7 @@ fn Firing(
         let hrefs: BTreeMap<(String, String), String> = firing
             .iter()
             .map(|a| {
-                let href = q.with_untracked(|q| evidence_href(q, a, to));
+                let href = q.with(|q| evidence_href(q, a, to));
                 ((a.rule.clone(), a.subject.clone()), href)
             })
             .collect();

@@ -278,3 +278,135 @@ pub fn draw_forecast(
     legend(&mut chart, font, colors)?;
     root.present().map_err(err)
 }
+
+/// Horizontal bars, one per label, longest first as given; `marks` draws a reference per
+/// bar (a budget) as a tick across it. `unit` names the value axis.
+pub fn draw_bars(
+    canvas: &HtmlCanvasElement,
+    title: &str,
+    unit: &str,
+    bars: &[(String, f64)],
+    marks: Option<(&str, &[Option<f64>])>,
+) -> Result<(), String> {
+    let (root, ratio, colors) = surface(canvas)?;
+    let err = |e: DrawingAreaErrorKind<_>| e.to_string();
+    if bars.is_empty() {
+        return root.present().map_err(err);
+    }
+    let n = bars.len();
+    let x_max = bars
+        .iter()
+        .map(|b| b.1)
+        .chain(marks.iter().flat_map(|(_, m)| m.iter().flatten().copied()))
+        .fold(0.0_f64, f64::max)
+        .max(1e-9)
+        * 1.08;
+    let font = 13.0 * ratio;
+    let text = |size: f64| ("sans-serif", size).into_font().color(&colors.fg);
+    let longest = bars
+        .iter()
+        .map(|b| b.0.chars().count())
+        .max()
+        .unwrap_or(4)
+        .min(24);
+    let labels: Vec<String> = bars.iter().map(|b| short_label(&b.0, 24)).collect();
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, text(font + 4.0))
+        .margin((10.0 * ratio) as u32)
+        .x_label_area_size((40.0 * ratio) as u32)
+        .y_label_area_size(((longest as f64 * 7.5 + 16.0) * ratio) as u32)
+        .build_cartesian_2d(0.0..x_max, (0..n).into_segmented())
+        .map_err(|e| e.to_string())?;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .x_labels(6)
+        .y_labels(n)
+        .x_label_formatter(&|v| compact(*v))
+        .y_label_formatter(&|v| match v {
+            SegmentValue::CenterOf(i) | SegmentValue::Exact(i) if *i < n => {
+                // Row 0 at the top: the segments count from the bottom.
+                labels.get(n - 1 - *i).cloned().unwrap_or_default()
+            }
+            _ => String::new(),
+        })
+        .x_desc(unit)
+        .label_style(text(font))
+        .axis_desc_style(text(font))
+        .axis_style(colors.fg)
+        .bold_line_style(colors.grid)
+        .light_line_style(colors.grid.mix(0.4))
+        .draw()
+        .map_err(|e| e.to_string())?;
+    let fill = colors.in_use.filled();
+    chart
+        .draw_series(bars.iter().enumerate().map(|(i, (_, v))| {
+            let row = n - 1 - i;
+            let mut bar = Rectangle::new(
+                [
+                    (0.0, SegmentValue::Exact(row)),
+                    (*v, SegmentValue::Exact(row + 1)),
+                ],
+                fill,
+            );
+            bar.set_margin((3.0 * ratio) as u32, (3.0 * ratio) as u32, 0, 0);
+            bar
+        }))
+        .map_err(err)?
+        .label(unit)
+        .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], fill));
+    if let Some((label, marks)) = marks {
+        let stroke = colors.issued.stroke_width((2.5 * ratio).max(1.0) as u32);
+        chart
+            .draw_series(marks.iter().enumerate().filter_map(|(i, m)| {
+                let row = n - 1 - i;
+                m.map(|m| {
+                    PathElement::new(
+                        vec![
+                            (m, SegmentValue::Exact(row)),
+                            (m, SegmentValue::Exact(row + 1)),
+                        ],
+                        stroke,
+                    )
+                })
+            }))
+            .map_err(err)?
+            .label(label)
+            .legend(move |(x, y)| PathElement::new(vec![(x + 10, y - 6), (x + 10, y + 6)], stroke));
+    }
+    chart
+        .configure_series_labels()
+        .label_font(("sans-serif", font).into_font().color(&colors.fg))
+        .background_style(colors.bg.mix(0.85))
+        .border_style(colors.fg)
+        .position(SeriesLabelPosition::LowerRight)
+        .draw()
+        .map_err(|e| e.to_string())?;
+    root.present().map_err(err)
+}
+
+/// An axis figure in few characters: `950`, `12.5k`, `3.1M`.
+fn compact(v: f64) -> String {
+    let a = v.abs();
+    if a >= 1e6 {
+        format!("{:.1}M", v / 1e6)
+    } else if a >= 1e4 {
+        format!("{:.0}k", v / 1e3)
+    } else if a >= 1e3 {
+        format!("{:.1}k", v / 1e3)
+    } else if a >= 10.0 || v == 0.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.1}")
+    }
+}
+
+/// A label cut to `max` characters with an ellipsis (the table beside has it whole).
+fn short_label(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_owned()
+    } else {
+        let cut: String = s.chars().take(max.saturating_sub(1)).collect();
+        format!("{cut}…")
+    }
+}

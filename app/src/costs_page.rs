@@ -9,10 +9,12 @@ use leptos_router::hooks::use_query_map;
 use lmscope::chargeback::{bill_sql, params, statement, usage_sql, By, Policy, Statement};
 use serde_json::{json, Value};
 
+use crate::bars::BarSpec;
 use crate::bridge;
-use crate::format::round2;
+use crate::format::{money, round2};
 use crate::pages::href_with;
-use crate::table::{Column, DataTable};
+use crate::state::CostChoice;
+use crate::table::{Column, DataTable, Kind};
 
 /// The chargeback of `[from, to]` grouped `by`, from the published data.
 async fn load(by: By, from: NaiveDate, to: NaiveDate) -> Result<Statement, String> {
@@ -60,6 +62,13 @@ async fn currency() -> Result<String, String> {
         .unwrap_or_default())
 }
 
+/// The org's currency as the shell has it (empty until known).
+fn currency_now() -> String {
+    use_context::<crate::table::Display>()
+        .map(|d| d.currency)
+        .unwrap_or_default()
+}
+
 /// Days in `d`'s month.
 fn month_days(d: NaiveDate) -> i64 {
     let first = d.with_day(1).unwrap_or(d);
@@ -94,16 +103,15 @@ pub fn policy_choice(policy: Policy) -> impl IntoView {
 }
 
 #[component]
-pub fn CostsPage(from: NaiveDate, to: NaiveDate, latest: NaiveDate) -> impl IntoView {
+pub fn CostsPage(
+    choice: CostChoice,
+    from: NaiveDate,
+    to: NaiveDate,
+    latest: NaiveDate,
+) -> impl IntoView {
     let q = use_query_map();
-    let by = q
-        .with_untracked(|q| q.get("by"))
-        .and_then(|b| By::parse(&b))
-        .unwrap_or(By::CostCenter);
-    let policy = q
-        .with_untracked(|q| q.get("policy"))
-        .and_then(|p| Policy::parse(&p))
-        .unwrap_or(Policy::PayForUse);
+    let CostChoice { by, policy } = choice;
+    let cur = StoredValue::new(currency_now());
     let choices = move || {
         let by_links = By::ALL
             .into_iter()
@@ -113,7 +121,7 @@ pub fn CostsPage(from: NaiveDate, to: NaiveDate, latest: NaiveDate) -> impl Into
             })
             .collect_view();
         view! {
-            <div class="roles">"Charge by " {by_links}</div>
+            <div class="roles" data-testid="charge-by">"Charge by " {by_links}</div>
             {policy_choice(policy)}
         }
     };
@@ -143,14 +151,16 @@ pub fn CostsPage(from: NaiveDate, to: NaiveDate, latest: NaiveDate) -> impl Into
                         let elapsed = (until - month_from).num_days() + 1;
                         let factor = month_days(until) as f64 / elapsed as f64;
                         let (used, bill) = (s.use_cost, s.bill);
+                        let cur = cur.get_value();
+                        let m = |x: f64| money(x, &cur, 0);
                         view! {
                             <section data-testid="month">
                                 <h2>{format!("{} to date ({elapsed} of {} days)", month_from.format("%B %Y"), month_days(until))}</h2>
                                 <dl class="cards">
-                                    <div><dt>"Pay for use"</dt><dd data-testid="mtd-use">{format!("{used:.2}")}</dd></div>
-                                    <div><dt>"Projected month end, pay for use"</dt><dd data-testid="eom-use">{format!("{:.2}", used * factor)}</dd></div>
-                                    <div><dt>"License bill"</dt><dd data-testid="mtd-bill">{format!("{bill:.2}")}</dd></div>
-                                    <div><dt>"Projected month end, bill"</dt><dd data-testid="eom-bill">{format!("{:.2}", bill * factor)}</dd></div>
+                                    <div><dt>"Pay for use"</dt><dd data-testid="mtd-use" data-value=format!("{used:.2}")>{m(used)}</dd></div>
+                                    <div><dt>"Projected month end, pay for use"</dt><dd data-testid="eom-use" data-value=format!("{:.2}", used * factor)>{m(used * factor)}</dd></div>
+                                    <div><dt>"License bill"</dt><dd data-testid="mtd-bill" data-value=format!("{bill:.2}")>{m(bill)}</dd></div>
+                                    <div><dt>"Projected month end, bill"</dt><dd data-testid="eom-bill" data-value=format!("{:.2}", bill * factor)>{m(bill * factor)}</dd></div>
                                 </dl>
                             </section>
                         }.into_any()
@@ -160,7 +170,7 @@ pub fn CostsPage(from: NaiveDate, to: NaiveDate, latest: NaiveDate) -> impl Into
             })}
             {move || Suspend::new(async move {
                 match year.await {
-                    Ok((s, budgets, first)) => budget_table(&s, &budgets, policy, first, until).into_any(),
+                    Ok((s, budgets, first)) => budget_table(&s, &budgets, policy, &cur.get_value(), first, until).into_any(),
                     Err(e) => crate::query_table::query_error("Budgets", &e).into_any(),
                 }
             })}
@@ -170,13 +180,18 @@ pub fn CostsPage(from: NaiveDate, to: NaiveDate, latest: NaiveDate) -> impl Into
 
 #[component]
 fn Chargeback(statement: Statement, policy: Policy, currency: String) -> impl IntoView {
+    let group = match statement.by {
+        By::Department => Column::named(statement.by.label(), Kind::Department),
+        By::Team => Column::named(statement.by.label(), Kind::Team),
+        _ => Column::text(statement.by.label()),
+    };
     let columns = vec![
-        Column::text(statement.by.label()),
+        group,
         Column::number("License-hours"),
         Column::number("Share %"),
-        Column::number("Pay for use"),
-        Column::number("Full allocation"),
-        Column::number(&format!("{} per license-hour", policy.label())),
+        Column::money("Pay for use"),
+        Column::money("Full allocation"),
+        Column::money(&format!("{} per license-hour", policy.label())),
     ];
     let rows: Vec<Vec<Value>> = statement
         .lines
@@ -222,17 +237,28 @@ fn Chargeback(statement: Statement, policy: Policy, currency: String) -> impl In
     crate::query_table::mark_view_ready();
     view! {
         <dl class="cards" data-testid="cost-totals">
-            <div><dt>"License-hours"</dt><dd>{format!("{:.2}", statement.license_hours)}</dd></div>
-            <div><dt>{format!("Pay for use, total ({currency})")}</dt><dd data-testid="total-use">{format!("{:.2}", statement.use_cost)}</dd></div>
-            <div><dt>{format!("License bill (full allocation), total ({currency})")}</dt><dd data-testid="total-bill">{format!("{:.2}", statement.bill)}</dd></div>
+            <div><dt>"License-hours"</dt><dd data-value=format!("{:.2}", statement.license_hours)>{crate::format::grouped(statement.license_hours, 1)}</dd></div>
+            <div><dt>"Pay for use, total"</dt><dd data-testid="total-use" data-value=format!("{:.2}", statement.use_cost)>{money(statement.use_cost, &currency, 0)}</dd></div>
+            <div><dt>"License bill (full allocation), total"</dt><dd data-testid="total-bill" data-value=format!("{:.2}", statement.bill)>{money(statement.bill, &currency, 0)}</dd></div>
             <div><dt>"Bill not covered by use"</dt><dd>{format!("{idle:.1} %")}</dd></div>
         </dl>
         <div class="toolbar">
             <button type="button" on:click=export_csv data-testid="chargeback-export-csv">"Chargeback CSV (finance)"</button>
             <button type="button" on:click=export_json data-testid="chargeback-export-json">"Chargeback JSON (ERP)"</button>
         </div>
-        <DataTable testid="chargeback" title columns rows />
+        <DataTable testid="chargeback" title columns rows
+            chart=chargeback_chart(&statement, policy, &currency) />
     }
+}
+
+/// Bars of each group's cost under `policy`, largest first as the statement lists them.
+fn chargeback_chart(s: &Statement, policy: Policy, currency: &str) -> BarSpec {
+    let column = if policy == Policy::PayForUse { 3 } else { 4 };
+    BarSpec::new(
+        format!("{} by {}", policy.label(), s.by.label().to_lowercase()),
+        column,
+        format!("cost ({currency})"),
+    )
 }
 
 /// Each department's spend this year (under `policy`) against its yearly budget, with the
@@ -241,6 +267,7 @@ fn budget_table(
     s: &Statement,
     budgets: &[(String, String, Option<f64>)],
     policy: Policy,
+    currency: &str,
     first: NaiveDate,
     to: NaiveDate,
 ) -> impl IntoView {
@@ -278,10 +305,10 @@ fn budget_table(
         .collect();
     let columns = vec![
         Column::text("Department"),
-        Column::number("Yearly budget"),
-        Column::number("Spent this year"),
+        Column::money("Yearly budget"),
+        Column::money("Spent this year"),
         Column::number("% of budget"),
-        Column::number("Projected year end"),
+        Column::money("Projected year end"),
         Column::text("Status"),
     ];
     let title = format!(
@@ -289,5 +316,13 @@ fn budget_table(
         policy.label().to_lowercase(),
         s.from
     );
-    view! { <DataTable testid="budgets" title columns rows /> }
+    let chart = BarSpec::new(
+        "Spent this year against the yearly budget",
+        2,
+        format!("spent ({currency})"),
+    )
+    .with_mark(1, "yearly budget");
+    view! {
+        <DataTable testid="budgets" title columns rows chart />
+    }
 }

@@ -14,6 +14,17 @@ pub struct Loaded {
     pub servers: Vec<ServerRow>,
     pub daemons: Vec<DaemonRow>,
     pub features: Vec<FeatureRow>,
+    /// The org's currency (ISO code; empty when no price names one).
+    pub currency: String,
+    /// Department and team names by id, from the org file.
+    pub names: Names,
+}
+
+/// What people call the org's departments and teams (tables hold their ids).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Names {
+    pub departments: std::collections::HashMap<String, String>,
+    pub teams: std::collections::HashMap<String, String>,
 }
 
 /// A license server at its latest poll.
@@ -93,6 +104,8 @@ pub async fn load() -> Result<Loaded, String> {
         servers: servers().await?,
         daemons: daemons().await?,
         features: features().await?,
+        currency: currency().await?,
+        names: names().await?,
         manifest,
     })
 }
@@ -144,6 +157,37 @@ async fn features() -> Result<Vec<FeatureRow>, String> {
         &[],
     )
     .await
+}
+
+/// The org's currency, as its prices give it.
+async fn currency() -> Result<String, String> {
+    let rows: Vec<(Option<String>,)> =
+        query_early("SELECT max(currency) FROM org_prices", &[]).await?;
+    Ok(rows
+        .into_iter()
+        .next()
+        .and_then(|r| r.0)
+        .unwrap_or_default())
+}
+
+/// Department and team names by id.
+async fn names() -> Result<Names, String> {
+    let rows: Vec<(String, String, String)> = query_early(
+        "SELECT 'department', department, name FROM org_departments
+         UNION ALL SELECT 'team', team, name FROM org_teams",
+        &[],
+    )
+    .await?;
+    let mut names = Names::default();
+    for (kind, id, name) in rows {
+        let map = if kind == "team" {
+            &mut names.teams
+        } else {
+            &mut names.departments
+        };
+        map.insert(id, name);
+    }
+    Ok(names)
 }
 
 /// `AND <column> in [from, to]` for a day range, and its parameters (nothing for `None`).

@@ -127,7 +127,7 @@ fn Summary(all: Vec<SeriesOutlook>) -> impl IntoView {
         .collect();
     let link = Callback::new(move |row: Vec<Value>| {
         let text = |i: usize| row.get(i).and_then(Value::as_str).map(str::to_owned);
-        q.with_untracked(|q| href_with(q, &[("feature", text(0)), ("server", text(1))]))
+        q.with(|q| href_with(q, &[("feature", text(0)), ("server", text(1))]))
     });
     crate::query_table::mark_view_ready();
     view! {

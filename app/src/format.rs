@@ -1,6 +1,7 @@
 //! Formatting of numbers and times for display.
 
 use chrono::DateTime;
+pub use lmscope::format::{duration, grouped, money};
 
 /// Epoch milliseconds → `2026-03-06 12:00 UTC`.
 pub fn utc_ms(ms: f64) -> String {
@@ -16,30 +17,15 @@ pub fn rfc3339(s: &str) -> String {
         .unwrap_or_else(|_| s.to_owned())
 }
 
-/// A count without decimals, or `—`.
+/// A count without decimals and with thousands separators, or `—`.
 pub fn count(v: Option<f64>) -> String {
-    v.map(|v| format!("{v:.0}"))
-        .unwrap_or_else(|| "—".to_owned())
+    v.map(|v| grouped(v, 0)).unwrap_or_else(|| "—".to_owned())
 }
 
 /// A percentage with one decimal, or `—`.
 pub fn pct(v: Option<f64>) -> String {
-    v.map(|v| format!("{v:.1} %"))
+    v.map(|v| format!("{} %", grouped(v, 1)))
         .unwrap_or_else(|| "—".to_owned())
-}
-
-/// Seconds → `3 d 4 h`, `2 h 5 min`, `7 min`.
-pub fn duration(seconds: i64) -> String {
-    let (d, h, m) = (
-        seconds / 86_400,
-        seconds % 86_400 / 3600,
-        seconds % 3600 / 60,
-    );
-    match (d, h) {
-        (0, 0) => format!("{m} min"),
-        (0, _) => format!("{h} h {m} min"),
-        _ => format!("{d} d {h} h"),
-    }
 }
 
 /// The browser's clock (chrono's own clock is not available on wasm32-unknown-unknown).

@@ -2,6 +2,7 @@
 
 mod alerts_page;
 mod app;
+mod bars;
 mod bridge;
 mod chart;
 mod costs_page;
@@ -16,6 +17,7 @@ mod person_page;
 mod projects_page;
 mod query_table;
 mod recommend_page;
+mod state;
 mod status;
 mod summary;
 mod summary_page;

@@ -11,29 +11,14 @@ use leptos_router::params::ParamsMap;
 use leptos_router::NavigateOptions;
 use lmscope::expr::Expr;
 use lmscope::query::{grouped_usage, Dimension, Filters, Measure, Preset};
+
+use crate::state::{Page, ReportSpec, ViewState};
 use serde_json::Value;
 
+use crate::bars::BarSpec;
 use crate::data::Loaded;
 use crate::query_table::QueryTable;
-use crate::table::Column;
-
-/// The pages, in navigation order: URL name and title.
-pub const PAGES: [(&str, &str); 14] = [
-    ("overview", "Overview"),
-    ("features", "Features"),
-    ("users", "Users"),
-    ("me", "My dashboard"),
-    ("departments", "Teams & departments"),
-    ("clusters", "Clusters"),
-    ("trends", "Trends"),
-    ("forecast", "Forecasts"),
-    ("costs", "Costs"),
-    ("projects", "Projects"),
-    ("recommendations", "Recommendations"),
-    ("summary", "Executive summary"),
-    ("report", "Report builder"),
-    ("alerts", "Alerts"),
-];
+use crate::table::{Column, Kind};
 
 /// The current query as a map, and links that change some of it.
 fn params_map(q: &ParamsMap) -> BTreeMap<String, String> {
@@ -78,19 +63,22 @@ fn latest_day(data: &Loaded) -> NaiveDate {
 #[component]
 pub fn Shell(data: Loaded) -> impl IntoView {
     let q = use_query_map();
-    let page = Memo::new(move |_| {
-        q.with(|q| q.get("page"))
-            .unwrap_or_else(|| "overview".into())
+    let state = Memo::new(move |_| q.with(|q| ViewState::parse(&params_map(q))));
+    provide_context(state);
+    provide_context(crate::table::Display {
+        currency: data.currency.clone(),
+        names: data.names.clone(),
     });
+    let page = Memo::new(move |_| state.with(|s| s.page.clone()));
     let latest = latest_day(&data);
-    let filters = Memo::new(move |_| q.with(|q| Filters::from_params(&params_map(q))));
     let nav = move || {
-        PAGES
+        Page::ALL
             .iter()
-            .map(|(key, title)| {
-                let href = q.with(|q| href_with(q, &[("page", Some((*key).to_owned()))]));
-                let current = move || (page.get() == *key).then_some("page");
-                view! { <a href=href aria-current=current>{*title}</a> }
+            .map(|p| {
+                let key = p.key();
+                let href = q.with(|q| href_with(q, &[("page", Some(key.to_owned()))]));
+                let current = move || (page.get() == Ok(*p)).then_some("page");
+                view! { <a href=href aria-current=current>{p.title()}</a> }
             })
             .collect_view()
     };
@@ -100,101 +88,118 @@ pub fn Shell(data: Loaded) -> impl IntoView {
         <RolePresets latest />
         <Freshness data=data.clone() />
         <FilterBar latest features=data.features.clone() />
-        {move || match filters.get() {
-            Err(e) => view! {
-                <div class="error" role="alert" data-testid="filter-error">{e.to_string()}</div>
-            }.into_any(),
-            Ok(f) => {
-                let (from, to) = f.range(latest);
-                match page.get().as_str() {
-                    "overview" => view! { <crate::app::Overview data=overview.clone() /> }.into_any(),
-                    "features" => view! {
-                        <crate::features_page::FeaturesPage filters=f.clone() from to />
-                    }.into_any(),
-                    "me" => {
-                        // A person's dashboard shows this month unless a range is given.
-                        let from = if f.from.is_none() && f.to.is_none() {
-                            to.with_day(1).unwrap_or(from)
-                        } else {
-                            from
-                        };
-                        view! { <crate::person_page::PersonPage filters=f.clone() from to /> }.into_any()
-                    }
-                    "users" => view! {
-                        <UsageTable testid="users" title="Top users" filters=f.clone() from to
-                            dims=vec![Dimension::User, Dimension::Department]
-                            measures=vec![Measure::LicenseHours, Measure::Hours, Measure::Sessions,
-                                          Measure::Features, Measure::PeakLicenses]
-                            link_filter="user" link_page="me" />
-                        <UsageTable testid="user-features" title="Feature preferences" filters=f.clone() from to
-                            dims=vec![Dimension::Feature]
-                            measures=vec![Measure::LicenseHours, Measure::Users, Measure::Sessions]
-                            link_filter="feature" link_page="features" />
-                        <UsageTable testid="user-weekdays" title="Peak usage days" filters=f.clone() from to
-                            dims=vec![Dimension::Weekday]
-                            measures=vec![Measure::LicenseHours, Measure::Users, Measure::Sessions]
-                            sort_by_dims=true />
-                        <crate::query_table::QueryTable testid="user-hours"
-                            title=format!("Peak usage hours (UTC), {from} to {to}")
-                            columns=vec![Column::text("Hour (UTC)"), Column::number("Sessions started"),
-                                         Column::number("License-hours")]
-                            sql=lmscope::views::checkout_hours(&f, from, to) />
-                    }.into_any(),
-                    "departments" => view! {
-                        {f.team.clone().map(|team| view! {
-                            <crate::team::TeamPools team />
-                            <UsageTable testid="team-concurrency"
-                                title="This team's concurrent use by feature (most held at once)"
-                                filters=f.clone() from to
-                                dims=vec![Dimension::Feature, Dimension::Day]
-                                measures=vec![Measure::PeakConcurrency, Measure::LicenseHours, Measure::Denials]
-                                sort_by_dims=true />
-                        })}
-                        <UsageTable testid="departments" title="Departments" filters=f.clone() from to
-                            dims=vec![Dimension::Department, Dimension::CostCenter]
-                            measures=vec![Measure::LicenseHours, Measure::Hours, Measure::Users,
-                                          Measure::Sessions, Measure::Share]
-                            link_filter="department" link_page="departments" />
-                        <UsageTable testid="teams" title="Teams" filters=f.clone() from to
-                            dims=vec![Dimension::Team, Dimension::Department]
-                            measures=vec![Measure::LicenseHours, Measure::Hours, Measure::Users,
-                                          Measure::Sessions, Measure::Share]
-                            link_filter="team" link_page="departments" />
-                        <UsageTable testid="team-features" title="Who uses which feature" filters=f.clone() from to
-                            dims=vec![Dimension::Feature, Dimension::Team]
-                            measures=vec![Measure::LicenseHours, Measure::Users, Measure::PeakLicenses] />
-                    }.into_any(),
-                    "clusters" => view! {
-                        <UsageTable testid="clusters" title="Usage by cluster" filters=f.clone() from to
-                            dims=vec![Dimension::Cluster]
-                            measures=vec![Measure::LicenseHours, Measure::Hours, Measure::Users,
-                                          Measure::Features, Measure::Sessions, Measure::Share]
-                            link_filter="cluster" />
-                        <crate::query_table::QueryTable testid="cluster-queue"
-                            title=format!("Queueing by cluster, {from} to {to}")
-                            columns=vec![Column::text("Cluster"), Column::number("Queued requests"),
-                                         Column::number("Users"), Column::number("Features")]
-                            sql=lmscope::views::queue_by_cluster(&f, from, to) />
-                    }.into_any(),
-                    "trends" => view! {
-                        <crate::trends_page::TrendsPage filters=f.clone() from to />
-                    }.into_any(),
-                    "report" => view! { <ReportBuilder filters=f.clone() from to /> }.into_any(),
-                    "forecast" => view! { <crate::forecast_page::ForecastPage filters=f.clone() /> }.into_any(),
-                    "costs" => view! { <crate::costs_page::CostsPage from to latest /> }.into_any(),
-                    "alerts" => view! { <crate::alerts_page::AlertsPage from to /> }.into_any(),
-                    "projects" => view! { <crate::projects_page::ProjectsPage to latest /> }.into_any(),
-                    "recommendations" => view! {
-                        <crate::recommend_page::RecommendationsPage filters=f.clone() from to />
-                    }.into_any(),
-                    "summary" => view! { <crate::summary_page::SummaryPage filters=f.clone() from to /> }.into_any(),
-                    other => view! {
+        {move || {
+            let s = state.get();
+            let f = match s.filters {
+                Err(e) => {
+                    return view! {
+                        <div class="error" role="alert" data-testid="filter-error">{e.to_string()}</div>
+                    }.into_any();
+                }
+                Ok(f) => f,
+            };
+            let page = match s.page {
+                Err(other) => {
+                    return view! {
                         <div class="error" role="alert" data-testid="filter-error">
                             {format!("URL parameter `page`: there is no page `{other}`")}
                         </div>
-                    }.into_any(),
+                    }.into_any();
                 }
-            }
+                Ok(p) => p,
+            };
+            let problems = (!s.problems.is_empty()).then(|| view! {
+                <div class="error" role="alert" data-testid="param-error">
+                    <ul>{s.problems.iter().map(|m| view! { <li>{m.clone()}</li> }).collect_view()}</ul>
+                </div>
+            });
+            let (from, to) = f.range(latest);
+            let body = match page {
+                Page::Overview => view! { <crate::app::Overview data=overview.clone() /> }.into_any(),
+                Page::Features => view! {
+                    <crate::features_page::FeaturesPage filters=f.clone() from to />
+                }.into_any(),
+                Page::Me => {
+                    // A person's dashboard shows this month unless a range is given.
+                    let from = if f.from.is_none() && f.to.is_none() {
+                        to.with_day(1).unwrap_or(from)
+                    } else {
+                        from
+                    };
+                    view! { <crate::person_page::PersonPage filters=f.clone() from to /> }.into_any()
+                }
+                Page::Users => view! {
+                    <UsageTable testid="users" title="Top users" filters=f.clone() from to
+                        dims=vec![Dimension::User, Dimension::Department]
+                        measures=vec![Measure::LicenseHours, Measure::Hours, Measure::Sessions,
+                                      Measure::Features, Measure::PeakLicenses]
+                        link_filter="user" link_page="me" chart=Measure::LicenseHours />
+                    <UsageTable testid="user-features" title="Feature preferences" filters=f.clone() from to
+                        dims=vec![Dimension::Feature]
+                        measures=vec![Measure::LicenseHours, Measure::Users, Measure::Sessions]
+                        link_filter="feature" link_page="features" />
+                    <UsageTable testid="user-weekdays" title="Peak usage days" filters=f.clone() from to
+                        dims=vec![Dimension::Weekday]
+                        measures=vec![Measure::LicenseHours, Measure::Users, Measure::Sessions]
+                        sort_by_dims=true chart=Measure::LicenseHours />
+                    <crate::query_table::QueryTable testid="user-hours"
+                        title=format!("Peak usage hours (UTC), {from} to {to}")
+                        columns=vec![Column::text("Hour (UTC)"), Column::number("Sessions started"),
+                                     Column::number("License-hours")]
+                        sql=lmscope::views::checkout_hours(&f, from, to) />
+                }.into_any(),
+                Page::Departments => view! {
+                    {f.team.clone().map(|team| view! {
+                        <crate::team::TeamPools team />
+                        <UsageTable testid="team-concurrency"
+                            title="This team's concurrent use by feature (most held at once)"
+                            filters=f.clone() from to
+                            dims=vec![Dimension::Feature, Dimension::Day]
+                            measures=vec![Measure::PeakConcurrency, Measure::LicenseHours, Measure::Denials]
+                            sort_by_dims=true />
+                    })}
+                    <UsageTable testid="departments" title="Departments" filters=f.clone() from to
+                        dims=vec![Dimension::Department, Dimension::CostCenter]
+                        measures=vec![Measure::LicenseHours, Measure::Hours, Measure::Users,
+                                      Measure::Sessions, Measure::Share]
+                        link_filter="department" link_page="departments" chart=Measure::Share />
+                    <UsageTable testid="teams" title="Teams" filters=f.clone() from to
+                        dims=vec![Dimension::Team, Dimension::Department]
+                        measures=vec![Measure::LicenseHours, Measure::Hours, Measure::Users,
+                                      Measure::Sessions, Measure::Share]
+                        link_filter="team" link_page="departments" chart=Measure::Share />
+                    <UsageTable testid="team-features" title="Who uses which feature" filters=f.clone() from to
+                        dims=vec![Dimension::Feature, Dimension::Team]
+                        measures=vec![Measure::LicenseHours, Measure::Users, Measure::PeakLicenses] />
+                }.into_any(),
+                Page::Clusters => view! {
+                    <UsageTable testid="clusters" title="Usage by cluster" filters=f.clone() from to
+                        dims=vec![Dimension::Cluster]
+                        measures=vec![Measure::LicenseHours, Measure::Hours, Measure::Users,
+                                      Measure::Features, Measure::Sessions, Measure::Share]
+                        link_filter="cluster" chart=Measure::LicenseHours />
+                    <crate::query_table::QueryTable testid="cluster-queue"
+                        title=format!("Queueing by cluster, {from} to {to}")
+                        columns=vec![Column::text("Cluster"), Column::number("Queued requests"),
+                                     Column::number("Users"), Column::number("Features")]
+                        sql=lmscope::views::queue_by_cluster(&f, from, to) />
+                }.into_any(),
+                Page::Trends => view! {
+                    <crate::trends_page::TrendsPage filters=f.clone() from to />
+                }.into_any(),
+                Page::Report => view! { <ReportBuilder spec=s.report.clone() filters=f.clone() from to /> }.into_any(),
+                Page::Forecast => view! { <crate::forecast_page::ForecastPage filters=f.clone() /> }.into_any(),
+                Page::Costs => view! { <crate::costs_page::CostsPage choice=s.costs from to latest /> }.into_any(),
+                Page::Alerts => view! { <crate::alerts_page::AlertsPage from to /> }.into_any(),
+                Page::Projects => view! {
+                    <crate::projects_page::ProjectsPage policy=s.costs.policy chosen=s.project.clone() to latest />
+                }.into_any(),
+                Page::Recommendations => view! {
+                    <crate::recommend_page::RecommendationsPage filters=f.clone() from to />
+                }.into_any(),
+                Page::Summary => view! { <crate::summary_page::SummaryPage filters=f.clone() from to /> }.into_any(),
+            };
+            view! { {problems} {body} }.into_any()
         }}
     }
 }
@@ -393,6 +398,9 @@ pub fn UsageTable(
     /// Order by the dimensions (time) rather than by the first measure.
     #[prop(optional)]
     sort_by_dims: bool,
+    /// Chart this measure of the leading rows as bars above the table.
+    #[prop(optional)]
+    chart: Option<Measure>,
 ) -> impl IntoView {
     let (sql, params) = grouped_usage(&filters, from, to, &dims, &measures, 500);
     let sql = if sort_by_dims {
@@ -409,17 +417,53 @@ pub fn UsageTable(
     };
     let columns: Vec<Column> = dims
         .iter()
-        .map(|d| Column::text(d.label()))
-        .chain(measures.iter().map(|m| Column::number(m.label())))
+        .map(|d| dimension_column(*d))
+        .chain(measures.iter().map(|m| measure_column(*m)))
         .collect();
+    let chart = chart.and_then(|m| {
+        let column = dims.len() + measures.iter().position(|x| *x == m)?;
+        let by = dims.first().map_or("group", |d| d.label());
+        let spec = BarSpec::new(
+            format!("{} by {}", m.label(), by.to_lowercase()),
+            column,
+            m.label(),
+        );
+        // Periods in time order are charted whole; rankings show their leaders.
+        Some(if sort_by_dims {
+            spec.with_top(36)
+        } else {
+            spec
+        })
+    });
     let title = format!("{title}, {from} to {to}");
     let sql = (sql, params);
-    match link_filter {
-        Some(key) => {
-            let link = drill_down(key, link_page.unwrap_or("users"));
-            view! { <QueryTable testid title columns sql link /> }.into_any()
+    let link = link_filter.map(|key| drill_down(key, link_page.unwrap_or("users")));
+    match (link, chart) {
+        (Some(link), Some(chart)) => {
+            view! { <QueryTable testid title columns sql link chart /> }.into_any()
         }
-        None => view! { <QueryTable testid title columns sql /> }.into_any(),
+        (Some(link), None) => view! { <QueryTable testid title columns sql link /> }.into_any(),
+        (None, Some(chart)) => view! { <QueryTable testid title columns sql chart /> }.into_any(),
+        (None, None) => view! { <QueryTable testid title columns sql /> }.into_any(),
+    }
+}
+
+/// A dimension's column: weekdays by name, in week order.
+fn dimension_column(d: Dimension) -> Column {
+    match d {
+        Dimension::Weekday => Column::weekday(d.label()),
+        Dimension::Department => Column::named(d.label(), Kind::Department),
+        Dimension::Team => Column::named(d.label(), Kind::Team),
+        _ => Column::text(d.label()),
+    }
+}
+
+/// A measure's column: money for cost, a number (a percentage for shares) otherwise.
+fn measure_column(m: Measure) -> Column {
+    if m == Measure::Cost {
+        Column::money(m.label())
+    } else {
+        Column::number(m.label())
     }
 }
 
@@ -428,37 +472,25 @@ pub fn drill_down(key: &'static str, page: &'static str) -> Callback<Vec<Value>,
     let q = use_query_map();
     Callback::new(move |row: Vec<Value>| {
         let value = row.first().and_then(Value::as_str).map(str::to_owned);
-        q.with_untracked(|q| href_with(q, &[(key, value), ("page", Some(page.to_owned()))]))
+        q.with(|q| href_with(q, &[(key, value), ("page", Some(page.to_owned()))]))
     })
 }
 
 /// Pick measures and group-by dimensions (kept in the URL as `dims` and `measures`).
 #[component]
-fn ReportBuilder(filters: Filters, from: NaiveDate, to: NaiveDate) -> impl IntoView {
+fn ReportBuilder(
+    spec: ReportSpec,
+    filters: Filters,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> impl IntoView {
     let q = use_query_map();
-    let list = |key: &str| -> Vec<String> {
-        q.with_untracked(|q| q.get(key))
-            .map(|v| v.split(',').map(str::to_owned).collect())
-            .unwrap_or_default()
-    };
-    let dims: Vec<Dimension> = list("dims")
-        .iter()
-        .filter_map(|k| Dimension::from_key(k))
-        .collect();
-    let measures: Vec<Measure> = list("measures")
-        .iter()
-        .filter_map(|k| Measure::from_key(k))
-        .collect();
-    let dims = if dims.is_empty() {
-        vec![Dimension::Department]
-    } else {
-        dims
-    };
-    let measures = if measures.is_empty() {
-        vec![Measure::LicenseHours]
-    } else {
-        measures
-    };
+    let ReportSpec {
+        dims,
+        measures,
+        calc: calc_text,
+        calc_name,
+    } = spec;
     let toggles = |key: &'static str,
                    all: Vec<(&'static str, &'static str)>,
                    chosen: Vec<&'static str>| {
@@ -469,7 +501,8 @@ fn ReportBuilder(filters: Filters, from: NaiveDate, to: NaiveDate) -> impl IntoV
                 if !on {
                     next.push(k);
                 }
-                let href = q.with_untracked(|q| href_with(q, &[(key, Some(next.join(",")))]));
+                let next = next.join(",");
+                let href = move || q.with(|q| href_with(q, &[(key, Some(next.clone()))]));
                 view! { <a class="toggle" class:on=on href=href aria-pressed=on.to_string()>{label}</a> }
             })
             .collect_view()
@@ -488,11 +521,6 @@ fn ReportBuilder(filters: Filters, from: NaiveDate, to: NaiveDate) -> impl IntoV
         measures.iter().map(|m| m.key()).collect(),
     );
     // The calculated column: parsed and evaluated in Rust over each row's measures.
-    let calc_text = q.with_untracked(|q| q.get("calc")).unwrap_or_default();
-    let calc_name = q
-        .with_untracked(|q| q.get("calc_name"))
-        .filter(|n| !n.trim().is_empty())
-        .unwrap_or_else(|| "Calculated".to_owned());
     let names: Vec<&str> = Measure::ALL.iter().map(|m| m.key()).collect();
     let (expr, calc_error) = match calc_text.trim() {
         "" => (None, None),
@@ -528,8 +556,8 @@ fn ReportBuilder(filters: Filters, from: NaiveDate, to: NaiveDate) -> impl IntoV
     let (sql, params) = grouped_usage(&filters, from, to, &dims, &measures, 500);
     let columns: Vec<Column> = dims
         .iter()
-        .map(|d| Column::text(d.label()))
-        .chain(measures.iter().map(|m| Column::number(m.label())))
+        .map(|d| dimension_column(*d))
+        .chain(measures.iter().map(|m| measure_column(*m)))
         .collect();
     let title = format!("Report, {from} to {to}");
     let table = match calc {
@@ -541,8 +569,8 @@ fn ReportBuilder(filters: Filters, from: NaiveDate, to: NaiveDate) -> impl IntoV
     view! {
         <section class="builder">
             <h2>"Report builder"</h2>
-            <p>"Group by: " {dim_toggles}</p>
-            <p>"Measures: " {measure_toggles}</p>
+            <p data-testid="report-dims">"Group by: " {dim_toggles}</p>
+            <p data-testid="report-measures">"Measures: " {measure_toggles}</p>
             <form class="filters" on:submit=|ev| ev.prevent_default()>
                 <label>
                     "Calculated column"

@@ -106,7 +106,7 @@ fn PersonSummary(s: Summary, from: NaiveDate, to: NaiveDate) -> impl IntoView {
         Column::text("Feature"),
         Column::number("License-hours"),
         Column::number("Sessions"),
-        Column::number("Cost"),
+        Column::money("Cost"),
         Column::text("Currency"),
     ];
     view! {
@@ -119,7 +119,7 @@ fn PersonSummary(s: Summary, from: NaiveDate, to: NaiveDate) -> impl IntoView {
             <dl class="cards">
                 <div><dt>"License-hours"</dt><dd data-testid="me-hours-total">{format!("{hours:.2}")}</dd></div>
                 <div><dt>{format!("Rank in {department}")}</dt><dd data-testid="me-rank">{rank}</dd></div>
-                <div><dt>"Cost attributed"</dt><dd data-testid="me-cost">{format!("{cost:.2} {currency}")}</dd></div>
+                <div><dt>"Cost attributed"</dt><dd data-testid="me-cost" data-value=format!("{cost:.2}")>{crate::format::money(cost, &currency, 2)}</dd></div>
             </dl>
             <p class="muted">"Cost: license-hours × the feature's yearly seat price ÷ 8,760 hours (pay for use)."</p>
         </section>

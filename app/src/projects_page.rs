@@ -81,13 +81,12 @@ fn money(x: Option<f64>) -> Value {
 }
 
 #[component]
-pub fn ProjectsPage(to: NaiveDate, latest: NaiveDate) -> impl IntoView {
-    let q = use_query_map();
-    let policy = q
-        .with_untracked(|q| q.get("policy"))
-        .and_then(|p| Policy::parse(&p))
-        .unwrap_or(Policy::PayForUse);
-    let chosen = q.with_untracked(|q| q.get("project"));
+pub fn ProjectsPage(
+    policy: Policy,
+    chosen: Option<String>,
+    to: NaiveDate,
+    latest: NaiveDate,
+) -> impl IntoView {
     let today = to.min(latest);
     let standing = LocalResource::new(move || load(policy, today));
     view! {
@@ -125,13 +124,13 @@ fn Standing(all: Vec<Status>, policy: Policy, today: NaiveDate) -> impl IntoView
     let columns = vec![
         Column::text("Project"),
         Column::text("Name"),
-        Column::number("Budget"),
-        Column::number("Spent"),
+        Column::money("Budget"),
+        Column::money("Spent"),
         Column::number("% of budget"),
-        Column::number("Remaining"),
-        Column::number("Burn per day"),
-        Column::number("Projected at end"),
-        Column::number("Projected overage"),
+        Column::money("Remaining"),
+        Column::money("Burn per day"),
+        Column::money("Projected at end"),
+        Column::money("Projected overage"),
         Column::text("Ends"),
         Column::text("Status"),
     ];
@@ -158,7 +157,7 @@ fn Standing(all: Vec<Status>, policy: Policy, today: NaiveDate) -> impl IntoView
         .collect();
     let link = Callback::new(move |row: Vec<Value>| {
         let id = row.first().and_then(Value::as_str).map(str::to_owned);
-        q.with_untracked(|q| href_with(q, &[("project", id)]))
+        q.with(|q| href_with(q, &[("project", id)]))
     });
     let title = format!(
         "Projects on {today}: budget against spend ({})",
@@ -223,13 +222,13 @@ fn contributor_tables(p: &Project, c: &Contributors) -> impl IntoView {
         Column::text("Phase"),
         Column::text("Feature"),
         Column::number("License-hours"),
-        Column::number("Pay for use"),
+        Column::money("Pay for use"),
         Column::number("Share %"),
     ];
     let member_columns = vec![
         Column::text("Member"),
         Column::number("License-hours"),
-        Column::number("Pay for use"),
+        Column::money("Pay for use"),
         Column::number("Share %"),
     ];
     let title = format!("{} by phase and feature, pay for use", p.name);
@@ -237,7 +236,7 @@ fn contributor_tables(p: &Project, c: &Contributors) -> impl IntoView {
     view! {
         <dl class="cards">
             <div><dt>"License-hours"</dt><dd data-testid="project-hours">{format!("{:.2}", c.total.license_hours)}</dd></div>
-            <div><dt>{format!("Pay for use ({})", p.currency)}</dt><dd data-testid="project-cost">{format!("{:.2}", c.total.cost)}</dd></div>
+            <div><dt>"Pay for use"</dt><dd data-testid="project-cost" data-value=format!("{:.2}", c.total.cost)>{crate::format::money(c.total.cost, &p.currency, 0)}</dd></div>
         </dl>
         <DataTable testid="project-phases" title columns=phase_columns rows=phase_rows />
         <DataTable testid="project-members" title=member_title columns=member_columns rows=member_rows />

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use lmscope::views::Sql;
 use serde_json::Value;
 
+use crate::bars::BarSpec;
 use crate::bridge::query;
 use crate::table::{Column, DataTable};
 
@@ -19,6 +20,9 @@ pub fn QueryTable(
     /// A column computed from each row (the report builder's calculated column).
     #[prop(optional)]
     calc: Option<(Column, Callback<Vec<Value>, Value>)>,
+    /// A bar chart of the leading rows above the table.
+    #[prop(optional)]
+    chart: Option<BarSpec>,
 ) -> impl IntoView {
     let (sql, params) = sql;
     let derive = calc.as_ref().map(|(_, f)| *f);
@@ -45,15 +49,22 @@ pub fn QueryTable(
             {move || Suspend::new({
                 let columns = columns.clone();
                 let title = title.clone();
+                let chart = chart.clone();
                 async move {
                     match rows.await {
                         Ok(rows) => {
                             mark_view_ready();
-                            match link {
-                                Some(link) => view! {
+                            match (link, chart) {
+                                (Some(link), Some(chart)) => view! {
+                                    <DataTable testid title columns rows link chart />
+                                }.into_any(),
+                                (Some(link), None) => view! {
                                     <DataTable testid title columns rows link />
                                 }.into_any(),
-                                None => view! { <DataTable testid title columns rows /> }.into_any(),
+                                (None, Some(chart)) => view! {
+                                    <DataTable testid title columns rows chart />
+                                }.into_any(),
+                                (None, None) => view! { <DataTable testid title columns rows /> }.into_any(),
                             }
                         }
                         Err(e) => query_error(&title, &e).into_any(),

@@ -116,7 +116,7 @@ fn Recommendations(all: Vec<Recommendation>, from: NaiveDate, to: NaiveDate) -> 
         Column::text("Server"),
         Column::text("Feature"),
         Column::number("Seats"),
-        Column::number("Yearly cost change"),
+        Column::money("Yearly cost change"),
         Column::text("Evidence"),
     ];
     let hrefs: Vec<String> = all.iter().map(|r| evidence_href(r, from, to)).collect();

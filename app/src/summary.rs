@@ -21,6 +21,13 @@ pub fn FeatureTable(features: Vec<FeatureRow>, selected: Memo<Option<String>>) -
             );
             let name = f.feature.clone();
             let is_selected = move || selected.get().as_deref() == Some(name.as_str());
+            // The figures themselves (data-value), for tests and scripts that read the page.
+            let raw = |v: Option<f64>| {
+                (f.counting == "counted")
+                    .then(|| v.map(|v| format!("{v:.0}")))
+                    .flatten()
+            };
+            let (used_v, total_v, available_v) = (raw(f.in_use), raw(f.issued), raw(f.available));
             let (used, total, available, pct) = if f.counting == "counted" {
                 (
                     format::count(f.in_use),
@@ -43,9 +50,9 @@ pub fn FeatureTable(features: Vec<FeatureRow>, selected: Memo<Option<String>>) -
                     <th scope="row"><a href=href>{f.feature}</a></th>
                     <td>{f.server}</td>
                     <td>{f.vendor.unwrap_or_default()}</td>
-                    <td class="num">{used}</td>
-                    <td class="num">{total}</td>
-                    <td class="num">{available}</td>
+                    <td class="num" data-value=used_v>{used}</td>
+                    <td class="num" data-value=total_v>{total}</td>
+                    <td class="num" data-value=available_v>{available}</td>
                     <td class="num">
                         <span class=level aria-hidden="true"><span style=width></span></span>
                         {pct}

@@ -87,9 +87,13 @@ fn change(c: Option<f64>) -> String {
 fn Report(s: Summary, from: NaiveDate, to: NaiveDate) -> impl IntoView {
     let card = |label: &'static str, testid: &'static str, digits: usize| {
         let (value, delta) = measure(&s.comparison, label);
-        let text = value.map_or_else(|| "–".to_owned(), |v| format!("{v:.digits$}"));
+        let raw = value.map(|v| format!("{v:.digits$}"));
+        let text = value.map_or_else(
+            || "–".to_owned(),
+            |v| crate::format::grouped(v, digits.min(1)),
+        );
         view! {
-            <div><dt>{label}</dt><dd data-testid=testid>{text}</dd><dd class="muted">{change(delta)}</dd></div>
+            <div><dt>{label}</dt><dd data-testid=testid data-value=raw>{text}</dd><dd class="muted">{change(delta)}</dd></div>
         }
     };
     let link = |changes: Vec<(&str, Option<String>)>| {
@@ -192,8 +196,8 @@ fn Report(s: Summary, from: NaiveDate, to: NaiveDate) -> impl IntoView {
             </dl>
             <h3>"Cost"</h3>
             <dl class="cards">
-                <div><dt>{format!("Pay for use ({currency})")}</dt><dd data-testid="sum-use">{format!("{:.2}", s.costs.use_cost)}</dd></div>
-                <div><dt>{format!("License bill ({currency})")}</dt><dd data-testid="sum-bill">{format!("{:.2}", s.costs.bill)}</dd></div>
+                <div><dt>"Pay for use"</dt><dd data-testid="sum-use" data-value=format!("{:.2}", s.costs.use_cost)>{crate::format::money(s.costs.use_cost, &currency, 0)}</dd></div>
+                <div><dt>"License bill"</dt><dd data-testid="sum-bill" data-value=format!("{:.2}", s.costs.bill)>{crate::format::money(s.costs.bill, &currency, 0)}</dd></div>
                 <div><dt>"Bill not covered by use"</dt><dd>{format!("{idle:.1} %")}</dd></div>
             </dl>
             <p>"Largest departments under full allocation:"</p>
@@ -214,8 +218,11 @@ fn Report(s: Summary, from: NaiveDate, to: NaiveDate) -> impl IntoView {
             <p>
                 <a href=link(vec![("page", Some("recommendations".into()))])>"Recommendations"</a>
                 ": cutting over-provisioned features saves "
-                <strong data-testid="sum-saving">{format!("{saving:.2}")}</strong>
-                {format!(" {currency} a year; the additions asked for cost {addition:.2} a year.")}
+                <strong data-testid="sum-saving" data-value=format!("{saving:.2}")>
+                    {crate::format::money(saving, &currency, 0)}
+                </strong>
+                {format!(" a year; the additions asked for cost {} a year.",
+                         crate::format::money(addition, &currency, 0))}
             </p>
             <ul>{opportunities}</ul>
         </article>

@@ -4,13 +4,37 @@
 use leptos::prelude::*;
 use serde_json::Value;
 
+use crate::bars::{BarChart, BarSpec};
 use crate::bridge;
 
-/// One column: its header and whether it holds numbers (right-aligned, sorted numerically).
+/// How a column's numbers read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Text,
+    /// Thousands separators; no decimals when every value is whole, else one (two below 100).
+    Number,
+    /// A percentage (the header says `%`): one decimal.
+    Percent,
+    /// Money in the org's currency: whole units from 1,000 up, else cents.
+    Money,
+    /// A weekday as the queries give it for ordering (`1 Monday`), shown as `Monday`.
+    Weekday,
+    /// Numbers of different measures in one column (a row per measure): each whole number
+    /// without decimals, any other with one.
+    Mixed,
+    /// A department id, shown by its name.
+    Department,
+    /// A team id, shown by its name.
+    Team,
+}
+
+/// One column: its header and how its values read (numbers are right-aligned and sorted
+/// numerically).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Column {
     pub label: String,
     pub numeric: bool,
+    pub kind: Kind,
 }
 
 impl Column {
@@ -18,17 +42,116 @@ impl Column {
         Self {
             label: label.to_owned(),
             numeric: false,
+            kind: Kind::Text,
         }
     }
+    /// A number column; a header with `%` in it holds percentages.
     pub fn number(label: &str) -> Self {
+        let kind = if label.contains('%') {
+            Kind::Percent
+        } else {
+            Kind::Number
+        };
         Self {
             label: label.to_owned(),
             numeric: true,
+            kind,
+        }
+    }
+    /// Weekdays (`1 Monday` … `7 Sunday`), sorted Monday first and shown by name.
+    pub fn weekday(label: &str) -> Self {
+        Self {
+            label: label.to_owned(),
+            numeric: false,
+            kind: Kind::Weekday,
+        }
+    }
+    /// A column of figures of different measures (one per row).
+    pub fn mixed(label: &str) -> Self {
+        Self {
+            label: label.to_owned(),
+            numeric: true,
+            kind: Kind::Mixed,
+        }
+    }
+    /// Org ids (departments, teams) shown by their names.
+    pub fn named(label: &str, kind: Kind) -> Self {
+        Self {
+            label: label.to_owned(),
+            numeric: false,
+            kind,
+        }
+    }
+    /// Amounts of money, shown in the org's currency.
+    pub fn money(label: &str) -> Self {
+        Self {
+            label: label.to_owned(),
+            numeric: true,
+            kind: Kind::Money,
         }
     }
 }
 
-/// A cell as shown: numbers with at most two decimals, text as text (escaped by Leptos).
+/// How the org's figures and ids read (its currency, department and team names),
+/// provided by the shell.
+#[derive(Clone, Debug, Default)]
+pub struct Display {
+    pub currency: String,
+    pub names: crate::data::Names,
+}
+
+/// A column's display rule, fixed for all its rows: how many decimals its numbers get.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Shape {
+    kind: Kind,
+    decimals: usize,
+}
+
+impl Shape {
+    fn of(kind: Kind, values: impl Iterator<Item = f64> + Clone) -> Shape {
+        let whole = values.clone().all(|x| x.fract() == 0.0);
+        let largest = values.fold(0.0_f64, |m, x| m.max(x.abs()));
+        let decimals = match kind {
+            Kind::Text | Kind::Weekday | Kind::Department | Kind::Team => 0,
+            Kind::Percent => 1,
+            Kind::Money if largest >= 1000.0 => 0,
+            Kind::Money => 2,
+            Kind::Number | Kind::Mixed if whole => 0,
+            Kind::Mixed => 1,
+            Kind::Number if largest >= 100.0 => 1,
+            Kind::Number => 2,
+        };
+        Shape { kind, decimals }
+    }
+
+    fn show(self, v: &Value, display: &Display) -> String {
+        match (v.as_f64(), self.kind) {
+            (_, Kind::Department | Kind::Team) => {
+                let names = if self.kind == Kind::Team {
+                    &display.names.teams
+                } else {
+                    &display.names.departments
+                };
+                let id = cell_text(v);
+                names.get(&id).cloned().unwrap_or(id)
+            }
+            (_, Kind::Weekday) => {
+                let text = cell_text(v);
+                match text.split_once(' ') {
+                    Some((n, name)) if n.parse::<u8>().is_ok() => name.to_owned(),
+                    _ => text,
+                }
+            }
+            (None, _) | (_, Kind::Text) => cell_text(v),
+            (Some(x), Kind::Money) => crate::format::money(x, &display.currency, self.decimals),
+            (Some(x), Kind::Mixed) if x.fract() == 0.0 => crate::format::grouped(x, 0),
+            (Some(x), _) => crate::format::grouped(x, self.decimals),
+        }
+    }
+}
+
+/// A cell as plain text (exports, sorting text): numbers with at most two decimals, text
+/// as text (escaped by Leptos).
 pub fn cell_text(v: &Value) -> String {
     match v {
         Value::Null => "—".to_owned(),
@@ -93,6 +216,9 @@ pub fn DataTable(
     columns: Vec<Column>,
     rows: Vec<Vec<Value>>,
     #[prop(optional)] link: Option<Callback<Vec<Value>, String>>,
+    /// A bar chart of the leading rows, between the title and the table.
+    #[prop(optional)]
+    chart: Option<BarSpec>,
 ) -> impl IntoView {
     let sort: RwSignal<Option<(usize, bool)>> = RwSignal::new(None);
     let all = RwSignal::new(false);
@@ -151,7 +277,40 @@ pub fn DataTable(
             })
             .collect_view()
     };
+    let display = use_context::<Display>().unwrap_or_default();
+    let shapes = Memo::new(move |_| {
+        let cols = columns.get_value();
+        rows.with_value(|rows| {
+            cols.iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    Shape::of(
+                        c.kind,
+                        rows.iter()
+                            .filter_map(move |r| r.get(i).and_then(Value::as_f64)),
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+    });
+    // The chart labels its bars as the table's first column reads.
+    let chart = chart.map(|spec| {
+        let first = shapes.get_untracked().first().copied();
+        let rows: Vec<Vec<Value>> = rows.with_value(|rows| {
+            rows.iter()
+                .map(|r| {
+                    let mut r = r.clone();
+                    if let (Some(cell), Some(shape)) = (r.first_mut(), first) {
+                        *cell = Value::String(shape.show(cell, &display));
+                    }
+                    r
+                })
+                .collect()
+        });
+        view! { <BarChart testid spec rows /> }
+    });
     let body = move || {
+        let shapes = shapes.get();
         let numeric: Vec<bool> = columns.get_value().iter().map(|c| c.numeric).collect();
         sorted
             .get()
@@ -164,16 +323,22 @@ pub fn DataTable(
                         .take(numeric.len())
                         .enumerate()
                         .map(|(i, v)| {
-                            let text = cell_text(v);
+                            let text = shapes
+                                .get(i)
+                                .map_or_else(|| cell_text(v), |s| s.show(v, &display));
+                            // The value itself where the text differs, for tests and
+                            // scripts that read the page.
+                            let raw = cell_text(v);
+                            let value = (raw != text).then_some(raw);
                             if i == 0 {
                                 match href.clone() {
-                                    Some(h) => view! { <th scope="row"><a href=h>{text}</a></th> }
+                                    Some(h) => view! { <th scope="row" data-value=value><a href=h>{text}</a></th> }
                                         .into_any(),
-                                    None => view! { <th scope="row">{text}</th> }.into_any(),
+                                    None => view! { <th scope="row" data-value=value>{text}</th> }.into_any(),
                                 }
                             } else {
                                 let num = numeric.get(i).copied().unwrap_or(false);
-                                view! { <td class:num=num>{text}</td> }.into_any()
+                                view! { <td class:num=num data-value=value>{text}</td> }.into_any()
                             }
                         })
                         .collect_view();
@@ -209,6 +374,7 @@ pub fn DataTable(
                     "Export CSV"
                 </button>
             </div>
+            {chart}
             <div class="scroll">
                 <table data-testid=testid>
                     <thead>

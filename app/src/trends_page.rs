@@ -7,6 +7,7 @@ use lmscope::query::{Dimension, Filters, Measure};
 use lmscope::views::{self, PERIOD_MEASURES};
 use serde_json::{json, Value};
 
+use crate::bars::BarSpec;
 use crate::bridge::query;
 use crate::pages::UsageTable;
 use crate::query_table::QueryTable;
@@ -55,8 +56,8 @@ pub fn TrendsPage(filters: Filters, from: NaiveDate, to: NaiveDate) -> impl Into
     });
     let columns = vec![
         Column::text("Measure"),
-        Column::number(&format!("{from} to {to}")),
-        Column::number(&format!("{prev_from} to {prev_to}")),
+        Column::mixed(&format!("{from} to {to}")),
+        Column::mixed(&format!("{prev_from} to {prev_to}")),
         Column::number("Change %"),
     ];
     let util_columns = vec![
@@ -83,14 +84,16 @@ pub fn TrendsPage(filters: Filters, from: NaiveDate, to: NaiveDate) -> impl Into
             })}
         </Suspense>
         <QueryTable testid="trend-util" title=format!("Monthly utilization, {from} to {to}")
-            columns=util_columns sql=views::monthly_utilization(&filters, from, to) />
+            columns=util_columns sql=views::monthly_utilization(&filters, from, to)
+            chart=BarSpec::new("Average utilization by month (tick: the month's peak)", 1, "utilization %")
+                .with_mark(2, "peak utilization %").with_top(36) />
         <UsageTable testid="trends" title="Monthly use" filters=filters.clone() from to
             dims=vec![Dimension::Month]
             measures=vec![Measure::LicenseHours, Measure::Users, Measure::Features, Measure::Sessions]
-            sort_by_dims=true />
+            sort_by_dims=true chart=Measure::LicenseHours />
         <UsageTable testid="weekdays" title="Use by weekday" filters from to
             dims=vec![Dimension::Weekday]
             measures=vec![Measure::LicenseHours, Measure::Users, Measure::Sessions]
-            sort_by_dims=true />
+            sort_by_dims=true chart=Measure::LicenseHours />
     }
 }

@@ -10,6 +10,7 @@ pub mod debuglog;
 pub mod delta;
 pub mod expr;
 pub mod forecast;
+pub mod format;
 pub mod lmstat;
 pub mod lmstat_i;
 pub mod manifest;

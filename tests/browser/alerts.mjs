@@ -35,7 +35,7 @@ try {
       await page.waitForSelector(`[data-testid=${testid}-all]`, { state: 'detached', timeout: TIMEOUT });
     }
     return page.$$eval(`[data-testid=${testid}] tbody tr`, (trs) =>
-      trs.map((tr) => [...tr.children].map((c) => c.textContent.trim())));
+      trs.map((tr) => [...tr.children].map((c) => c.dataset.value ?? c.textContent.trim())));
   };
   const state = async () => {
     const timeline = await rows('alerts-timeline');

@@ -69,7 +69,10 @@ try {
       }
       result.tables[n] = await page.$eval(`[data-testid=${n}]`, (t) => ({
         head: Array.from(t.querySelectorAll('thead th')).map((c) => c.textContent.trim()),
+        // A number cell's figure (data-value) as computed; the text as a person reads it.
         rows: Array.from(t.querySelectorAll('tbody tr')).map((r) =>
+          Array.from(r.querySelectorAll('th, td')).map((c) => c.dataset.value ?? c.textContent.trim())),
+        shown: Array.from(t.querySelectorAll('tbody tr')).map((r) =>
           Array.from(r.querySelectorAll('th, td')).map((c) => c.textContent.trim())),
         // Each row's first-cell link (drill down, evidence), if it has one.
         links: Array.from(t.querySelectorAll('tbody tr')).map((r) =>
@@ -98,8 +101,11 @@ try {
       background: getComputedStyle(document.body).backgroundColor,
       color: getComputedStyle(document.body).color,
     }));
-    // Every other marked element's text (figures shown outside tables).
+    // Every other marked element's figure (data-value) or text (figures shown outside
+    // tables), and the text as a person reads it.
     result.texts = await page.$$eval('[data-testid]', (els) => Object.fromEntries(
+      els.filter((e) => e.tagName !== 'TABLE').map((e) => [e.dataset.testid, e.dataset.value ?? e.textContent.trim()])));
+    result.shown = await page.$$eval('[data-testid]', (els) => Object.fromEntries(
       els.filter((e) => e.tagName !== 'TABLE').map((e) => [e.dataset.testid, e.textContent.trim()])));
     // Set by hostile names' markup if it ever ran.
     result.pwned = await page.evaluate(() => globalThis.__pwned ?? null);
@@ -135,7 +141,7 @@ try {
     await page.waitForSelector('[data-testid=usage-chart][data-points]', { timeout: 60_000 });
     await page.waitForSelector('[data-testid=usage-daily] tbody tr', { state: 'attached', timeout: 60_000 });
     const cells = (selector) => page.$$eval(`${selector} tbody tr`, (rows) =>
-      rows.map((r) => Array.from(r.querySelectorAll('th, td')).map((c) => c.textContent.trim())));
+      rows.map((r) => Array.from(r.querySelectorAll('th, td')).map((c) => c.dataset.value ?? c.textContent.trim())));
     result.features = await cells('[data-testid=features]');
     result.servers = await cells('[data-testid=servers]');
     result.daily = await cells('[data-testid=usage-daily]');
