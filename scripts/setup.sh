@@ -35,14 +35,14 @@ downloads() {
 downloads > "${TMPDIR:-/tmp}/lmscope-setup-downloads.log" 2>&1 &
 downloads_pid=$!
 
-# The build tools, compiled once per machine for speed of compiling, not of running: they
-# spend their time waiting on rustc and wasm-opt, so opt-level 1 without LTO and without
-# their TLS (Trunk must never download anything here) is plenty and compiles in a fraction
-# of the time of a default `cargo install`.
+# The build tools, compiled once per machine for speed of compiling, not of running: Trunk
+# spends its time waiting on rustc and wasm-opt, so it is built unoptimized; wasm-bindgen
+# rewrites the app's wasm on every build, so it gets opt-level 1. Neither needs LTO, debug
+# info or TLS (Trunk must never download anything here).
 install_tool() {
-  local crate=$1 version=$2
+  local crate=$1 version=$2 opt=$3
   log "installing $crate $version (a few minutes, once per machine)"
-  local fast=(env CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_LTO=false
+  local fast=(env CARGO_PROFILE_RELEASE_OPT_LEVEL="$opt" CARGO_PROFILE_RELEASE_LTO=false
     CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_DEBUG=false)
   # wasm-bindgen-cli's lock file pins webpki-roots 1.0.11, which the registry here does not
   # serve; fall back to a fresh resolution of the same version when --locked fails.
@@ -51,11 +51,11 @@ install_tool() {
 }
 
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
-  install_tool wasm-bindgen-cli "$WASM_BINDGEN_VERSION"
+  install_tool wasm-bindgen-cli "$WASM_BINDGEN_VERSION" 1
 fi
 
 if [ "$(trunk --version 2>/dev/null | awk '{print $2}')" != "$TRUNK_VERSION" ]; then
-  install_tool trunk "$TRUNK_VERSION"
+  install_tool trunk "$TRUNK_VERSION" 0
 fi
 
 if ! wait "$downloads_pid"; then

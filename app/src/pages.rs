@@ -574,12 +574,12 @@ fn ReportBuilder(
             <form class="filters" on:submit=|ev| ev.prevent_default()>
                 <label>
                     "Calculated column"
-                    <input type="text" name="calc_name" value=calc_name.clone() size="14"
+                    <input type="text" name="calc_name" prop:value=calc_name.clone() size="14"
                         on:change=move |ev| set_name("calc_name", event_target_value(&ev)) />
                 </label>
                 <label>
                     {format!("Expression over {}; + − × ÷ and parentheses", names.join(", "))}
-                    <input type="text" name="calc" value=calc_text size="40" placeholder="license_hours / users"
+                    <input type="text" name="calc" prop:value=calc_text size="40" placeholder="license_hours / users"
                         on:change=move |ev| set("calc", event_target_value(&ev)) />
                 </label>
             </form>

@@ -1,0 +1,93 @@
+// Click the site's controls in Debian's headless Chromium and print, as JSON, for each: the
+// view before, the view after, the view of a fresh load of the URL the click left, and the
+// view after going back. A control works when the view changes, equals a fresh load of its
+// URL (the URL is the whole state) and back restores the view before.
+// Usage: node tests/browser/controls.mjs BASE_URL STEPS.json
+// STEPS: [{ "query": "page=costs", "css": "[data-testid=charge-by] a", "text": "Team",
+//           "fill": "optional text typed into the matched input, then Enter" }, ...]
+import { chromium } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+
+const [base, stepsFile] = process.argv.slice(2);
+const steps = JSON.parse(readFileSync(stepsFile, 'utf8'));
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+const page = await context.newPage();
+const result = { pageErrors: [], steps: [] };
+page.on('pageerror', (e) => result.pageErrors.push(String(e)));
+
+// What the view shows: tables (head and first rows), charts' plotted values, pressed
+// toggles, the current page, filter inputs and errors.
+const view = (page) => page.evaluate(() => {
+  const text = (e) => e.textContent.trim();
+  const tables = {};
+  for (const t of document.querySelectorAll('table[data-testid]')) {
+    tables[t.dataset.testid] = {
+      head: [...t.querySelectorAll('thead th')].map(text),
+      rows: [...t.querySelectorAll('tbody tr')].slice(0, 25).map((r) => [...r.children].map(text)),
+    };
+  }
+  const charts = {};
+  for (const c of document.querySelectorAll('canvas[data-testid]')) {
+    charts[c.dataset.testid] = { labels: c.dataset.labels ?? null, values: c.dataset.values ?? null };
+  }
+  return {
+    page: document.querySelector('nav.pages [aria-current=page]')?.textContent ?? null,
+    on: [...document.querySelectorAll('a.toggle.on')].map(text),
+    inputs: Object.fromEntries([...document.querySelectorAll('main input[name]')].map((i) => [i.name, i.value])),
+    errors: [...document.querySelectorAll('main [role=alert]')].map(text),
+    tables,
+    charts,
+  };
+});
+
+// Wait until nothing is loading and the view stopped changing.
+const settled = async (page) => {
+  let last = null;
+  for (let i = 0; i < 240; i++) {
+    await page.waitForTimeout(250);
+    const busy = await page.$('main [role=status]');
+    if (busy) { last = null; continue; }
+    const now = JSON.stringify(await view(page));
+    if (now === last) return JSON.parse(now);
+    last = now;
+  }
+  throw new Error('the view never settled');
+};
+
+for (const step of steps) {
+  const out = { step };
+  try {
+    await page.goto(`${base}?${step.query}`, { waitUntil: 'domcontentloaded' });
+    out.before = await settled(page);
+    const target = step.text
+      ? page.locator(step.css).filter({ hasText: new RegExp(`^\\s*${step.text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`) }).first()
+      : page.locator(step.css).first();
+    if (step.fill !== undefined) {
+      await target.fill(step.fill);
+      await target.press('Enter');
+    } else {
+      await target.click();
+    }
+    await page.waitForURL((u) => u.href !== `${base}?${step.query}`, { timeout: 10_000 }).catch(() => {});
+    out.after = await settled(page);
+    out.url = page.url();
+    await page.goBack();
+    out.back = await settled(page);
+    // A fresh load of the URL the click left behind, in a new page of the same browser.
+    const fresh = await context.newPage();
+    await fresh.goto(out.url, { waitUntil: 'domcontentloaded' });
+    out.fresh = await settled(fresh);
+    await fresh.close();
+  } catch (e) {
+    out.error = String(e);
+  }
+  result.steps.push(out);
+}
+console.log(JSON.stringify(result));
+await browser.close();
