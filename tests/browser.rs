@@ -494,6 +494,58 @@ fn pages_compute_what_native_duckdb_reads() {
         })),
     );
 
+    // The charts above them plot each group's share of license-hours, largest first,
+    // labelled by the org file's names.
+    let names: std::collections::BTreeMap<String, String> = lmscope_e2e::raw(
+        &db,
+        "SELECT department, name FROM org_departments UNION ALL SELECT team, name FROM org_teams",
+        2,
+    )
+    .iter()
+    .map(|r| (lmscope_e2e::text(&r[0]), lmscope_e2e::text(&r[1])))
+    .collect();
+    for (chart, key) in [
+        (
+            "departments-chart",
+            (|r: &UsageRow| r.department.clone()) as fn(&UsageRow) -> String,
+        ),
+        ("teams-chart", |r: &UsageRow| r.team.clone()),
+    ] {
+        let mut hours: std::collections::BTreeMap<String, f64> = Default::default();
+        for r in &rows {
+            *hours.entry(key(r)).or_default() += r.license_hours;
+        }
+        let total: f64 = hours.values().sum();
+        let mut want: Vec<(String, f64)> = hours
+            .into_iter()
+            .map(|(k, h)| (names.get(&k).cloned().unwrap_or(k), 100.0 * h / total))
+            .collect();
+        want.sort_by(|a, b| b.1.total_cmp(&a.1));
+        want.truncate(12);
+        let data = &page["canvases"][chart]["data"];
+        let labels: Vec<String> =
+            serde_json::from_str(data["labels"].as_str().expect("chart labels")).expect("labels");
+        let values: Vec<f64> =
+            serde_json::from_str(data["values"].as_str().expect("chart values")).expect("values");
+        assert_eq!(
+            labels,
+            want.iter().map(|w| w.0.clone()).collect::<Vec<_>>(),
+            "{chart}"
+        );
+        for (v, w) in values.iter().zip(&want) {
+            assert!(
+                (v - w.1).abs() < 0.051,
+                "{chart} {}: plotted {v}, expected {}",
+                w.0,
+                w.1
+            );
+        }
+        assert!(
+            page["canvases"][chart]["ink"].as_f64().unwrap_or(0.0) > 0.01,
+            "{chart} is drawn"
+        );
+    }
+
     // Clusters for one department over the default range (30 days to the newest data).
     let page = scrape_tables(
         &url("page=clusters&department=chip"),
