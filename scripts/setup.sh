@@ -50,13 +50,22 @@ install_tool() {
     || "${fast[@]}" cargo install "$crate" --version "$version" --no-default-features --force
 }
 
+# Both at once: each spends minutes on one crate with one core busy (trunk's own crate,
+# wasm-bindgen's), so together they keep both cores working.
+tool_pids=()
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
-  install_tool wasm-bindgen-cli "$WASM_BINDGEN_VERSION" 1
+  install_tool wasm-bindgen-cli "$WASM_BINDGEN_VERSION" 1 &
+  tool_pids+=($!)
 fi
 
 if [ "$(trunk --version 2>/dev/null | awk '{print $2}')" != "$TRUNK_VERSION" ]; then
-  install_tool trunk "$TRUNK_VERSION" 0
+  install_tool trunk "$TRUNK_VERSION" 0 &
+  tool_pids+=($!)
 fi
+
+for pid in "${tool_pids[@]}"; do
+  wait "$pid" || { log "installing a build tool failed (output above)"; exit 1; }
+done
 
 if ! wait "$downloads_pid"; then
   cat "${TMPDIR:-/tmp}/lmscope-setup-downloads.log" >&2

@@ -76,6 +76,49 @@ fn overview_shows_exactly_what_native_duckdb_reads() {
     let mut expected: Vec<Vec<String>> = latest.into_values().collect();
     assert!(expected.len() >= 30, "demo has a few dozen features");
     let mut shown = cells(&page["features"]);
+    // The last column: each feature's hourly peaks over the last 24 hours of data (the
+    // sparkline's figures), as native DuckDB sums them from the hourly rollup.
+    let mut peaks: std::collections::BTreeMap<(String, String), Vec<(String, i64)>> =
+        Default::default();
+    let hours = db
+        .prepare(
+            "SELECT feature, server, hour::VARCHAR, peak_in_use FROM usage_hourly
+             WHERE hour > (SELECT max(hour) FROM usage_hourly) - INTERVAL 24 HOUR",
+        )
+        .expect("prepare")
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?,
+            ))
+        })
+        .expect("query")
+        .collect::<Result<Vec<_>, _>>()
+        .expect("rows");
+    for (feature, server, hour, peak) in hours {
+        let series = peaks.entry((feature, server)).or_default();
+        match series.iter_mut().find(|(h, _)| *h == hour) {
+            Some(p) => p.1 += peak,
+            None => series.push((hour, peak)),
+        }
+    }
+    for row in &mut shown {
+        let spark = row.pop().expect("the sparkline cell");
+        let mut want = peaks
+            .remove(&(row[0].clone(), row[1].clone()))
+            .unwrap_or_default();
+        want.sort();
+        let want: Vec<String> = want.iter().map(|(_, p)| p.to_string()).collect();
+        assert_eq!(
+            spark,
+            want.join(","),
+            "last 24 h of {} on {}",
+            row[0],
+            row[1]
+        );
+    }
     let percents: Vec<f64> = shown
         .iter()
         .map(|r| r[6].trim_end_matches(" %").parse().expect("percent"))
@@ -204,6 +247,32 @@ fn overview_shows_exactly_what_native_duckdb_reads() {
     assert_eq!(page["duckdbVersion"].as_str(), Some(native.as_str()));
 
     eprintln!("timing (ms since navigation): {}", page["timing"]);
+}
+
+#[test]
+fn the_overview_is_drawn_before_the_engine_opens_the_data() {
+    let tmp = TempDir::new("browser-first-view");
+    site_with_demo(tmp.path());
+    let server = StaticServer::start(&tmp.path().join("www"));
+    let url = server.url(&format!("{SUB_PATH}/index.html"));
+    let normal = scrape(&url, "first-view.png");
+    assert!(normal.get("error").is_none(), "{normal}");
+    let features = cells(&normal["features"]);
+    assert!(!features.is_empty(), "features drawn");
+    // No DuckDB file can be fetched: the overview still shows every feature (from the
+    // publish's first-view JSON), then says why the rest cannot follow.
+    let blocked = lmscope_e2e::scrape_tables_with(
+        &url,
+        "first-view-no-engine-data.png",
+        &[],
+        &[("BLOCK", r"lmscope-\d+(-now)?\.duckdb")],
+    );
+    assert_eq!(cells(&blocked["features"]), features, "{blocked}");
+    let error = blocked["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("cannot fetch") && error.contains(".duckdb"),
+        "the page says what failed: {error}"
+    );
 }
 
 #[test]

@@ -244,8 +244,10 @@ fn publish_keeps_the_previous_generation_and_drops_older_ones() {
     assert_eq!(
         names,
         [
+            "lmscope-000002-first.json",
             "lmscope-000002-now.duckdb",
             "lmscope-000002.duckdb",
+            "lmscope-000003-first.json",
             "lmscope-000003-now.duckdb",
             "lmscope-000003.duckdb",
             "manifest.json"
@@ -253,6 +255,7 @@ fn publish_keeps_the_previous_generation_and_drops_older_ones() {
     );
     let manifest = std::fs::read_to_string(out_dir.join("manifest.json")).expect("manifest");
     assert!(manifest.contains("lmscope-000003.duckdb"));
+    assert!(manifest.contains("\"first_view\": \"lmscope-000003-first.json\""));
 }
 
 const MATLAB_LOG: &str = "debuglog/joseantoniovilar__Stats_Logs_FlexLM__data_raw_matlab.log.txt";
@@ -558,6 +561,31 @@ fn pseudonymized_publish_hides_every_user_and_host_name_and_keeps_the_figures() 
     assert!(!std::fs::read_to_string(hidden.join("manifest.json"))
         .expect("manifest")
         .contains(key));
+    // Nor in the first view's JSON: every string in it, checked whole.
+    let first = std::fs::read_dir(&hidden)
+        .expect("published dir")
+        .map(|e| e.expect("entry").path())
+        .find(|p| p.to_string_lossy().ends_with("-first.json"))
+        .expect("a first-view file");
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(first).expect("read first view")).expect("JSON");
+    fn strings(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::String(s) => out.extend(s.split(", ").map(str::to_owned)),
+            serde_json::Value::Array(a) => a.iter().for_each(|x| strings(x, out)),
+            serde_json::Value::Object(o) => o.values().for_each(|x| strings(x, out)),
+            _ => {}
+        }
+    }
+    let mut shown = Vec::new();
+    strings(&json, &mut shown);
+    assert!(shown.len() > 10, "the first view has text");
+    let leaked: Vec<&String> = users
+        .iter()
+        .chain(&hosts)
+        .filter(|n| shown.contains(*n))
+        .collect();
+    assert!(leaked.is_empty(), "names in the first view: {leaked:?}");
     // The figures are the same, under stable aliases.
     assert_eq!(
         hours_per_user(&published_file(&plain)),

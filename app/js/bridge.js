@@ -99,8 +99,15 @@ function ensureComplete() {
 }
 
 // Open the published data: the snapshot (if the manifest has one) first, so the first
-// view can be drawn; the full files follow on demand.
-async function open(dataJson) {
+// view can be drawn; the full files follow on demand. Queries asked for meanwhile wait.
+let opening = null;
+
+function open(dataJson) {
+  opening = openData(dataJson);
+  return opening;
+}
+
+async function openData(dataJson) {
   const { files, snapshot } = JSON.parse(dataJson);
   let eng;
   try {
@@ -135,7 +142,8 @@ function plain(value) {
 // `{"columns":[...],"rows":[[...],...]}` with BIGINTs as numbers and timestamps as epoch ms.
 // `early`: the query reads only snapshot tables and need not wait for the full files.
 async function query(sql, paramsJson, early) {
-  if (!attached) throw new Error('no data is open');
+  if (!opening) throw new Error('no data is open');
+  await opening;
   if (!early) await ensureComplete();
   const params = JSON.parse(paramsJson);
   const started = performance.now();

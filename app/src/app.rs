@@ -56,7 +56,7 @@ pub fn Overview(data: Loaded) -> impl IntoView {
     let feature = Memo::new(move |_| feature_param.get().or_else(|| default_feature.clone()));
     view! {
         <ServerHealth servers=data.servers daemons=data.daemons />
-        <FeatureTable features=data.features selected=feature />
+        <FeatureTable features=data.features spark=data.spark selected=feature />
         {move || feature.get().map(|f| view! { <FeatureUsageChart feature=f /> })}
         <crate::feed::LiveFeed />
     }

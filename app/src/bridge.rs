@@ -80,9 +80,12 @@ async fn run_query<T: DeserializeOwned>(
     .ok_or("bridge.query returned no text")?;
     let result: QueryResult =
         serde_json::from_str(&text).map_err(|e| format!("bad query result: {e}"))?;
-    result
-        .rows
-        .into_iter()
+    typed_rows(result.rows)
+}
+
+/// Rows as the bridge gives them (JSON arrays, one value per column) into `T`s.
+pub fn typed_rows<T: DeserializeOwned>(rows: Vec<Vec<Value>>) -> Result<Vec<T>, String> {
+    rows.into_iter()
         .map(|row| {
             serde_json::from_value(Value::Array(row))
                 .map_err(|e| format!("unexpected row shape: {e}"))

@@ -1,6 +1,8 @@
 //! What the site asks of the published data. Every figure shown comes from these queries.
 
 use chrono::NaiveDate;
+use leptos::prelude::*;
+use lmscope::first_view::{self, FirstView};
 use lmscope::manifest::Manifest;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -18,6 +20,20 @@ pub struct Loaded {
     pub currency: String,
     /// Department and team names by id, from the org file.
     pub names: Names,
+    /// Each (feature, server)'s hourly peaks over the last 24 hours of data.
+    pub spark: std::collections::HashMap<(String, String), Vec<f64>>,
+    /// Whether the data is open in DuckDB-Wasm yet (the first view may be drawn before).
+    pub engine: RwSignal<EngineState>,
+}
+
+/// DuckDB-Wasm and the published data, as the first view is drawn.
+#[derive(Clone, Debug, PartialEq)]
+pub enum EngineState {
+    /// Starting the engine and attaching the data.
+    Opening,
+    Open,
+    /// Why the data could not be opened.
+    Failed(String),
 }
 
 /// What people call the org's departments and teams (tables hold their ids).
@@ -99,87 +115,56 @@ pub async fn load() -> Result<Loaded, String> {
         "snapshot": manifest.snapshot,
     }))
     .map_err(|e| e.to_string())?;
+    // The first view from its JSON file when the publish wrote one: drawn at once, while
+    // DuckDB-Wasm starts and opens the data in the background.
+    if let Some(first) = manifest.first_view.clone() {
+        if let Ok(view) = first_view(&first).await {
+            let engine = RwSignal::new(EngineState::Opening);
+            leptos::task::spawn_local(async move {
+                engine.set(match bridge::open(&files).await {
+                    Ok(()) => EngineState::Open,
+                    Err(e) => EngineState::Failed(e),
+                });
+            });
+            let mut loaded = from_first_view(view, manifest)?;
+            loaded.engine = engine;
+            return Ok(loaded);
+        }
+    }
     bridge::open(&files).await?;
-    Ok(Loaded {
-        servers: servers().await?,
-        daemons: daemons().await?,
-        features: features().await?,
-        currency: currency().await?,
-        names: names().await?,
-        manifest,
-    })
+    let view = FirstView {
+        servers: query_early(&first_view::servers_sql(), &[]).await?,
+        daemons: query_early(&first_view::daemons_sql(), &[]).await?,
+        features: query_early(first_view::FEATURES_SQL, &[]).await?,
+        currency: query_early(first_view::CURRENCY_SQL, &[]).await?,
+        names: query_early(first_view::NAMES_SQL, &[]).await?,
+        spark: query(first_view::SPARK_SQL, &[]).await?,
+    };
+    from_first_view(view, manifest)
 }
 
-/// The latest poll run of each server (`polls` holds runs of polls with one outcome).
-const LAST_RUN: &str = "last AS (SELECT server, arg_max(ok, until) AS ok, max(until) AS until,
-                                arg_max(error, until) AS error
-                         FROM polls GROUP BY server)";
-
-async fn servers() -> Result<Vec<ServerRow>, String> {
-    query_early(
-        &format!(
-            "WITH {LAST_RUN},
-             hosts AS (SELECT server, host, up, master FROM host_now)
-             SELECT l.server, epoch_ms(l.until)::DOUBLE, l.ok, l.error,
-                    (SELECT string_agg(h.host || CASE WHEN NOT h.up THEN ' (down)'
-                                                      WHEN h.master THEN ' (master)' ELSE '' END,
-                                       ', ' ORDER BY h.host)
-                     FROM hosts h WHERE h.server = l.server)
-             FROM last l
-             ORDER BY l.server"
-        ),
-        &[],
-    )
-    .await
+/// Fetch the publish's first-view file.
+async fn first_view(file: &str) -> Result<FirstView, String> {
+    let url = format!("data/{file}");
+    let response = gloo_net::http::Request::get(&url)
+        .send()
+        .await
+        .map_err(|e| format!("Cannot fetch {url}: {e}"))?;
+    if !response.ok() {
+        return Err(format!("Cannot fetch {url}: HTTP {}", response.status()));
+    }
+    let text = response
+        .text()
+        .await
+        .map_err(|e| format!("Cannot read {url}: {e}"))?;
+    serde_json::from_str(&text).map_err(|e| format!("{url}: {e}"))
 }
 
-async fn daemons() -> Result<Vec<DaemonRow>, String> {
-    query_early(
-        &format!(
-            "WITH {LAST_RUN}
-             SELECT v.server, v.vendor, v.up, v.version, v.error
-             FROM vendor_now v JOIN last l ON l.server = v.server AND l.ok
-             ORDER BY v.server, v.vendor"
-        ),
-        &[],
-    )
-    .await
-}
-
-/// Each feature's latest recorded state (published in `feature_now`).
-async fn features() -> Result<Vec<FeatureRow>, String> {
-    query_early(
-        "SELECT feature, server, vendor, counting,
-                in_use::DOUBLE, issued::DOUBLE, (issued - in_use)::DOUBLE,
-                round(100.0 * in_use / NULLIF(issued, 0), 1)::DOUBLE
-         FROM feature_now
-         ORDER BY 8 DESC NULLS LAST, feature, server",
-        &[],
-    )
-    .await
-}
-
-/// The org's currency, as its prices give it.
-async fn currency() -> Result<String, String> {
-    let rows: Vec<(Option<String>,)> =
-        query_early("SELECT max(currency) FROM org_prices", &[]).await?;
-    Ok(rows
-        .into_iter()
-        .next()
-        .and_then(|r| r.0)
-        .unwrap_or_default())
-}
-
-/// Department and team names by id.
-async fn names() -> Result<Names, String> {
-    let rows: Vec<(String, String, String)> = query_early(
-        "SELECT 'department', department, name FROM org_departments
-         UNION ALL SELECT 'team', team, name FROM org_teams",
-        &[],
-    )
-    .await?;
+/// The first view's rows, typed.
+fn from_first_view(view: FirstView, manifest: Manifest) -> Result<Loaded, String> {
+    let currency: Vec<(Option<String>,)> = bridge::typed_rows(view.currency)?;
     let mut names = Names::default();
-    for (kind, id, name) in rows {
+    for (kind, id, name) in bridge::typed_rows::<(String, String, String)>(view.names)? {
         let map = if kind == "team" {
             &mut names.teams
         } else {
@@ -187,7 +172,31 @@ async fn names() -> Result<Names, String> {
         };
         map.insert(id, name);
     }
-    Ok(names)
+    let mut spark = std::collections::HashMap::new();
+    for (feature, server, peaks) in
+        bridge::typed_rows::<(String, String, Option<String>)>(view.spark)?
+    {
+        let peaks: Vec<f64> = peaks
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(|p| p.parse().ok())
+            .collect();
+        spark.insert((feature, server), peaks);
+    }
+    Ok(Loaded {
+        spark,
+        servers: bridge::typed_rows(view.servers)?,
+        daemons: bridge::typed_rows(view.daemons)?,
+        features: bridge::typed_rows(view.features)?,
+        currency: currency
+            .into_iter()
+            .next()
+            .and_then(|r| r.0)
+            .unwrap_or_default(),
+        names,
+        manifest,
+        engine: RwSignal::new(EngineState::Open),
+    })
 }
 
 /// `AND <column> in [from, to]` for a day range, and its parameters (nothing for `None`).

@@ -48,7 +48,9 @@ pub fn ForecastPage(filters: Filters) -> impl IntoView {
                             let chart = chosen
                                 .and_then(|_| all.first().cloned())
                                 .map(|s| view! { <ForecastChart series=s /> });
-                            view! { {chart} <Summary all /> }.into_any()
+                            // Without a chosen feature: the leading series at a glance.
+                            let grid = chart.is_none().then(|| view! { <ForecastGrid all=all.clone() /> });
+                            view! { {chart} {grid} <Summary all /> }.into_any()
                         }
                         Err(e) => crate::query_table::query_error("Forecasts", &e).into_any(),
                     }
@@ -141,6 +143,92 @@ fn ms(d: NaiveDate) -> f64 {
         .timestamp_millis() as f64
 }
 
+/// How many series the list shows as small charts.
+const GRID: usize = 6;
+
+/// The first [`GRID`] forecast series (the most utilized) as small charts: the last 120
+/// days, the forecast, its band and the issued line; each opens its detail. The table
+/// below lists the same series.
+#[component]
+fn ForecastGrid(all: Vec<SeriesOutlook>) -> impl IntoView {
+    let q = use_query_map();
+    let cells = all
+        .into_iter()
+        .filter(|s| matches!(s.outlook, Outlook::Ready { .. }))
+        .take(GRID)
+        .map(|series| {
+            let canvas = NodeRef::<Canvas>::new();
+            let (history, drawn) = chart_points(&series);
+            let issued = series.issued;
+            let title = format!("{} on {}", series.feature, series.server);
+            let high = drawn.iter().map(|p| p.3).fold(0.0, f64::max);
+            {
+                let title = title.clone();
+                Effect::new(move |_| {
+                    if let Some(el) = canvas.get() {
+                        let (title, history, drawn) =
+                            (title.clone(), history.clone(), drawn.clone());
+                        request_animation_frame(move || {
+                            if crate::chart::draw_forecast(&el, &title, &history, &drawn, issued)
+                                .is_ok()
+                            {
+                                let _ = el
+                                    .set_attribute("data-forecast-days", &drawn.len().to_string());
+                                let _ = el.set_attribute("data-high", &format!("{:.1}", high));
+                                let _ = el.set_attribute("data-issued", &format!("{issued:.0}"));
+                            }
+                        });
+                    }
+                });
+            }
+            let (feature, server) = (series.feature.clone(), series.server.clone());
+            let href = move || {
+                q.with(|q| {
+                    href_with(
+                        q,
+                        &[
+                            ("feature", Some(feature.clone())),
+                            ("server", Some(server.clone())),
+                        ],
+                    )
+                })
+            };
+            let label = format!(
+                "{title}: daily peak, 90-day forecast and its 95 % band against {issued:.0} issued"
+            );
+            view! {
+                <a class="mini" href=href>
+                    <canvas node_ref=canvas class="chart mini" role="img" aria-label=label
+                        data-testid="forecast-mini" data-feature=series.feature.clone()
+                        data-server=series.server.clone()></canvas>
+                </a>
+            }
+        })
+        .collect_view();
+    view! { <section class="grid" data-testid="forecast-grid">{cells}</section> }
+}
+
+/// A series' last 120 days `(ms, peak)` and its forecast `(ms, mean, low, high)`.
+#[allow(clippy::type_complexity)]
+fn chart_points(series: &SeriesOutlook) -> (Vec<(f64, f64)>, Vec<(f64, f64, f64, f64)>) {
+    let skip = series.peaks.len().saturating_sub(120);
+    let history = series
+        .peaks
+        .iter()
+        .enumerate()
+        .skip(skip)
+        .map(|(i, v)| (ms(series.first + TimeDelta::days(i as i64)), *v))
+        .collect();
+    let drawn = match &series.outlook {
+        Outlook::Ready { points, .. } => points
+            .iter()
+            .map(|p| (ms(p.day), p.mean, p.low, p.high))
+            .collect(),
+        Outlook::TooShort { .. } => Vec::new(),
+    };
+    (history, drawn)
+}
+
 /// One series: the last 120 days and the forecast on one chart, the forecast as a table.
 #[component]
 fn ForecastChart(series: SeriesOutlook) -> impl IntoView {
@@ -150,22 +238,11 @@ fn ForecastChart(series: SeriesOutlook) -> impl IntoView {
         "{} on {}: daily peak and forecast",
         series.feature, series.server
     );
-    let skip = series.peaks.len().saturating_sub(120);
-    let history: Vec<(f64, f64)> = series
-        .peaks
-        .iter()
-        .enumerate()
-        .skip(skip)
-        .map(|(i, v)| (ms(series.first + TimeDelta::days(i as i64)), *v))
-        .collect();
+    let (history, drawn) = chart_points(&series);
     let points: Vec<Point> = match &series.outlook {
         Outlook::Ready { points, .. } => points.clone(),
         Outlook::TooShort { .. } => Vec::new(),
     };
-    let drawn: Vec<(f64, f64, f64, f64)> = points
-        .iter()
-        .map(|p| (ms(p.day), p.mean, p.low, p.high))
-        .collect();
     let issued = series.issued;
     {
         let title = title.clone();

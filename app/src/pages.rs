@@ -16,7 +16,7 @@ use crate::state::{Page, ReportSpec, ViewState};
 use serde_json::Value;
 
 use crate::bars::BarSpec;
-use crate::data::Loaded;
+use crate::data::{EngineState, Loaded};
 use crate::query_table::QueryTable;
 use crate::table::{Column, Kind};
 
@@ -83,8 +83,27 @@ pub fn Shell(data: Loaded) -> impl IntoView {
             .collect_view()
     };
     let overview = data.clone();
+    let engine = data.engine;
+    let engine_state = move || {
+        match engine.get() {
+        EngineState::Opening => Some(view! {
+            <p class="loading" role="status" data-testid="engine-opening">
+                <span class="spinner" aria-hidden="true"></span>
+                "Server health and features are current; opening the full history for charts and the other pages…"
+            </p>
+        }.into_any()),
+        EngineState::Open => None,
+        EngineState::Failed(message) => Some(view! {
+            <div class="error" role="alert" data-testid="load-error">
+                <h2>"The license data could not be loaded"</h2>
+                <p>{message}</p>
+            </div>
+        }.into_any()),
+    }
+    };
     view! {
         <nav class="pages" aria-label="Pages">{nav}</nav>
+        {engine_state}
         <RolePresets latest />
         <Freshness data=data.clone() />
         <FilterBar latest features=data.features.clone() />

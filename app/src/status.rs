@@ -24,13 +24,14 @@ pub fn ServerHealth(servers: Vec<ServerRow>, daemons: Vec<DaemonRow>) -> impl In
                 })
                 .collect_view();
             let (class, status) = if s.ok { ("badge up", "UP") } else { ("badge down", "DOWN") };
+            let server = server_name(&s.server);
             view! {
                 <tr>
-                    <th scope="row">{s.server}</th>
+                    <th scope="row">{server}</th>
                     <td><span class=class>{status}</span></td>
                     <td>{s.hosts.unwrap_or_default()}</td>
                     <td>{vendors}</td>
-                    <td>{format::utc_ms(s.polled_ms)}</td>
+                    <td class="when">{format::utc_ms(s.polled_ms)}</td>
                     <td class="err">{s.error.unwrap_or_default()}</td>
                 </tr>
             }
@@ -56,4 +57,18 @@ pub fn ServerHealth(servers: Vec<ServerRow>, daemons: Vec<DaemonRow>) -> impl In
             </div>
         </section>
     }
+}
+
+/// A server's name, allowed to wrap after the commas of a triad's three addresses.
+pub fn server_name(server: &str) -> impl IntoView {
+    let parts: Vec<String> = server.split(',').map(str::to_owned).collect();
+    let last = parts.len().saturating_sub(1);
+    parts
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let more = i < last;
+            view! { {p} {more.then_some(",")} {more.then(|| view! { <wbr /> })} }
+        })
+        .collect_view()
 }

@@ -2,11 +2,18 @@
 
 use leptos::prelude::*;
 
+use std::collections::HashMap;
+
 use crate::data::FeatureRow;
 use crate::format;
 
 #[component]
-pub fn FeatureTable(features: Vec<FeatureRow>, selected: Memo<Option<String>>) -> impl IntoView {
+pub fn FeatureTable(
+    features: Vec<FeatureRow>,
+    /// Hourly peaks of the last 24 hours by (feature, server).
+    spark: HashMap<(String, String), Vec<f64>>,
+    selected: Memo<Option<String>>,
+) -> impl IntoView {
     Effect::new(move |_| {
         if let Some(perf) = web_sys::window().and_then(|w| w.performance()) {
             let _ = perf.mark("lmscope:first-table");
@@ -45,10 +52,20 @@ pub fn FeatureTable(features: Vec<FeatureRow>, selected: Memo<Option<String>>) -
                 _ => "meter",
             };
             let width = format!("width: {:.1}%", f.pct.unwrap_or(0.0).clamp(0.0, 100.0));
+            let peaks = spark
+                .get(&(f.feature.clone(), f.server.clone()))
+                .cloned()
+                .unwrap_or_default();
+            let line = sparkline(&peaks, f.issued.unwrap_or(0.0), &f.feature);
+            let peaks_text = peaks
+                .iter()
+                .map(|p| format!("{p:.0}"))
+                .collect::<Vec<_>>()
+                .join(",");
             view! {
                 <tr class:selected=is_selected>
                     <th scope="row"><a href=href>{f.feature}</a></th>
-                    <td>{f.server}</td>
+                    <td>{crate::status::server_name(&f.server)}</td>
                     <td>{f.vendor.unwrap_or_default()}</td>
                     <td class="num" data-value=used_v>{used}</td>
                     <td class="num" data-value=total_v>{total}</td>
@@ -57,6 +74,7 @@ pub fn FeatureTable(features: Vec<FeatureRow>, selected: Memo<Option<String>>) -
                         <span class=level aria-hidden="true"><span style=width></span></span>
                         {pct}
                     </td>
+                    <td class="spark" data-value=peaks_text>{line}</td>
                 </tr>
             }
         })
@@ -75,11 +93,54 @@ pub fn FeatureTable(features: Vec<FeatureRow>, selected: Memo<Option<String>>) -
                             <th scope="col" class="num">"Total"</th>
                             <th scope="col" class="num">"Available"</th>
                             <th scope="col" class="num">"% Utilized"</th>
+                            <th scope="col">"Last 24 h"</th>
                         </tr>
                     </thead>
                     <tbody>{rows}</tbody>
                 </table>
             </div>
         </section>
+    }
+}
+
+/// A sparkline of `peaks` (hourly, oldest first) against `issued`, as inline SVG: sharp at
+/// any pixel ratio, coloured by the stylesheet (`.spark`), with the figures in its title.
+fn sparkline(peaks: &[f64], issued: f64, feature: &str) -> impl IntoView {
+    const W: f64 = 96.0;
+    const H: f64 = 24.0;
+    let top = peaks.iter().copied().fold(issued, f64::max).max(1.0);
+    let step = if peaks.len() > 1 {
+        W / (peaks.len() - 1) as f64
+    } else {
+        0.0
+    };
+    let points = peaks
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            format!(
+                "{:.1},{:.1}",
+                i as f64 * step,
+                H - 1.0 - p / top * (H - 2.0)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    let issued_y = format!("{:.1}", H - 1.0 - issued / top * (H - 2.0));
+    let peak = peaks.iter().copied().fold(0.0, f64::max);
+    let label = if peaks.is_empty() {
+        format!("{feature}: no use in the last 24 hours of data")
+    } else {
+        format!(
+            "{feature}: hourly peak in use over the last 24 hours of data, highest {peak:.0} of {issued:.0} issued"
+        )
+    };
+    let title = label.clone();
+    view! {
+        <svg viewBox=format!("0 0 {W} {H}") width=W height=H role="img" aria-label=label>
+            <title>{title}</title>
+            <line class="issued" x1="0" x2=W y1=issued_y.clone() y2=issued_y />
+            <polyline class="peak" points=points />
+        </svg>
     }
 }

@@ -9,8 +9,10 @@ use lmscope::chargeback::Statement;
 use lmscope::query::Filters;
 use lmscope::recommend::{Recommendation, Shortage};
 use lmscope::views;
-use serde_json::Value;
+use serde_json::{json, Value};
 
+use crate::bars::{BarChart, BarSpec};
+use crate::format::round2;
 use crate::pages::href_with;
 use crate::table::{Column, DataTable};
 
@@ -109,6 +111,16 @@ fn Report(s: Summary, from: NaiveDate, to: NaiveDate) -> impl IntoView {
     } else {
         0.0
     };
+    let display = use_context::<crate::table::Display>().unwrap_or_default();
+    let department_name = |id: &str| {
+        display
+            .names
+            .departments
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| id.to_owned())
+    };
+    let money = |x: f64| crate::format::money(x, &display.currency, 0);
     let top_departments = s
         .costs
         .lines
@@ -118,13 +130,25 @@ fn Report(s: Summary, from: NaiveDate, to: NaiveDate) -> impl IntoView {
             view! {
                 <li>
                     <a href=link(vec![("page", Some("costs".into())), ("by", Some("department".into())),
-                                      ("policy", Some("full-allocation".into()))])>{l.group.clone()}</a>
-                    {format!(": {:.2} full allocation, {:.2} pay for use ({:.1} % of license-hours)",
-                             l.full_cost, l.use_cost, l.share)}
+                                      ("policy", Some("full-allocation".into()))])>{department_name(&l.group)}</a>
+                    {format!(": {} full allocation, {} pay for use ({:.1} % of license-hours)",
+                             money(l.full_cost), money(l.use_cost), l.share)}
                 </li>
             }
         })
         .collect_view();
+    // Cost by department (full allocation: the whole bill shared out), as bars.
+    let cost_rows: Vec<Vec<Value>> = s
+        .costs
+        .lines
+        .iter()
+        .map(|l| vec![json!(department_name(&l.group)), json!(round2(l.full_cost))])
+        .collect();
+    let cost_chart = BarSpec::new(
+        "License bill by department (full allocation)",
+        1,
+        format!("cost ({})", display.currency),
+    );
     let count = |sev: Severity| s.firing.iter().filter(|a| a.severity == sev).count();
     let (critical, warning) = (count(Severity::Critical), count(Severity::Warning));
     let alert_items = s
@@ -166,7 +190,7 @@ fn Report(s: Summary, from: NaiveDate, to: NaiveDate) -> impl IntoView {
             let href = crate::recommend_page::evidence_href(r, from, to);
             view! {
                 <li><a href=href>{format!("{}: {}", r.action.label(), r.subject)}</a>
-                    {format!(" on {}: {:.0} seats, saves {:.2} a year", r.server, r.seats, -r.yearly_cost)}</li>
+                    {format!(" on {}: {:.0} seats, saves {} a year", r.server, r.seats, money(-r.yearly_cost))}</li>
             }
         })
         .collect_view();
@@ -202,8 +226,11 @@ fn Report(s: Summary, from: NaiveDate, to: NaiveDate) -> impl IntoView {
             </dl>
             <p>"Largest departments under full allocation:"</p>
             <ul>{top_departments}</ul>
+            <BarChart testid="sum-costs" spec=cost_chart rows=cost_rows />
             <DataTable testid="sum-months" title="Trend: monthly utilization".to_owned()
-                columns=month_columns rows=s.months.clone() />
+                columns=month_columns rows=s.months.clone()
+                chart=BarSpec::new("Average utilization by month (tick: the month's peak)", 1, "utilization %")
+                    .with_mark(2, "peak utilization %").with_top(36) />
             <h3>"Risks"</h3>
             <p data-testid="sum-risks">
                 <a href=link(vec![("page", Some("alerts".into()))])>

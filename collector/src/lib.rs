@@ -9,6 +9,7 @@ pub mod config;
 pub mod debuglog;
 pub mod delta;
 pub mod expr;
+pub mod first_view;
 pub mod forecast;
 pub mod format;
 pub mod lmstat;

@@ -20,6 +20,10 @@ pub struct Manifest {
     /// so the site can show it before the full file is open.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshot: Option<DataFile>,
+    /// A JSON file with the overview's first view (`first_view::FirstView`), so the site
+    /// draws it before its DuckDB engine has started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_view: Option<String>,
 }
 
 /// Tables copied into the snapshot file: poll runs, the latest state of everything,

@@ -9,6 +9,7 @@ use chrono::{NaiveDateTime, Utc};
 
 use duckdb::params;
 
+use crate::first_view::{self, FirstView};
 use crate::manifest::{DataFile, Manifest, MANIFEST_FILE, SNAPSHOT_TABLES};
 use crate::org::{Org, UNASSIGNED};
 use crate::pseudonym::Pseudonymize;
@@ -68,6 +69,8 @@ pub fn publish(
     let snapshot_name = format!("{PREFIX}{generation:06}{SNAPSHOT}{SUFFIX}");
     let snapshot_path = out_dir.join(&snapshot_name);
     let snapshot_tmp = out_dir.join(format!(".{snapshot_name}.tmp"));
+    let first_name = first_view::file_name(generation);
+    let first_path = out_dir.join(&first_name);
     // Until the manifest names them, this generation's files are nobody's: on any failure
     // (a full disk, say) they all go, and the published site stays as it was.
     let written = (|| {
@@ -85,12 +88,15 @@ pub fn publish(
         sync_file(&snapshot_tmp)?;
         fs::rename(&snapshot_tmp, &snapshot_path).map_err(io(&snapshot_path))?;
         sync_dir(out_dir)?;
+        let first = first_view_rows(&final_path)?;
+        write_atomically(&first_path, serde_json::to_string(&first)?.as_bytes())?;
         write_manifest(
             store,
             out_dir,
             opts,
             (&name, &final_path),
             (&snapshot_name, &snapshot_path),
+            &first_name,
         )
     })();
     let manifest = match written {
@@ -102,7 +108,13 @@ pub fn publish(
             let ours: &[&PathBuf] = if named {
                 &[&tmp_path, &snapshot_tmp]
             } else {
-                &[&tmp_path, &snapshot_tmp, &final_path, &snapshot_path]
+                &[
+                    &tmp_path,
+                    &snapshot_tmp,
+                    &final_path,
+                    &snapshot_path,
+                    &first_path,
+                ]
             };
             for p in ours {
                 let _ = fs::remove_file(wal_of(p));
@@ -117,6 +129,7 @@ pub fn publish(
     for old in generations.iter().filter(|g| **g + 1 < generation) {
         remove_if_exists(&out_dir.join(format!("{PREFIX}{old:06}{SUFFIX}")))?;
         remove_if_exists(&out_dir.join(format!("{PREFIX}{old:06}{SNAPSHOT}{SUFFIX}")))?;
+        remove_if_exists(&out_dir.join(first_view::file_name(*old)))?;
     }
     Ok(manifest)
 }
@@ -128,6 +141,7 @@ fn write_manifest(
     opts: &PublishOptions,
     (name, final_path): (&str, &Path),
     (snapshot_name, snapshot_path): (&str, &Path),
+    first_view: &str,
 ) -> Result<Manifest, PublishError> {
     let (from, to) = store.poll_range()?;
     let bytes = fs::metadata(final_path).map_err(io(final_path))?.len();
@@ -153,6 +167,7 @@ fn write_manifest(
             to: to.map(rfc3339),
             tables: SNAPSHOT_TABLES.iter().map(|t| (*t).to_owned()).collect(),
         }),
+        first_view: Some(first_view.to_owned()),
     };
     write_atomically(
         &out_dir.join(MANIFEST_FILE),
@@ -182,6 +197,59 @@ fn write_snapshot(store: &Store, full: &Path, path: &Path) -> Result<(), Publish
     result?;
     detached?;
     Ok(())
+}
+
+/// The overview's first view, read natively from the file just published with the queries
+/// the site would run.
+fn first_view_rows(published: &Path) -> Result<FirstView, PublishError> {
+    let config = duckdb::Config::default().access_mode(duckdb::AccessMode::ReadOnly)?;
+    let conn = duckdb::Connection::open_with_flags(published, config)?;
+    let rows = |sql: &str| -> Result<Vec<Vec<serde_json::Value>>, duckdb::Error> {
+        let mut stmt = conn.prepare(sql)?;
+        let mut found = stmt.query([])?;
+        let mut out = Vec::new();
+        while let Some(r) = found.next()? {
+            let n = r.as_ref().column_count();
+            let mut row = Vec::with_capacity(n);
+            for i in 0..n {
+                row.push(json_of(r.get::<_, duckdb::types::Value>(i)?));
+            }
+            out.push(row);
+        }
+        Ok(out)
+    };
+    Ok(FirstView {
+        servers: rows(&first_view::servers_sql())?,
+        daemons: rows(&first_view::daemons_sql())?,
+        features: rows(first_view::FEATURES_SQL)?,
+        currency: rows(first_view::CURRENCY_SQL)?,
+        names: rows(first_view::NAMES_SQL)?,
+        spark: rows(first_view::SPARK_SQL)?,
+    })
+}
+
+/// A DuckDB value as the site's bridge gives it in JSON.
+fn json_of(v: duckdb::types::Value) -> serde_json::Value {
+    use duckdb::types::Value as V;
+    use serde_json::Value as J;
+    let float = |x: f64| serde_json::Number::from_f64(x).map_or(J::Null, J::Number);
+    match v {
+        V::Null => J::Null,
+        V::Boolean(b) => J::Bool(b),
+        V::TinyInt(x) => x.into(),
+        V::SmallInt(x) => x.into(),
+        V::Int(x) => x.into(),
+        V::BigInt(x) => x.into(),
+        V::UTinyInt(x) => x.into(),
+        V::USmallInt(x) => x.into(),
+        V::UInt(x) => x.into(),
+        V::UBigInt(x) => x.into(),
+        V::HugeInt(x) => float(x as f64),
+        V::Float(x) => float(f64::from(x)),
+        V::Double(x) => float(x),
+        V::Text(s) => J::String(s),
+        other => J::String(format!("{other:?}")),
+    }
 }
 
 fn rfc3339(t: NaiveDateTime) -> String {

@@ -44,6 +44,8 @@ try {
       offline: false, latency: 400, downloadThroughput: 4 * 1024 * 1024, uploadThroughput: 512 * 1024,
     });
   }
+  // BLOCK=regex: requests whose URL matches fail (a data file or the engine unreachable).
+  if (process.env.BLOCK) await context.route(new RegExp(process.env.BLOCK), (route) => route.abort());
   await page.goto(url, { waitUntil: 'domcontentloaded' });
   // Did the page say it was loading (a progress indicator) before the data arrived?
   result.sawLoading = await page.waitForSelector('[role=status]', { state: 'attached', timeout: 10_000 })
@@ -132,16 +134,21 @@ try {
     rmSync(profile, { recursive: true, force: true });
     process.exit(0);
   }
-  // Either the data loads (features table) or the page explains why not.
+  // Either the data loads (features table, then the engine draws the chart) or the page
+  // explains why not (the first view may be drawn from its JSON before the engine fails).
   await page.waitForSelector('[data-testid=features] tbody tr, [data-testid=load-error]', { timeout: 60_000 });
+  result.firstViewMs = await page.evaluate(() => performance.getEntriesByName('lmscope:first-table')[0]?.startTime ?? null);
+  await page.waitForSelector('[data-testid=usage-chart][data-points], [data-testid=load-error]', { timeout: 60_000 });
   const failed = await page.$('[data-testid=load-error]');
+  const cells = (selector) => page.$$eval(`${selector} tbody tr`, (rows) =>
+    rows.map((r) => Array.from(r.querySelectorAll('th, td')).map((c) => c.dataset.value ?? c.textContent.trim())));
   if (failed) {
     result.error = (await failed.innerText()).trim();
+    // What was drawn before the failure (the first view, from its JSON file).
+    result.features = await cells('[data-testid=features]');
   } else {
     await page.waitForSelector('[data-testid=usage-chart][data-points]', { timeout: 60_000 });
     await page.waitForSelector('[data-testid=usage-daily] tbody tr', { state: 'attached', timeout: 60_000 });
-    const cells = (selector) => page.$$eval(`${selector} tbody tr`, (rows) =>
-      rows.map((r) => Array.from(r.querySelectorAll('th, td')).map((c) => c.dataset.value ?? c.textContent.trim())));
     result.features = await cells('[data-testid=features]');
     result.servers = await cells('[data-testid=servers]');
     result.daily = await cells('[data-testid=usage-daily]');
