@@ -50,7 +50,7 @@ const view = (page) => page.evaluate(() => {
 const settled = async (page) => {
   let last = null;
   for (let i = 0; i < 240; i++) {
-    await page.waitForTimeout(250);
+    await page.waitForTimeout(150);
     const busy = await page.$('main [role=status]');
     if (busy) { last = null; continue; }
     const now = JSON.stringify(await view(page));
@@ -60,11 +60,18 @@ const settled = async (page) => {
   throw new Error('the view never settled');
 };
 
+let previous = null;
 for (const step of steps) {
   const out = { step };
   try {
-    await page.goto(`${base}?${step.query}`, { waitUntil: 'domcontentloaded' });
-    out.before = await settled(page);
+    // Consecutive steps on the same view start from where going back left the last one.
+    const start = `${base}?${step.query}`;
+    if (previous && previous.url === start) {
+      out.before = previous.view;
+    } else {
+      await page.goto(start, { waitUntil: 'domcontentloaded' });
+      out.before = await settled(page);
+    }
     const target = step.text
       ? page.locator(step.css).filter({ hasText: new RegExp(`^\\s*${step.text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`) }).first()
       : page.locator(step.css).first();
@@ -79,6 +86,7 @@ for (const step of steps) {
     out.url = page.url();
     await page.goBack();
     out.back = await settled(page);
+    previous = { url: page.url(), view: out.back };
     // A fresh load of the URL the click left behind, in a new page of the same browser.
     const fresh = await context.newPage();
     await fresh.goto(out.url, { waitUntil: 'domcontentloaded' });
@@ -86,6 +94,7 @@ for (const step of steps) {
     await fresh.close();
   } catch (e) {
     out.error = String(e);
+    previous = null;
   }
   result.steps.push(out);
 }
