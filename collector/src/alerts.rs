@@ -1116,13 +1116,7 @@ fn budget(rule: &Rule, data: &Data) -> Vec<Firing> {
 
 /// A duration in words: `3 d 4 h`, `2 h 5 min`, `7 min`.
 fn span(a: NaiveDateTime, b: NaiveDateTime) -> String {
-    let s = (b - a).num_seconds().max(0);
-    let (d, h, m) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60);
-    match (d, h) {
-        (0, 0) => format!("{m} min"),
-        (0, _) => format!("{h} h {m} min"),
-        _ => format!("{d} d {h} h"),
-    }
+    crate::format::duration((b - a).num_seconds().max(0))
 }
 
 #[cfg(test)]
