@@ -102,6 +102,33 @@ fn steady(v: &Value) -> Value {
     v
 }
 
+/// Where two views differ, as `path: before ≠ after` lines (short), so a failure says what.
+fn differences(a: &Value, b: &Value, path: &str, out: &mut Vec<String>) {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+            for k in keys {
+                let (va, vb) = (
+                    x.get(k).unwrap_or(&Value::Null),
+                    y.get(k).unwrap_or(&Value::Null),
+                );
+                differences(va, vb, &format!("{path}.{k}"), out);
+            }
+        }
+        _ if a != b => {
+            let short = |v: &Value| v.to_string().chars().take(300).collect::<String>();
+            out.push(format!("  {path}: {} ≠ {}", short(a), short(b)));
+        }
+        _ => {}
+    }
+}
+
+fn diff(a: &Value, b: &Value) -> String {
+    let mut out = Vec::new();
+    differences(a, b, "", &mut out);
+    out.join("\n")
+}
+
 #[test]
 fn every_control_changes_the_view_its_url_reproduces_and_back_restores() {
     let tmp = TempDir::new("controls");
@@ -142,12 +169,16 @@ fn every_control_changes_the_view_its_url_reproduces_and_back_restores() {
         }
         if after != fresh {
             failures.push(format!(
-                "{what}: the view differs from a fresh load of {}",
-                s["url"]
+                "{what}: the view differs from a fresh load of {}:\n{}",
+                s["url"],
+                diff(&after, &fresh)
             ));
         }
         if back != before {
-            failures.push(format!("{what}: back did not restore the view"));
+            failures.push(format!(
+                "{what}: back did not restore the view:\n{}",
+                diff(&before, &back)
+            ));
         }
         if !after["errors"].as_array().is_some_and(|e| {
             e.iter()

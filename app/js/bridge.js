@@ -141,7 +141,19 @@ function plain(value) {
 // Run `sql` with positional `?` parameters (a JSON array); resolves to a JSON string
 // `{"columns":[...],"rows":[[...],...]}` with BIGINTs as numbers and timestamps as epoch ms.
 // `early`: the query reads only snapshot tables and need not wait for the full files.
+// Queries asked for and not yet answered; browser tests wait for none before reading a view.
+let pending = 0;
+
 async function query(sql, paramsJson, early) {
+  pending++;
+  try {
+    return await runQuery(sql, paramsJson, early);
+  } finally {
+    pending--;
+  }
+}
+
+async function runQuery(sql, paramsJson, early) {
   if (!opening) throw new Error('no data is open');
   await opening;
   if (!early) await ensureComplete();
@@ -168,4 +180,4 @@ async function query(sql, paramsJson, early) {
   return text;
 }
 
-globalThis.lmscopeBridge = { open, query, modes };
+globalThis.lmscopeBridge = { open, query, modes, pending: () => pending };

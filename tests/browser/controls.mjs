@@ -46,15 +46,19 @@ const view = (page) => page.evaluate(() => {
   };
 });
 
-// Wait until nothing is loading and the view stopped changing.
+// Wait until no query is in flight, nothing shows as loading and the view stayed the same
+// over three samples.
 const settled = async (page) => {
   let last = null;
-  for (let i = 0; i < 240; i++) {
+  let same = 0;
+  for (let i = 0; i < 300; i++) {
     await page.waitForTimeout(150);
-    const busy = await page.$('main [role=status]');
-    if (busy) { last = null; continue; }
+    const busy = await page.evaluate(() => (globalThis.lmscopeBridge?.pending?.() ?? 0) > 0
+      || document.querySelector('main [role=status]') !== null);
+    if (busy) { last = null; same = 0; continue; }
     const now = JSON.stringify(await view(page));
-    if (now === last) return JSON.parse(now);
+    same = now === last ? same + 1 : 0;
+    if (same >= 2) return JSON.parse(now);
     last = now;
   }
   throw new Error('the view never settled');
