@@ -643,6 +643,7 @@ fn pages_compute_what_native_duckdb_reads() {
             })
             .collect();
     assert_table(&page, "clusters", 1, &expected);
+    lmscope_e2e::assert_chart_of_table(&page, "clusters", 1);
     // Each cluster's share of the license-hours, in percent (one decimal shown).
     for row in cells(&page["tables"]["clusters"]["rows"]) {
         let lh = expected[&vec![row[0].clone()]][0];

@@ -179,6 +179,8 @@ fn chargeback_matches_raw_rows_and_the_site() {
         };
         let shown: Vec<Vec<String>> = shown.iter().map(pick).collect();
         assert_eq!(shown, expected, "{by}");
+        lmscope_e2e::assert_chart_of_table(&page, "chargeback", 4);
+        lmscope_e2e::assert_chart_of_table(&page, "budgets", 2);
         // Budgets: every department with a budget, spend under full allocation this year.
         let budgets = cells(&page["tables"]["budgets"]["rows"]);
         assert_eq!(budgets.len(), 5, "{budgets:?}");
@@ -223,6 +225,79 @@ fn chargeback_matches_raw_rows_and_the_site() {
         assert!(
             (num(&row[4]) - (spent + spent / 22.0 * 41.0)).abs() < 0.011,
             "{row:?}"
+        );
+    }
+
+    // Cost by department per month (pay for use), October and November: the chart and its
+    // table against each month recomputed from raw rows.
+    let department: BTreeMap<String, String> =
+        raw(&db, "SELECT user_name, department FROM org_people", 2)
+            .into_iter()
+            .map(|r| (t(&r[0]), t(&r[1])))
+            .collect();
+    let mut monthly: BTreeMap<(String, String), f64> = BTreeMap::new();
+    for r in raw(
+        &db,
+        "SELECT strftime(day, '%Y-%m'), user_name, feature, coalesce(vendor, ''), license_hours
+         FROM user_daily WHERE day BETWEEN DATE '2026-10-01' AND DATE '2026-11-30'",
+        5,
+    ) {
+        let d = department
+            .get(&t(&r[1]))
+            .cloned()
+            .unwrap_or_else(|| "unassigned".into());
+        *monthly.entry((t(&r[0]), d)).or_default() +=
+            f(&r[4]) * price_of(&t(&r[2]), &t(&r[3])) / 8760.0;
+    }
+    let url = server.url(&format!(
+        "{SUB_PATH}/?page=costs&from=2026-10-01&to=2026-11-30&by=department&policy=pay-for-use"
+    ));
+    let page = scrape_tables(&url, "costs-monthly.png", &["monthly-costs-table"]);
+    assert!(page["error"].is_null(), "{}", page["error"]);
+    let chart = &page["canvases"]["monthly-costs-chart"]["data"];
+    let list = |k: &str| -> Value {
+        serde_json::from_str(
+            chart[k]
+                .as_str()
+                .unwrap_or_else(|| panic!("no data-{k}: {chart}")),
+        )
+        .expect("JSON")
+    };
+    let (months, series, values) = (list("labels"), list("series"), list("values"));
+    assert_eq!(months, serde_json::json!(["2026-10", "2026-11"]));
+    let series = series.as_array().expect("series");
+    let departments: std::collections::BTreeSet<&String> = monthly.keys().map(|k| &k.1).collect();
+    assert_eq!(series.len(), departments.len().min(7), "{series:?}");
+    for (k, name) in series.iter().enumerate() {
+        let name = name.as_str().expect("name");
+        for (m, month) in ["2026-10", "2026-11"].iter().enumerate() {
+            let plotted = values[k][m].as_f64().expect("value");
+            let want = monthly
+                .get(&((*month).to_owned(), name.to_owned()))
+                .copied()
+                .unwrap_or(0.0);
+            assert!(
+                (plotted - want).abs() < 0.011,
+                "{name} {month}: plotted {plotted}, raw rows {want}"
+            );
+        }
+    }
+    // The table lists the same figures, a month per row, with its total.
+    let rows = &page["tables"]["monthly-costs-table"]["rows"];
+    for (m, month) in ["2026-10", "2026-11"].iter().enumerate() {
+        assert_eq!(rows[m][0], *month);
+        let total: f64 = monthly
+            .iter()
+            .filter(|(k, _)| k.0 == *month)
+            .map(|(_, v)| v)
+            .sum();
+        let shown: f64 = rows[m][series.len() + 1]
+            .as_str()
+            .and_then(|v| v.parse().ok())
+            .expect("total");
+        assert!(
+            (shown - total).abs() < 0.05,
+            "{month} total {shown} vs {total}"
         );
     }
 }

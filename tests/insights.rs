@@ -530,6 +530,25 @@ fn projects_recommendations_and_summary_match_raw_rows() {
         format!("{:.2}", cli["bill"].as_f64().expect("bill"))
     );
     assert_eq!(shown("sum-saving"), format!("{saving:.2}"));
+    lmscope_e2e::assert_chart_of_table(&page, "sum-months", 1);
+    // The cost chart: each department's full allocation, as the CLI has it, largest first.
+    let plotted: Vec<f64> = serde_json::from_str(
+        page["canvases"]["sum-costs-chart"]["data"]["values"]
+            .as_str()
+            .expect("sum-costs values"),
+    )
+    .expect("JSON");
+    let want: Vec<f64> = cli["lines"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .filter_map(|l| l["full_cost"].as_f64())
+        .take(12)
+        .collect();
+    assert_eq!(plotted.len(), want.len(), "{plotted:?} vs {want:?}");
+    for (p, w) in plotted.iter().zip(&want) {
+        assert!((p - w).abs() < 0.006, "sum-costs: plotted {p}, CLI {w}");
+    }
     assert!(shown("sum-risks").contains("alerts firing now"), "{texts}");
     // Printed, it is the summary alone.
     let print = &page["print"];

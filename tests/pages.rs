@@ -551,6 +551,47 @@ fn feature_person_trend_team_and_live_pages_match_native_duckdb() {
         })
         .collect();
     assert_rows(&page, "trend-util", 1, &expected, 0.051);
+    lmscope_e2e::assert_chart_of_table(&page, "trend-util", 1);
+    // The period chart: license-hours accumulated day by day, this week and the week before.
+    let running = |from: &str, days: i64| -> Vec<f64> {
+        let first = chrono::NaiveDate::parse_from_str(from, "%Y-%m-%d").expect("day");
+        let mut sum = 0.0;
+        (0..days)
+            .map(|i| {
+                let day = (first + chrono::TimeDelta::days(i)).to_string();
+                sum += raw
+                    .user_daily
+                    .iter()
+                    .filter(|r| s(&r[0]) == day)
+                    .map(|r| f(&r[4]))
+                    .sum::<f64>();
+                sum
+            })
+            .collect()
+    };
+    let chart = &page["canvases"]["period-chart"]["data"];
+    let plotted: Vec<Vec<f64>> =
+        serde_json::from_str(chart["values"].as_str().expect("period values")).expect("JSON");
+    let labels: Vec<String> =
+        serde_json::from_str(chart["labels"].as_str().expect("period labels")).expect("JSON");
+    assert_eq!(
+        labels,
+        [
+            format!("{FROM} to {TO}"),
+            "2026-11-02 to 2026-11-08".to_owned()
+        ]
+    );
+    for (got, want) in plotted
+        .iter()
+        .zip([running(FROM, 7), running("2026-11-02", 7)])
+    {
+        assert_eq!(got.len(), 7, "{got:?}");
+        // Each day's figure is rounded to hundredths before it is added up.
+        for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+            let tolerance = 0.005 * (i + 1) as f64 + 0.006;
+            assert!((g - w).abs() < tolerance, "period chart: {got:?} vs {want:?}");
+        }
+    }
 
     // Live: the newest checkouts, check-ins and denials, and the queue at the last poll.
     let page = scrape_tables(&url("page=overview"), "live.png", &["feed", "queue"]);

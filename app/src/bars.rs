@@ -2,11 +2,13 @@
 //! drawn on a canvas at the screen's pixel ratio in the page's theme, with PNG export, and
 //! the plotted labels and values exposed as data attributes for checks and scripts.
 
-use leptos::html::Canvas;
+use std::rc::Rc;
+
 use leptos::prelude::*;
 use serde_json::Value;
 
 use crate::chart;
+use crate::figure::{json_attr, Draw, Figure};
 
 /// What to chart of a table's rows: the value column, the axis unit, how many rows.
 #[derive(Clone, Debug, PartialEq)]
@@ -81,74 +83,30 @@ fn weekday_name(s: &str) -> &str {
 #[component]
 pub fn BarChart(testid: &'static str, spec: BarSpec, rows: Vec<Vec<Value>>) -> impl IntoView {
     let (bars, marks) = spec.bars(&rows);
-    let canvas = NodeRef::<Canvas>::new();
-    let error = RwSignal::new(None::<String>);
-    let resized = RwSignal::new(0u32);
-    let listener = window_event_listener(leptos::ev::resize, move |_| resized.update(|n| *n += 1));
-    on_cleanup(move || listener.remove());
-    let labels_json =
-        serde_json::to_string(&bars.iter().map(|b| &b.0).collect::<Vec<_>>()).unwrap_or_default();
-    let values_json =
-        serde_json::to_string(&bars.iter().map(|b| b.1).collect::<Vec<_>>()).unwrap_or_default();
-    let marks_json = spec
-        .mark
-        .as_ref()
-        .map(|_| serde_json::to_string(&marks).unwrap_or_default());
-    let (title, unit, mark_label) = (
-        spec.title.clone(),
-        spec.unit.clone(),
-        spec.mark.as_ref().map(|m| m.1.clone()),
-    );
-    let height = format!("height: {}px", 90 + 26 * bars.len().max(1));
-    let bars = StoredValue::new(bars);
-    let marks = StoredValue::new(marks);
-    Effect::new(move |_| {
-        resized.track();
-        if let Some(el) = canvas.get() {
-            let (title, unit, mark_label) = (title.clone(), unit.clone(), mark_label.clone());
-            let (labels_json, values_json, marks_json) =
-                (labels_json.clone(), values_json.clone(), marks_json.clone());
-            request_animation_frame(move || {
-                let drawn = bars.with_value(|b| {
-                    marks.with_value(|m| {
-                        let marks = mark_label.as_deref().map(|l| (l, m.as_slice()));
-                        chart::draw_bars(&el, &title, &unit, b, marks)
-                    })
-                });
-                match drawn {
-                    // What was plotted, once it is on the canvas.
-                    Ok(()) => {
-                        let _ = el.set_attribute("data-labels", &labels_json);
-                        let _ = el.set_attribute("data-values", &values_json);
-                        if let Some(m) = &marks_json {
-                            let _ = el.set_attribute("data-marks", m);
-                        }
-                    }
-                    Err(e) => error.set(Some(e)),
-                }
-            });
-        }
-    });
-    let file = format!("{testid}.png");
-    let export_png = move |_| {
-        if let Some(el) = canvas.get_untracked() {
-            if let Err(e) = crate::bridge::download_png(&file, &el) {
-                error.set(Some(format!("PNG export failed: {e}")));
-            }
-        }
-    };
+    let mut data = vec![
+        (
+            "labels",
+            json_attr(&bars.iter().map(|b| &b.0).collect::<Vec<_>>()),
+        ),
+        (
+            "values",
+            json_attr(&bars.iter().map(|b| b.1).collect::<Vec<_>>()),
+        ),
+    ];
+    if spec.mark.is_some() {
+        data.push(("marks", json_attr(&marks)));
+    }
+    let height_px = (90 + 26 * bars.len() as u32).max(170);
     let label = format!(
         "{}: bar chart; the table below lists the same figures",
         spec.title
     );
-    view! {
-        <figure class="bars">
-            <button type="button" class="export" on:click=export_png data-testid=format!("{testid}-chart-png")>
-                "Export PNG"
-            </button>
-            <canvas node_ref=canvas class="chart" style=height role="img" aria-label=label
-                data-testid=format!("{testid}-chart")></canvas>
-            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
-        </figure>
-    }
+    let draw: Draw = Rc::new(move |el| {
+        let marks = spec
+            .mark
+            .as_ref()
+            .map(|(_, label)| (label.as_str(), marks.as_slice()));
+        chart::draw_bars(el, &spec.title, &spec.unit, &bars, marks)
+    });
+    view! { <Figure testid=testid.to_owned() label height_px data draw /> }
 }

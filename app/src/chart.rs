@@ -1,5 +1,5 @@
-//! The in-use vs issued line chart, drawn with plotters on a canvas at the screen's
-//! device pixel ratio.
+//! The charts, drawn with plotters on a canvas at the screen's device pixel ratio in the
+//! page's theme: in use vs issued over time, forecasts, bars, stacked bars and lines.
 
 use chrono::DateTime;
 use plotters::prelude::*;
@@ -63,7 +63,7 @@ fn surface(
         .map_or(1.0, |w| w.device_pixel_ratio())
         .max(1.0);
     let css_width = f64::from(canvas.client_width().max(320));
-    let css_height = f64::from(canvas.client_height().max(240));
+    let css_height = f64::from(canvas.client_height().max(100));
     canvas.set_width((css_width * ratio) as u32);
     canvas.set_height((css_height * ratio) as u32);
     let backend =
@@ -380,6 +380,185 @@ pub fn draw_bars(
         .background_style(colors.bg.mix(0.85))
         .border_style(colors.fg)
         .position(SeriesLabelPosition::LowerRight)
+        .draw()
+        .map_err(|e| e.to_string())?;
+    root.present().map_err(err)
+}
+
+/// Colours told apart in both themes, one per series of a stacked or multi-line chart.
+fn series_color(i: usize, colors: Palette) -> RGBColor {
+    const LIGHT_SERIES: [RGBColor; 7] = [
+        RGBColor(37, 99, 235),
+        RGBColor(234, 88, 12),
+        RGBColor(22, 163, 74),
+        RGBColor(147, 51, 234),
+        RGBColor(202, 138, 4),
+        RGBColor(8, 145, 178),
+        RGBColor(100, 116, 139),
+    ];
+    const DARK_SERIES: [RGBColor; 7] = [
+        RGBColor(96, 165, 250),
+        RGBColor(251, 146, 60),
+        RGBColor(74, 222, 128),
+        RGBColor(192, 132, 252),
+        RGBColor(250, 204, 21),
+        RGBColor(34, 211, 238),
+        RGBColor(148, 163, 184),
+    ];
+    let dark = colors.bg == DARK.bg;
+    let set = if dark { DARK_SERIES } else { LIGHT_SERIES };
+    set[i % set.len()]
+}
+
+/// Vertical bars, one per column (a month), each stacked from `series` (name, one value
+/// per column) in the order given, with a legend. `unit` names the value axis.
+pub fn draw_stacked(
+    canvas: &HtmlCanvasElement,
+    title: &str,
+    unit: &str,
+    columns: &[String],
+    series: &[(String, Vec<f64>)],
+) -> Result<(), String> {
+    let (root, ratio, colors) = surface(canvas)?;
+    let err = |e: DrawingAreaErrorKind<_>| e.to_string();
+    let n = columns.len();
+    if n == 0 {
+        return root.present().map_err(err);
+    }
+    let totals: Vec<f64> = (0..n)
+        .map(|c| {
+            series
+                .iter()
+                .map(|s| s.1.get(c).copied().unwrap_or(0.0))
+                .sum()
+        })
+        .collect();
+    // Headroom above the tallest stack for the legend (about 18 px a series, of a plot
+    // about 110 px shorter than the canvas).
+    let plot = (f64::from(canvas.height()) / ratio - 110.0).max(100.0);
+    let legend = (18.0 * series.len() as f64 + 24.0) / plot;
+    let y_max = totals.iter().copied().fold(0.0_f64, f64::max).max(1e-9) / (1.0 - legend).max(0.35);
+    let font = 13.0 * ratio;
+    let text = |size: f64| ("sans-serif", size).into_font().color(&colors.fg);
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, text(font + 4.0))
+        .margin((10.0 * ratio) as u32)
+        .x_label_area_size((40.0 * ratio) as u32)
+        .y_label_area_size((56.0 * ratio) as u32)
+        .build_cartesian_2d((0..n).into_segmented(), 0.0..y_max)
+        .map_err(|e| e.to_string())?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(n)
+        .y_labels(6)
+        .x_label_formatter(&|v| match v {
+            SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => {
+                columns.get(*i).cloned().unwrap_or_default()
+            }
+            SegmentValue::Last => String::new(),
+        })
+        .y_label_formatter(&|v| compact(*v))
+        .y_desc(unit)
+        .label_style(text(font))
+        .axis_desc_style(text(font))
+        .axis_style(colors.fg)
+        .bold_line_style(colors.grid)
+        .light_line_style(colors.grid.mix(0.4))
+        .draw()
+        .map_err(|e| e.to_string())?;
+    let mut base = vec![0.0; n];
+    for (k, (name, values)) in series.iter().enumerate() {
+        let fill = series_color(k, colors).filled();
+        let bottoms = base.clone();
+        chart
+            .draw_series((0..n).map(|c| {
+                let v = values.get(c).copied().unwrap_or(0.0);
+                let mut bar = Rectangle::new(
+                    [
+                        (SegmentValue::Exact(c), bottoms[c]),
+                        (SegmentValue::Exact(c + 1), bottoms[c] + v),
+                    ],
+                    fill,
+                );
+                bar.set_margin(0, 0, (6.0 * ratio) as u32, (6.0 * ratio) as u32);
+                bar
+            }))
+            .map_err(err)?
+            .label(short_label(name, 28))
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], fill));
+        for (c, b) in base.iter_mut().enumerate() {
+            *b += values.get(c).copied().unwrap_or(0.0);
+        }
+    }
+    chart
+        .configure_series_labels()
+        .label_font(("sans-serif", font).into_font().color(&colors.fg))
+        .background_style(colors.bg.mix(0.85))
+        .border_style(colors.fg)
+        .position(SeriesLabelPosition::UpperLeft)
+        .draw()
+        .map_err(|e| e.to_string())?;
+    root.present().map_err(err)
+}
+
+/// Lines over a numeric x axis (`x_desc`), one per series (name, points), with a legend;
+/// the first series is drawn boldest.
+pub fn draw_lines(
+    canvas: &HtmlCanvasElement,
+    title: &str,
+    x_desc: &str,
+    y_desc: &str,
+    series: &[(String, Vec<(f64, f64)>)],
+) -> Result<(), String> {
+    let (root, ratio, colors) = surface(canvas)?;
+    let err = |e: DrawingAreaErrorKind<_>| e.to_string();
+    let points = || series.iter().flat_map(|s| s.1.iter());
+    let x_max = points().map(|p| p.0).fold(1.0_f64, f64::max);
+    let y_max = points().map(|p| p.1).fold(0.0_f64, f64::max).max(1e-9) * 1.3;
+    let font = 13.0 * ratio;
+    let text = |size: f64| ("sans-serif", size).into_font().color(&colors.fg);
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, text(font + 4.0))
+        .margin((10.0 * ratio) as u32)
+        .x_label_area_size((40.0 * ratio) as u32)
+        .y_label_area_size((56.0 * ratio) as u32)
+        .build_cartesian_2d(0.0..x_max, 0.0..y_max)
+        .map_err(|e| e.to_string())?;
+    chart
+        .configure_mesh()
+        .x_labels(8)
+        .y_labels(6)
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .y_label_formatter(&|v| compact(*v))
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .label_style(text(font))
+        .axis_desc_style(text(font))
+        .axis_style(colors.fg)
+        .bold_line_style(colors.grid)
+        .light_line_style(colors.grid.mix(0.4))
+        .draw()
+        .map_err(|e| e.to_string())?;
+    for (k, (name, pts)) in series.iter().enumerate() {
+        let width = if k == 0 { 2.5 } else { 1.5 };
+        let style = series_color(k, colors).stroke_width((width * ratio).max(1.0) as u32);
+        let key = ShapeStyle {
+            stroke_width: 3,
+            ..style
+        };
+        chart
+            .draw_series(LineSeries::new(pts.iter().copied(), style))
+            .map_err(err)?
+            .label(name.as_str())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], key));
+    }
+    chart
+        .configure_series_labels()
+        .label_font(("sans-serif", font).into_font().color(&colors.fg))
+        .background_style(colors.bg.mix(0.85))
+        .border_style(colors.fg)
+        .position(SeriesLabelPosition::UpperLeft)
         .draw()
         .map_err(|e| e.to_string())?;
     root.present().map_err(err)

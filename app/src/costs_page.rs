@@ -3,14 +3,20 @@
 //! finance (the same CSV and JSON as `lmscope report chargeback`), this month to date with
 //! its projected month end, and each department's spend against its yearly budget.
 
+use std::rc::Rc;
+
 use chrono::{Datelike, NaiveDate};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
-use lmscope::chargeback::{bill_sql, params, statement, usage_sql, By, Policy, Statement};
+use lmscope::chargeback::{
+    bill_sql, bill_sql_split, monthly, params, statement, usage_sql, usage_sql_split, By, Policy,
+    Split, Statement,
+};
 use serde_json::{json, Value};
 
 use crate::bars::BarSpec;
 use crate::bridge;
+use crate::figure::{json_attr, Draw, Figure};
 use crate::format::{money, round2};
 use crate::pages::href_with;
 use crate::state::CostChoice;
@@ -22,6 +28,14 @@ async fn load(by: By, from: NaiveDate, to: NaiveDate) -> Result<Statement, Strin
     let usage = bridge::query::<Vec<Value>>(&usage_sql(by), &p).await?;
     let bill = bridge::query::<Vec<Value>>(&bill_sql(), &p).await?;
     Ok(statement(by, from, to, &usage, &bill))
+}
+
+/// The chargeback of each month of `[from, to]` grouped `by`.
+async fn load_monthly(by: By, from: NaiveDate, to: NaiveDate) -> Result<Vec<Statement>, String> {
+    let p: Vec<Value> = params(from, to).into_iter().map(Value::from).collect();
+    let usage = bridge::query::<Vec<Value>>(&usage_sql_split(by, Split::Monthly), &p).await?;
+    let bill = bridge::query::<Vec<Value>>(&bill_sql_split(Split::Monthly), &p).await?;
+    Ok(monthly(by, from, to, &usage, &bill))
 }
 
 /// The chargeback of `[from, to]` grouped `by`, and the org's currency.
@@ -126,6 +140,7 @@ pub fn CostsPage(
         }
     };
     let period = LocalResource::new(move || period(by, from, to));
+    let months = LocalResource::new(move || load_monthly(by, from, to));
     // Month and year to date end with the newest data, if the range goes further.
     let until = to.min(latest);
     let month_from = until.with_day(1).unwrap_or(until);
@@ -143,6 +158,12 @@ pub fn CostsPage(
                 match period.await {
                     Ok((s, currency)) => view! { <Chargeback statement=s policy currency /> }.into_any(),
                     Err(e) => crate::query_table::query_error("Chargeback", &e).into_any(),
+                }
+            })}
+            {move || Suspend::new(async move {
+                match months.await {
+                    Ok(m) => view! { <MonthlyCosts months=m policy currency=cur.get_value() /> }.into_any(),
+                    Err(e) => crate::query_table::query_error("Cost by month", &e).into_any(),
                 }
             })}
             {move || Suspend::new(async move {
@@ -176,6 +197,125 @@ pub fn CostsPage(
             })}
         </Suspense>
     }
+}
+
+/// How many groups the monthly chart names; the rest are summed as `other`.
+const MONTHLY_GROUPS: usize = 6;
+
+/// Each month's cost under `policy` as stacked bars, one colour per group (the
+/// [`MONTHLY_GROUPS`] most expensive over the period, the rest as `other`), and the same
+/// figures as a table of months.
+#[component]
+fn MonthlyCosts(months: Vec<Statement>, policy: Policy, currency: String) -> impl IntoView {
+    let Some(by) = months.first().map(|m| m.by) else {
+        return view! { <p class="muted">"No costs by month in this range."</p> }.into_any();
+    };
+    let mut totals: std::collections::BTreeMap<&str, f64> = Default::default();
+    for l in months.iter().flat_map(|m| &m.lines) {
+        *totals.entry(&l.group).or_default() += l.cost(policy);
+    }
+    let mut ranked: Vec<(&str, f64)> = totals.into_iter().collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+    let named: Vec<String> = ranked
+        .iter()
+        .take(MONTHLY_GROUPS)
+        .map(|g| g.0.to_owned())
+        .collect();
+    let has_other = ranked.len() > MONTHLY_GROUPS;
+    let cost_of = |m: &Statement, g: &str| {
+        m.lines
+            .iter()
+            .find(|l| l.group == g)
+            .map_or(0.0, |l| l.cost(policy))
+    };
+    let mut series: Vec<(String, Vec<f64>)> = named
+        .iter()
+        .map(|g| {
+            (
+                g.clone(),
+                months.iter().map(|m| round2(cost_of(m, g))).collect(),
+            )
+        })
+        .collect();
+    if has_other {
+        let other = months
+            .iter()
+            .map(|m| {
+                let all: f64 = m.lines.iter().map(|l| l.cost(policy)).sum();
+                let shown: f64 = named.iter().map(|g| cost_of(m, g)).sum();
+                round2(all - shown)
+            })
+            .collect();
+        series.push(("other".to_owned(), other));
+    }
+    // Departments and teams by their names, as people read them.
+    let display = use_context::<crate::table::Display>().unwrap_or_default();
+    let names = match by {
+        By::Department => Some(&display.names.departments),
+        By::Team => Some(&display.names.teams),
+        _ => None,
+    };
+    let shown: Vec<(String, Vec<f64>)> = series
+        .iter()
+        .map(|(g, v)| {
+            let name = names
+                .and_then(|n| n.get(g))
+                .cloned()
+                .unwrap_or_else(|| g.clone());
+            (name, v.clone())
+        })
+        .collect();
+    let columns_text: Vec<String> = months
+        .iter()
+        .map(|m| m.from.format("%Y-%m").to_string())
+        .collect();
+    let title = format!(
+        "{} by {} per month ({currency})",
+        policy.label(),
+        by.label().to_lowercase()
+    );
+    let data = vec![
+        ("labels", json_attr(&columns_text)),
+        (
+            "series",
+            json_attr(&series.iter().map(|s| &s.0).collect::<Vec<_>>()),
+        ),
+        (
+            "values",
+            json_attr(&series.iter().map(|s| &s.1).collect::<Vec<_>>()),
+        ),
+    ];
+    let label = format!("{title}: stacked bars; the table below lists the same figures");
+    let draw: Draw = {
+        let (title, unit) = (title.clone(), format!("cost ({currency})"));
+        let (columns_text, shown) = (columns_text.clone(), shown.clone());
+        Rc::new(move |el| crate::chart::draw_stacked(el, &title, &unit, &columns_text, &shown))
+    };
+    let mut columns = vec![Column::text("Month")];
+    columns.extend(shown.iter().map(|(name, _)| Column::money(name)));
+    columns.push(Column::money("Total"));
+    let rows: Vec<Vec<Value>> = columns_text
+        .iter()
+        .enumerate()
+        .map(|(i, month)| {
+            let mut row = vec![json!(month)];
+            let values: Vec<f64> = series
+                .iter()
+                .map(|s| s.1.get(i).copied().unwrap_or(0.0))
+                .collect();
+            row.extend(values.iter().map(|v| json!(v)));
+            row.push(json!(round2(values.iter().sum())));
+            row
+        })
+        .collect();
+    view! {
+        <section data-testid="monthly-costs">
+            <h2>{title.clone()}</h2>
+            <Figure testid="monthly-costs".to_owned() label height_px=400 data draw />
+        </section>
+        <DataTable testid="monthly-costs-table" title=format!("{title}, as a table") columns rows />
+    }
+    .into_any()
 }
 
 #[component]

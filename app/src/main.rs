@@ -9,6 +9,7 @@ mod costs_page;
 mod data;
 mod features_page;
 mod feed;
+mod figure;
 mod forecast_page;
 mod format;
 mod heatmap;

@@ -3,12 +3,15 @@
 
 use chrono::NaiveDate;
 use leptos::prelude::*;
-use lmscope::query::{Dimension, Filters, Measure};
+use std::rc::Rc;
+
+use lmscope::query::{grouped_usage, Dimension, Filters, Measure};
 use lmscope::views::{self, PERIOD_MEASURES};
 use serde_json::{json, Value};
 
 use crate::bars::BarSpec;
 use crate::bridge::query;
+use crate::figure::{json_attr, Draw, Figure};
 use crate::pages::UsageTable;
 use crate::query_table::QueryTable;
 use crate::table::{Column, DataTable};
@@ -47,6 +50,96 @@ pub async fn comparison(
         .collect())
 }
 
+/// License-hours of each day of `[from, to]` (days without use as 0), oldest first.
+async fn daily_hours(f: &Filters, from: NaiveDate, to: NaiveDate) -> Result<Vec<f64>, String> {
+    let days = (to - from).num_days() + 1;
+    let (sql, params) = grouped_usage(
+        f,
+        from,
+        to,
+        &[Dimension::Day],
+        &[Measure::LicenseHours],
+        days as usize + 1,
+    );
+    let rows = query::<(Option<String>, Option<f64>)>(&sql, &params).await?;
+    let mut out = vec![0.0; days.max(0) as usize];
+    for (day, hours) in rows {
+        let Some(day) = day.and_then(|d| d.parse::<NaiveDate>().ok()) else {
+            continue;
+        };
+        if let Some(slot) = usize::try_from((day - from).num_days())
+            .ok()
+            .and_then(|i| out.get_mut(i))
+        {
+            *slot += hours.unwrap_or(0.0);
+        }
+    }
+    Ok(out)
+}
+
+/// Running totals, rounded to hundredths.
+fn cumulative(days: &[f64]) -> Vec<f64> {
+    days.iter()
+        .scan(0.0, |sum, d| {
+            *sum += d;
+            Some((*sum * 100.0).round() / 100.0)
+        })
+        .collect()
+}
+
+/// License-hours accumulated day by day over this period and over the previous one of the
+/// same length, on one chart: where the lines part is where demand changed.
+#[component]
+fn PeriodChart(filters: Filters, from: NaiveDate, to: NaiveDate) -> impl IntoView {
+    let (prev_from, prev_to) = views::previous_period(from, to);
+    let both = LocalResource::new(move || {
+        let f = filters.clone();
+        async move {
+            let now = daily_hours(&f, from, to).await?;
+            let before = daily_hours(&f, prev_from, prev_to).await?;
+            Ok::<_, String>((cumulative(&now), cumulative(&before)))
+        }
+    });
+    let names = [
+        format!("{from} to {to}"),
+        format!("{prev_from} to {prev_to}"),
+    ];
+    view! {
+        <Suspense fallback=|| view! { <p class="loading" role="status">"Comparing periods…"</p> }>
+            {move || {
+                let names = names.clone();
+                Suspend::new(async move {
+                    match both.await {
+                        Ok((now, before)) => {
+                            let title = "License-hours so far: this period against the previous one".to_owned();
+                            let data = vec![
+                                ("labels", json_attr(&names)),
+                                ("values", json_attr(&[&now, &before])),
+                            ];
+                            let points = |v: &[f64]| v.iter().enumerate().map(|(i, y)| ((i + 1) as f64, *y)).collect::<Vec<_>>();
+                            let series = vec![
+                                (names[0].clone(), points(&now)),
+                                (names[1].clone(), points(&before)),
+                            ];
+                            let label = format!("{title}: {} {:.0}, {} {:.0} license-hours", names[0], now.last().copied().unwrap_or(0.0), names[1], before.last().copied().unwrap_or(0.0));
+                            let draw: Draw = Rc::new(move |el| {
+                                crate::chart::draw_lines(el, &title, "day of the period", "license-hours (cumulative)", &series)
+                            });
+                            view! {
+                                <section data-testid="period">
+                                    <h2>"This period against the previous one, day by day"</h2>
+                                    <Figure testid="period".to_owned() label height_px=340 data draw />
+                                </section>
+                            }.into_any()
+                        }
+                        Err(e) => crate::query_table::query_error("Period chart", &e).into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
 #[component]
 pub fn TrendsPage(filters: Filters, from: NaiveDate, to: NaiveDate) -> impl IntoView {
     let (prev_from, prev_to) = views::previous_period(from, to);
@@ -83,6 +176,7 @@ pub fn TrendsPage(filters: Filters, from: NaiveDate, to: NaiveDate) -> impl Into
                 }
             })}
         </Suspense>
+        <PeriodChart filters=filters.clone() from to />
         <QueryTable testid="trend-util" title=format!("Monthly utilization, {from} to {to}")
             columns=util_columns sql=views::monthly_utilization(&filters, from, to)
             chart=BarSpec::new("Average utilization by month (tick: the month's peak)", 1, "utilization %")

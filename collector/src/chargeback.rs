@@ -106,11 +106,35 @@ pub(crate) const PROJECT_SPLIT: &str =
                AND b.day BETWEEN coalesce(pr.start_date, b.day) AND coalesce(pr.end_date, b.day)),
       n AS (SELECT rid, count(*) AS n FROM act GROUP BY rid)";
 
+/// How a chargeback's queries split the period: as a whole, or by calendar month (each row
+/// then starts with its month, `YYYY-MM`, for [`monthly`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Split {
+    Whole,
+    Monthly,
+}
+
+impl Split {
+    /// The leading month column, if any.
+    fn month(self) -> &'static str {
+        match self {
+            Split::Whole => "",
+            Split::Monthly => "strftime(x.day, '%Y-%m'), ",
+        }
+    }
+}
+
 /// License-hours per group and feature over the days `[?, ?]` (first and last day):
 /// rows `(group, server, feature, license_hours, price)`. A person in several projects at
 /// once has each day's use split evenly between them; use outside every project is
 /// `no project`.
 pub fn usage_sql(by: By) -> String {
+    usage_sql_split(by, Split::Whole)
+}
+
+/// [`usage_sql`], its rows split as `split` says.
+pub fn usage_sql_split(by: By, split: Split) -> String {
+    let month = split.month();
     let (group, from) = match by {
         By::CostCenter => (
             "coalesce(p.cost_center, 'unassigned')",
@@ -128,28 +152,34 @@ pub fn usage_sql(by: By) -> String {
         By::Project => {
             return format!(
                 "WITH {PROJECT_SPLIT}
-                 SELECT coalesce(a.project, 'no project'), x.server, x.feature,
+                 SELECT {month}coalesce(a.project, 'no project'), x.server, x.feature,
                         sum(x.license_hours / coalesce(n.n, 1))::DOUBLE, any_value({PRICE})::DOUBLE
                  FROM base x LEFT JOIN act a ON a.rid = x.rid LEFT JOIN n ON n.rid = x.rid
-                 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+                 GROUP BY ALL ORDER BY ALL"
             );
         }
     };
     format!(
-        "SELECT {group}, x.server, x.feature, sum(x.license_hours)::DOUBLE, any_value({PRICE})::DOUBLE
+        "SELECT {month}{group}, x.server, x.feature, sum(x.license_hours)::DOUBLE, any_value({PRICE})::DOUBLE
          FROM {from} WHERE x.day BETWEEN ?::DATE AND ?::DATE
-         GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+         GROUP BY ALL ORDER BY ALL"
     )
 }
 
 /// The license bill's basis over the days `[?, ?]`: rows `(server, feature, seat_days,
 /// price)`, seat-days being the issued count summed over the days the feature was polled.
 pub fn bill_sql() -> String {
+    bill_sql_split(Split::Whole)
+}
+
+/// [`bill_sql`], its rows split as `split` says.
+pub fn bill_sql_split(split: Split) -> String {
+    let month = split.month();
     format!(
         "WITH d AS (SELECT day, server, vendor, feature, max(issued) AS issued FROM usage_daily
                    WHERE day BETWEEN ?::DATE AND ?::DATE GROUP BY ALL)
-         SELECT x.server, x.feature, sum(x.issued)::DOUBLE, any_value({PRICE})::DOUBLE
-         FROM d x GROUP BY 1, 2 ORDER BY 1, 2"
+         SELECT {month}x.server, x.feature, sum(x.issued)::DOUBLE, any_value({PRICE})::DOUBLE
+         FROM d x GROUP BY ALL ORDER BY ALL"
     )
 }
 
@@ -298,6 +328,48 @@ pub fn statement(
         use_cost,
         bill: total_bill,
     }
+}
+
+/// One statement per calendar month of `[from, to]` (each clipped to the period), from the
+/// rows of [`usage_sql_split`] and [`bill_sql_split`] with [`Split::Monthly`]; months
+/// without rows are left out.
+pub fn monthly(
+    by: By,
+    from: NaiveDate,
+    to: NaiveDate,
+    usage: &[Vec<Value>],
+    bill: &[Vec<Value>],
+) -> Vec<Statement> {
+    let by_month = |rows: &[Vec<Value>]| {
+        let mut out: BTreeMap<String, Vec<Vec<Value>>> = BTreeMap::new();
+        for r in rows {
+            if let Some((Value::String(m), rest)) = r.split_first() {
+                out.entry(m.clone()).or_default().push(rest.to_vec());
+            }
+        }
+        out
+    };
+    let (usage, bill) = (by_month(usage), by_month(bill));
+    let months: std::collections::BTreeSet<&String> = usage.keys().chain(bill.keys()).collect();
+    months
+        .into_iter()
+        .filter_map(|m| {
+            let first = NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d").ok()?;
+            let last = first
+                .checked_add_months(chrono::Months::new(1))
+                .and_then(|d| d.pred_opt())
+                .unwrap_or(first);
+            let rows =
+                |map: &BTreeMap<String, Vec<Vec<Value>>>| map.get(m).cloned().unwrap_or_default();
+            Some(statement(
+                by,
+                first.max(from),
+                last.min(to),
+                &rows(&usage),
+                &rows(&bill),
+            ))
+        })
+        .collect()
 }
 
 /// One CSV (RFC 4180) field. Text a spreadsheet would run as a formula (`=`, `+`, `-`, `@`
@@ -451,5 +523,60 @@ mod tests {
             Some(Policy::FullAllocation)
         );
         assert_eq!(By::parse("division"), None);
+    }
+
+    #[test]
+    fn months_split_the_period_and_add_up_to_it() {
+        let row = |m: &str, g: &str, hours: f64| {
+            vec![
+                json!(m),
+                json!(g),
+                json!("s"),
+                json!("CAD"),
+                json!(hours),
+                json!(8760.0),
+            ]
+        };
+        let usage = vec![
+            row("2026-10", "A", 10.0),
+            row("2026-10", "B", 30.0),
+            row("2026-11", "A", 5.0),
+        ];
+        let bill = vec![
+            vec![
+                json!("2026-10"),
+                json!("s"),
+                json!("CAD"),
+                json!(2.0),
+                json!(8760.0),
+            ],
+            vec![
+                json!("2026-11"),
+                json!("s"),
+                json!("CAD"),
+                json!(3.0),
+                json!(8760.0),
+            ],
+        ];
+        let (from, to) = (day(15), NaiveDate::from_ymd_opt(2026, 11, 20).expect("day"));
+        let months = monthly(By::Team, from, to, &usage, &bill);
+        assert_eq!(months.len(), 2);
+        assert_eq!((months[0].from, months[0].to), (from, day(31)));
+        assert_eq!(months[1].to, to);
+        // October: the bill (2 seat-days × 24) split 1:3; November: all of it to A.
+        let cost = |s: &Statement, g: &str| {
+            s.lines
+                .iter()
+                .find(|l| l.group == g)
+                .map(|l| (l.use_cost, l.full_cost))
+        };
+        assert_eq!(cost(&months[0], "A"), Some((10.0, 12.0)));
+        assert_eq!(cost(&months[0], "B"), Some((30.0, 36.0)));
+        assert_eq!(cost(&months[1], "A"), Some((5.0, 72.0)));
+        assert_eq!(cost(&months[1], "B"), None);
+        let whole: Vec<Vec<Value>> = usage.iter().map(|r| r[1..].to_vec()).collect();
+        let period = statement(By::Team, from, to, &whole, &[]);
+        let use_sum: f64 = months.iter().map(|m| m.use_cost).sum();
+        assert_eq!(use_sum, period.use_cost, "pay for use adds up over months");
     }
 }

@@ -350,3 +350,45 @@ pub fn number(v: &duckdb::types::Value) -> f64 {
         _ => 0.0,
     }
 }
+
+/// The bar chart drawn beside table `testid` of a scraped page plots the table's column
+/// `column` for its leading rows, labelled as the first cells read (a weekday without its
+/// ordinal). The table's figures are checked against raw rows elsewhere; this ties the
+/// picture to them.
+pub fn assert_chart_of_table(page: &serde_json::Value, testid: &str, column: usize) {
+    let chart = &page["canvases"][format!("{testid}-chart")]["data"];
+    let list = |key: &str| -> Vec<serde_json::Value> {
+        let text = chart[key]
+            .as_str()
+            .unwrap_or_else(|| panic!("{testid}-chart has no data-{key}: {chart}"));
+        serde_json::from_str(text).expect("chart data is JSON")
+    };
+    let (labels, values) = (list("labels"), list("values"));
+    let table = &page["tables"][testid];
+    let rows = table["rows"].as_array().expect("table rows");
+    let shown = table["shown"].as_array().expect("table text");
+    assert!(!values.is_empty(), "{testid}-chart plots nothing");
+    assert_eq!(labels.len(), values.len(), "{testid}-chart");
+    assert!(
+        values.len() <= rows.len(),
+        "{testid}-chart has more bars than rows"
+    );
+    for (i, (label, value)) in labels.iter().zip(&values).enumerate() {
+        let first = shown[i][0].as_str().unwrap_or_default();
+        let label = label.as_str().unwrap_or_default();
+        assert!(
+            first == label || first.ends_with(&format!(" {label}")),
+            "{testid}-chart bar {i}: label {label:?}, table {first:?}"
+        );
+        let cell = match &rows[i][column] {
+            serde_json::Value::String(t) => t.parse::<f64>().ok(),
+            other => other.as_f64(),
+        }
+        .unwrap_or_else(|| panic!("{testid} row {i} column {column} is not a number"));
+        let plotted = value.as_f64().expect("plotted number");
+        assert!(
+            (plotted - cell).abs() <= 0.006 * cell.abs().max(1.0),
+            "{testid}-chart bar {i} ({label}): plotted {plotted}, table {cell}"
+        );
+    }
+}
