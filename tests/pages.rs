@@ -589,7 +589,10 @@ fn feature_person_trend_team_and_live_pages_match_native_duckdb() {
         // Each day's figure is rounded to hundredths before it is added up.
         for (i, (g, w)) in got.iter().zip(&want).enumerate() {
             let tolerance = 0.005 * (i + 1) as f64 + 0.006;
-            assert!((g - w).abs() < tolerance, "period chart: {got:?} vs {want:?}");
+            assert!(
+                (g - w).abs() < tolerance,
+                "period chart: {got:?} vs {want:?}"
+            );
         }
     }
 
