@@ -13,15 +13,31 @@ const [base, loadsArg, changesArg, pagesArg] = process.argv.slice(2);
 const loads = Number(loadsArg || 5);
 const changes = Number(changesArg || 12);
 const pages = (pagesArg || 'departments,users,clusters').split(',');
-const profile = mkdtempSync(join(tmpdir(), 'lmscope-perf-'));
-const context = await chromium.launchPersistentContext(profile, {
+const launch = (profile) => chromium.launchPersistentContext(profile, {
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   headless: true,
   viewport: { width: 1280, height: 1000 },
   args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
 });
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor((s.length - 1) / 2)]; };
-const result = { firstView: [], filterChange: [], queryMs: [], rowsMs: [], pages: {}, errors: [] };
+const result = { coldFirstView: [], firstView: [], filterChange: [], queryMs: [], rowsMs: [], pages: {}, errors: [] };
+// Cold first views: a fresh profile (nothing cached) each time, navigation to the first
+// feature table drawn.
+for (let i = 0; i < loads; i++) {
+  const cold = mkdtempSync(join(tmpdir(), 'lmscope-cold-'));
+  const ctx = await launch(cold);
+  try {
+    const page = ctx.pages()[0] ?? (await ctx.newPage());
+    await page.goto(base, { waitUntil: 'domcontentloaded' });
+    await page.waitForSelector('[data-testid=features] tbody tr', { timeout: 120_000 });
+    result.coldFirstView.push(await page.evaluate(() => performance.getEntriesByName('lmscope:first-table')[0].startTime));
+  } finally {
+    await ctx.close();
+    rmSync(cold, { recursive: true, force: true });
+  }
+}
+const profile = mkdtempSync(join(tmpdir(), 'lmscope-perf-'));
+const context = await launch(profile);
 const marks = (page) => page.evaluate(() => performance.getEntriesByName('lmscope:view-ready').length);
 try {
   const page = context.pages()[0] ?? (await context.newPage());
@@ -93,5 +109,6 @@ try {
   rmSync(profile, { recursive: true, force: true });
 }
 result.medianFirstViewMs = Math.round(median(result.firstView));
+result.medianColdFirstViewMs = Math.round(median(result.coldFirstView));
 result.medianFilterChangeMs = Math.round(median(result.filterChange));
 console.log(JSON.stringify(result));
