@@ -23,7 +23,7 @@ use crate::state::CostChoice;
 use crate::table::{Column, DataTable, Kind};
 
 /// The chargeback of `[from, to]` grouped `by`, from the published data.
-async fn load(by: By, from: NaiveDate, to: NaiveDate) -> Result<Statement, String> {
+pub async fn load(by: By, from: NaiveDate, to: NaiveDate) -> Result<Statement, String> {
     let p: Vec<Value> = params(from, to).into_iter().map(Value::from).collect();
     let usage = bridge::query::<Vec<Value>>(&usage_sql(by), &p).await?;
     let bill = bridge::query::<Vec<Value>>(&bill_sql(), &p).await?;

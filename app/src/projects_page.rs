@@ -5,7 +5,7 @@
 use chrono::{NaiveDate, TimeDelta};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
-use lmscope::chargeback::{bill_sql, params, statement, usage_sql, By, Policy, Statement};
+use lmscope::chargeback::{By, Policy, Statement};
 use lmscope::projects::{
     contributors_sql, recent_window, status, Contributors, Project, Status, HAS_PHASES_SQL,
     PROJECTS_SQL, RECENT_DAYS,
@@ -17,13 +17,6 @@ use crate::costs_page::policy_choice;
 use crate::format::round2;
 use crate::pages::href_with;
 use crate::table::{Column, DataTable};
-
-async fn chargeback(from: NaiveDate, to: NaiveDate) -> Result<Statement, String> {
-    let p: Vec<Value> = params(from, to).into_iter().map(Value::from).collect();
-    let usage = bridge::query::<Vec<Value>>(&usage_sql(By::Project), &p).await?;
-    let bill = bridge::query::<Vec<Value>>(&bill_sql(), &p).await?;
-    Ok(statement(By::Project, from, to, &usage, &bill))
-}
 
 fn spend(s: &Statement, project: &str, policy: Policy) -> f64 {
     s.lines
@@ -42,8 +35,10 @@ async fn load(policy: Policy, today: NaiveDate) -> Result<Vec<Status>, String> {
         .min()
         .unwrap_or(today)
         .min(today);
-    let so_far = chargeback(first, today).await?;
-    let recent = chargeback(today - TimeDelta::days(RECENT_DAYS - 1), today).await?;
+    let so_far = crate::costs_page::load(By::Project, first, today).await?;
+    let recent =
+        crate::costs_page::load(By::Project, today - TimeDelta::days(RECENT_DAYS - 1), today)
+            .await?;
     Ok(projects
         .iter()
         .map(|p| {

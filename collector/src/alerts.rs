@@ -175,19 +175,9 @@ pub struct RuleError {
 
 /// `90s`, `5m`, `2h`, `7d` → a duration.
 pub fn parse_duration(text: &str) -> Option<TimeDelta> {
-    let text = text.trim();
-    let unit = text.chars().last()?;
-    let n: i64 = text[..text.len() - unit.len_utf8()].trim().parse().ok()?;
-    if n < 0 {
-        return None;
-    }
-    match unit {
-        's' => TimeDelta::try_seconds(n),
-        'm' => TimeDelta::try_minutes(n),
-        'h' => TimeDelta::try_hours(n),
-        'd' => TimeDelta::try_days(n),
-        _ => None,
-    }
+    crate::duration::parse(text)
+        .ok()
+        .and_then(|d| TimeDelta::from_std(d).ok())
 }
 
 impl Rule {

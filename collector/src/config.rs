@@ -59,33 +59,6 @@ pub enum ConfigError {
     },
 }
 
-/// `30s`, `5m`, `1h`, `250ms` → duration.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let n: u64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration like 30s, 5m or 1h"))?;
-    let d = match unit.trim() {
-        "ms" => Duration::from_millis(n),
-        "s" | "" => Duration::from_secs(n),
-        "m" => Duration::from_secs(n * 60),
-        "h" => Duration::from_secs(n * 3600),
-        other => {
-            return Err(format!(
-                "unknown unit `{other}` in `{text}` (use ms, s, m or h)"
-            ))
-        }
-    };
-    if d.is_zero() {
-        return Err(format!("`{text}` must be longer than zero"));
-    }
-    Ok(d)
-}
-
 impl Config {
     /// Parse `lmscope.toml`. Errors name the line and field at fault.
     pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
@@ -99,8 +72,10 @@ impl Config {
         }
         Ok(Self {
             time_zone: raw.time_zone.parse().map_err(|m| field("time_zone", m))?,
-            interval: parse_duration(&raw.interval).map_err(|m| field("interval", m))?,
-            timeout: parse_duration(&raw.timeout).map_err(|m| field("timeout", m))?,
+            interval: crate::duration::parse_positive(&raw.interval)
+                .map_err(|m| field("interval", m))?,
+            timeout: crate::duration::parse_positive(&raw.timeout)
+                .map_err(|m| field("timeout", m))?,
             lmutil: raw.lmutil,
             servers: raw.servers,
         })

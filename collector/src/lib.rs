@@ -8,6 +8,7 @@ pub mod chargeback;
 pub mod config;
 pub mod debuglog;
 pub mod delta;
+pub mod duration;
 pub mod expr;
 pub mod first_view;
 pub mod forecast;

@@ -8,7 +8,7 @@ use chrono::{NaiveDate, NaiveDateTime, Timelike, Utc};
 use clap::{Parser, Subcommand};
 
 use lmscope::alerts::{Rule, Severity};
-use lmscope::config::{self, Config};
+use lmscope::config::Config;
 use lmscope::demo::{self, DemoOptions};
 use lmscope::lmstat::Issue;
 use lmscope::org::Org;
@@ -311,7 +311,7 @@ fn parse_time(s: &str) -> Result<NaiveDateTime, String> {
 }
 
 fn parse_every(s: &str) -> Result<std::time::Duration, String> {
-    config::parse_duration(s)
+    lmscope::duration::parse_positive(s)
 }
 
 fn parse_zone(s: &str) -> Result<Zone, String> {

@@ -109,6 +109,9 @@ try {
       els.filter((e) => e.tagName !== 'TABLE').map((e) => [e.dataset.testid, e.dataset.value ?? e.textContent.trim()])));
     result.shown = await page.$$eval('[data-testid]', (els) => Object.fromEntries(
       els.filter((e) => e.tagName !== 'TABLE').map((e) => [e.dataset.testid, e.textContent.trim()])));
+    // The pages the navigation offers, by their URL names.
+    result.nav = await page.$$eval('nav.pages a', (links) => links.map((a) =>
+      new URL(a.href, location.href).searchParams.get('page') ?? 'overview'));
     // Set by hostile names' markup if it ever ran.
     result.pwned = await page.evaluate(() => globalThis.__pwned ?? null);
     // The policy in force: what it refused so far, then whether an injected inline script runs.
