@@ -28,6 +28,9 @@ trunk build --release
 # each in its own process; the browser tests share one published demo per build
 # (tests/support: shared_demo). Without nextest, `cargo test` runs them binary by binary.
 step "tests (units, snapshots, CLI end to end, site in Chromium)"
+# Full-page screenshots of every page a test opens (tests/artifacts) cost 1-2 s each; they
+# are for people to look at: LMSCOPE_SHOTS=1 bash scripts/test.sh keeps them.
+export LMSCOPE_SHOTS="${LMSCOPE_SHOTS:-0}"
 log=$(mktemp)
 set +e
 if cargo nextest --version >/dev/null 2>&1; then

@@ -131,7 +131,8 @@ try {
         return [sel, el ? getComputedStyle(el).display !== 'none' : null];
       })));
     await page.emulateMedia({ media: 'screen' });
-    if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
+    // LMSCOPE_SHOTS=0 (scripts/test.sh's default) skips the screenshot: 1-2 s a page.
+    if (screenshot && process.env.LMSCOPE_SHOTS !== '0') await page.screenshot({ path: screenshot, fullPage: true });
     console.log(JSON.stringify(result));
     await context.close();
     rmSync(profile, { recursive: true, force: true });
@@ -177,7 +178,7 @@ try {
     const at = (name) => performance.getEntriesByName(name)[0]?.startTime ?? null;
     return { firstTable: at('lmscope:first-table'), engineReady: at('lmscope:engine-ready'), dataAttached: at('lmscope:data-attached') };
   });
-  if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
+  if (screenshot && process.env.LMSCOPE_SHOTS !== '0') await page.screenshot({ path: screenshot, fullPage: true });
 } finally {
   await context.close();
   rmSync(profile, { recursive: true, force: true });
