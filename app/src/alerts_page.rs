@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use lmscope::alerts::{
     day_params, evaluate, from_param, inputs, parse_published, to_param, to_toml, Alert, Data,
-    Kind, Rule, Severity,
+    Kind, Rule, Severity, RULES_PRESENT_SQL, RULES_SQL,
 };
 use serde_json::{json, Value};
 
@@ -31,18 +31,10 @@ pub async fn load(from: NaiveDate, to: NaiveDate) -> Result<(Data, Vec<Rule>), S
             .map_err(|e| format!("{name}: {e}"))?;
         data.add_rows(name, &rows);
     }
-    let present = bridge::query::<(f64,)>(
-        "SELECT count(*)::DOUBLE FROM information_schema.tables WHERE table_name = 'org_alerts'",
-        &[],
-    )
-    .await?;
+    let present = bridge::query::<(f64,)>(RULES_PRESENT_SQL, &[]).await?;
     let mut rules = Vec::new();
     if present.first().is_some_and(|r| r.0 > 0.0) {
-        let rows = bridge::query::<(String, String)>(
-            "SELECT name, definition FROM org_alerts ORDER BY position",
-            &[],
-        )
-        .await?;
+        let rows = bridge::query::<(String, String)>(RULES_SQL, &[]).await?;
         for (name, definition) in rows {
             rules.push(parse_published(&name, &definition)?);
         }

@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use lmscope::chargeback::{
     bill_sql, bill_sql_split, monthly, params, statement, usage_sql, usage_sql_split, By, Policy,
-    Split, Statement,
+    Split, Statement, BUDGETS_SQL, FIRST_DAY_SQL,
 };
 use serde_json::{json, Value};
 
@@ -45,20 +45,13 @@ pub async fn period(by: By, from: NaiveDate, to: NaiveDate) -> Result<(Statement
 
 /// Department budgets: (department, name, yearly budget).
 async fn budgets() -> Result<Vec<(String, String, Option<f64>)>, String> {
-    bridge::query(
-        "SELECT department, name, budget FROM org_departments ORDER BY 1",
-        &[],
-    )
-    .await
+    bridge::query(BUDGETS_SQL, &[]).await
 }
 
 /// The first day with usage on or after `from` (a year's spend is projected from there).
 async fn first_day(from: NaiveDate) -> Result<Option<NaiveDate>, String> {
-    let rows = bridge::query::<(Option<String>,)>(
-        "SELECT strftime(min(day), '%Y-%m-%d') FROM user_daily WHERE day >= ?::DATE",
-        &[json!(from.to_string())],
-    )
-    .await?;
+    let rows =
+        bridge::query::<(Option<String>,)>(FIRST_DAY_SQL, &[json!(from.to_string())]).await?;
     Ok(rows
         .first()
         .and_then(|r| r.0.as_deref())
@@ -67,8 +60,7 @@ async fn first_day(from: NaiveDate) -> Result<Option<NaiveDate>, String> {
 
 /// The org's currency (as its prices give it).
 async fn currency() -> Result<String, String> {
-    let rows =
-        bridge::query::<(Option<String>,)>("SELECT max(currency) FROM org_prices", &[]).await?;
+    let rows = bridge::query::<(Option<String>,)>(lmscope::first_view::CURRENCY_SQL, &[]).await?;
     Ok(rows
         .into_iter()
         .next()

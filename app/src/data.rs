@@ -5,7 +5,6 @@ use leptos::prelude::*;
 use lmscope::first_view::{self, FirstView};
 use lmscope::manifest::Manifest;
 use serde::Deserialize;
-use serde_json::{json, Value};
 
 use crate::bridge::{self, query, query_early};
 
@@ -199,34 +198,14 @@ fn from_first_view(view: FirstView, manifest: Manifest) -> Result<Loaded, String
     })
 }
 
-/// `AND <column> in [from, to]` for a day range, and its parameters (nothing for `None`).
-fn range_clause(column: &str, range: Option<(NaiveDate, NaiveDate)>) -> (String, Vec<Value>) {
-    match range {
-        Some((from, to)) => (
-            format!(" AND {column} >= ?::DATE AND {column} < ?::DATE + INTERVAL 1 DAY"),
-            vec![json!(from.to_string()), json!(to.to_string())],
-        ),
-        None => (String::new(), Vec::new()),
-    }
-}
-
 /// Hourly peak in use and issued for one feature (summed over the servers that serve it),
 /// over `range` or all data.
 pub async fn series(
     feature: &str,
     range: Option<(NaiveDate, NaiveDate)>,
 ) -> Result<Vec<SeriesPoint>, String> {
-    let (clause, mut params) = range_clause("hour", range);
-    params.insert(0, json!(feature));
-    query(
-        &format!(
-            "SELECT epoch_ms(hour)::DOUBLE, sum(peak_in_use)::DOUBLE, sum(issued)::DOUBLE
-             FROM usage_hourly WHERE feature = ?{clause}
-             GROUP BY hour ORDER BY hour"
-        ),
-        &params,
-    )
-    .await
+    let (sql, params) = lmscope::views::feature_hourly(feature, range);
+    query(&sql, &params).await
 }
 
 /// Daily peak and average in use and issued for one feature: the chart's text equivalent.
@@ -234,16 +213,6 @@ pub async fn daily(
     feature: &str,
     range: Option<(NaiveDate, NaiveDate)>,
 ) -> Result<Vec<DayRow>, String> {
-    let (clause, mut params) = range_clause("day", range);
-    params.insert(0, json!(feature));
-    query(
-        &format!(
-            "SELECT strftime(day, '%Y-%m-%d') AS d, sum(peak_in_use)::DOUBLE,
-                    round(sum(sum_in_use / polls), 1)::DOUBLE, sum(issued)::DOUBLE
-             FROM usage_daily WHERE feature = ?{clause}
-             GROUP BY day ORDER BY day"
-        ),
-        &params,
-    )
-    .await
+    let (sql, params) = lmscope::views::feature_daily(feature, range);
+    query(&sql, &params).await
 }

@@ -10,7 +10,7 @@ use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 use leptos_router::params::ParamsMap;
 use leptos_router::NavigateOptions;
 use lmscope::expr::Expr;
-use lmscope::query::{grouped_usage, Dimension, Filters, Measure, Preset};
+use lmscope::query::{grouped_usage, grouped_usage_in, Dimension, Filters, Measure, Order, Preset};
 
 use crate::state::{Page, ReportSpec, ViewState};
 use serde_json::Value;
@@ -303,15 +303,7 @@ fn FilterBar(latest: NaiveDate, features: Vec<crate::data::FeatureRow>) -> impl 
         }
     }
     let org = LocalResource::new(|| async {
-        crate::bridge::query::<(String, String)>(
-            "SELECT 'department', department FROM org_people
-             UNION SELECT 'team', team FROM org_people
-             UNION SELECT 'user', user_name FROM org_people
-             UNION SELECT 'cluster', cluster FROM org_hosts
-             ORDER BY 1, 2",
-            &[],
-        )
-        .await
+        crate::bridge::query::<(String, String)>(lmscope::views::ORG_VALUES_SQL, &[]).await
     });
     let datalist = move |key: &'static str| {
         let fixed: Vec<String> = known.get(key).into_iter().flatten().cloned().collect();
@@ -421,19 +413,12 @@ pub fn UsageTable(
     #[prop(optional)]
     chart: Option<Measure>,
 ) -> impl IntoView {
-    let (sql, params) = grouped_usage(&filters, from, to, &dims, &measures, 500);
-    let sql = if sort_by_dims {
-        match sql.rsplit_once(" ORDER BY ") {
-            Some((head, tail)) => {
-                let limit = tail.rsplit_once(" LIMIT ").map_or("", |(_, l)| l);
-                let order: Vec<String> = (1..=dims.len()).map(|i| i.to_string()).collect();
-                format!("{head} ORDER BY {} LIMIT {limit}", order.join(", "))
-            }
-            None => sql,
-        }
+    let order = if sort_by_dims {
+        Order::Dimensions
     } else {
-        sql
+        Order::Largest
     };
+    let (sql, params) = grouped_usage_in(&filters, from, to, &dims, &measures, 500, order);
     let columns: Vec<Column> = dims
         .iter()
         .map(|d| dimension_column(*d))

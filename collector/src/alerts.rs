@@ -173,6 +173,14 @@ pub struct RuleError {
     pub message: String,
 }
 
+/// Whether the published file holds rules (`org_alerts`; files from before it do not): one
+/// row, one count.
+pub const RULES_PRESENT_SQL: &str =
+    "SELECT count(*)::DOUBLE FROM information_schema.tables WHERE table_name = 'org_alerts'";
+
+/// The published rules in the org file's order: rows `(name, definition)`.
+pub const RULES_SQL: &str = "SELECT name, definition FROM org_alerts ORDER BY position";
+
 /// `90s`, `5m`, `2h`, `7d` → a duration.
 pub fn parse_duration(text: &str) -> Option<TimeDelta> {
     crate::duration::parse(text)

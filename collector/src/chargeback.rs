@@ -183,6 +183,14 @@ pub fn bill_sql_split(split: Split) -> String {
     )
 }
 
+/// Department budgets: rows `(department, name, yearly budget)`.
+pub const BUDGETS_SQL: &str = "SELECT department, name, budget FROM org_departments ORDER BY 1";
+
+/// The first day with usage on or after `?` (a year's spend is projected from there): one
+/// row, `YYYY-MM-DD` or NULL.
+pub const FIRST_DAY_SQL: &str =
+    "SELECT strftime(min(day), '%Y-%m-%d') FROM user_daily WHERE day >= ?::DATE";
+
 /// The parameters of both queries for a period.
 pub fn params(from: NaiveDate, to: NaiveDate) -> [String; 2] {
     [from.to_string(), to.to_string()]

@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 
 use crate::alerts::{
     day_params, evaluate, inputs, parse_published, Alert, Data, Rule, RuleError, Severity,
+    RULES_PRESENT_SQL, RULES_SQL,
 };
 
 /// Why a check could not run.
@@ -74,19 +75,13 @@ pub fn load(dir: &Path, range: Range) -> Result<(Data, Vec<Rule>), CheckError> {
 
 /// The rules in `org_alerts`; none when the file predates that table.
 fn published_rules(db: &duckdb::Connection) -> Result<Vec<Rule>, String> {
-    let present: i64 = db
-        .query_row(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'org_alerts'",
-            [],
-            |r| r.get(0),
-        )
+    let present: f64 = db
+        .query_row(RULES_PRESENT_SQL, [], |r| r.get(0))
         .map_err(|e| e.to_string())?;
-    if present == 0 {
+    if present == 0.0 {
         return Ok(Vec::new());
     }
-    let mut stmt = db
-        .prepare("SELECT name, definition FROM org_alerts ORDER BY position")
-        .map_err(|e| e.to_string())?;
+    let mut stmt = db.prepare(RULES_SQL).map_err(|e| e.to_string())?;
     let rows = stmt
         .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
         .map_err(|e| e.to_string())?;

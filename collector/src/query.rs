@@ -592,6 +592,31 @@ fn group_by(n: usize) -> String {
     format!(" GROUP BY {}", columns.join(", "))
 }
 
+/// How a grouped query's rows are sorted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// By the first measure, largest first (then the dimensions).
+    Largest,
+    /// By the dimensions, in order (time series).
+    Dimensions,
+}
+
+impl Order {
+    /// The `ORDER BY` list for `dims` dimension columns followed by measures.
+    fn columns(self, dims: usize, has_measures: bool) -> String {
+        let dims_order = (1..=dims.max(1)).map(|i| i.to_string());
+        match self {
+            Order::Largest if has_measures => {
+                std::iter::once(format!("{} DESC NULLS LAST", dims + 1))
+                    .chain((1..=dims).map(|i| i.to_string()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+            _ => dims_order.collect::<Vec<_>>().join(", "),
+        }
+    }
+}
+
 /// A grouped usage query: one row per combination of `dims`, with `measures`, sorted by
 /// the first measure (largest first), at most `limit` rows.
 pub fn grouped_usage(
@@ -602,25 +627,27 @@ pub fn grouped_usage(
     measures: &[Measure],
     limit: usize,
 ) -> (String, Vec<Value>) {
+    grouped_usage_in(filters, from, to, dims, measures, limit, Order::Largest)
+}
+
+/// [`grouped_usage`], its rows sorted as `order` says.
+pub fn grouped_usage_in(
+    filters: &Filters,
+    from: NaiveDate,
+    to: NaiveDate,
+    dims: &[Dimension],
+    measures: &[Measure],
+    limit: usize,
+    order: Order,
+) -> (String, Vec<Value>) {
     if dims.contains(&Dimension::Hour) || measures.iter().any(|m| !m.over_usage()) {
-        return grouped_general(filters, from, to, dims, measures, limit);
+        return grouped_general(filters, from, to, dims, measures, limit, order);
     }
     let source = usage_rollup(filters, from, to, dims, measures);
     let mut select: Vec<String> = dims.iter().map(|d| d.sql().to_owned()).collect();
     select.extend(measures.iter().map(|m| source.measure(*m).to_owned()));
     let group = group_by(dims.len());
-    let order = if measures.is_empty() {
-        (1..=dims.len().max(1))
-            .map(|i| i.to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
-    } else {
-        let dims_order: Vec<String> = (1..=dims.len()).map(|i| i.to_string()).collect();
-        std::iter::once(format!("{} DESC", dims.len() + 1))
-            .chain(dims_order)
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let order = order.columns(dims.len(), !measures.is_empty());
     (
         format!(
             "SELECT {} FROM {}{prices} WHERE {}{group} ORDER BY {order} LIMIT {limit}",
@@ -670,6 +697,7 @@ fn grouped_general(
     dims: &[Dimension],
     measures: &[Measure],
     limit: usize,
+    order: Order,
 ) -> (String, Vec<Value>) {
     let range = || vec![json!(from.to_string()), json!(to.to_string())];
     let hourly = dims.contains(&Dimension::Hour);
@@ -854,15 +882,12 @@ fn grouped_general(
             m => format!("base.m_{}", m.key()),
         });
     }
-    let order: Vec<String> = std::iter::once(format!("{} DESC NULLS LAST", dims.len() + 1))
-        .chain((1..=dims.len()).map(|i| i.to_string()))
-        .collect();
     (
         format!(
             "WITH {} SELECT {} FROM {from_sql} ORDER BY {} LIMIT {limit}",
             ctes.join(",\n"),
             select.join(", "),
-            order.join(", ")
+            order.columns(dims.len(), !measures.is_empty())
         ),
         params,
     )
@@ -929,7 +954,7 @@ mod tests {
         assert_eq!(sql.matches('?').count(), params.len());
         assert!(params.contains(&json!(hostile)));
         assert!(
-            sql.contains("GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT 50"),
+            sql.contains("GROUP BY 1, 2 ORDER BY 3 DESC NULLS LAST, 1, 2 LIMIT 50"),
             "{sql}"
         );
     }

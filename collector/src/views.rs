@@ -501,3 +501,52 @@ pub fn daily_peaks(f: &Filters) -> Sql {
         params,
     )
 }
+
+/// `AND <column> in [from, to]` for a day range, and its parameters (nothing for `None`).
+fn range_clause(column: &str, range: Option<(NaiveDate, NaiveDate)>) -> Sql {
+    match range {
+        Some((from, to)) => (
+            format!(" AND {column} >= ?::DATE AND {column} < ?::DATE + INTERVAL 1 DAY"),
+            vec![json!(from.to_string()), json!(to.to_string())],
+        ),
+        None => (String::new(), Vec::new()),
+    }
+}
+
+/// Hourly peak in use and issued of one feature (summed over the servers that serve it),
+/// over `range` or all data: rows `(epoch ms, peak in use, issued)`.
+pub fn feature_hourly(feature: &str, range: Option<(NaiveDate, NaiveDate)>) -> Sql {
+    let (clause, mut params) = range_clause("hour", range);
+    params.insert(0, json!(feature));
+    (
+        format!(
+            "SELECT epoch_ms(hour)::DOUBLE, sum(peak_in_use)::DOUBLE, sum(issued)::DOUBLE
+             FROM usage_hourly WHERE feature = ?{clause}
+             GROUP BY hour ORDER BY hour"
+        ),
+        params,
+    )
+}
+
+/// Daily peak and average in use and issued of one feature, over `range` or all data:
+/// rows `(day, peak, average, issued)`.
+pub fn feature_daily(feature: &str, range: Option<(NaiveDate, NaiveDate)>) -> Sql {
+    let (clause, mut params) = range_clause("day", range);
+    params.insert(0, json!(feature));
+    (
+        format!(
+            "SELECT strftime(day, '%Y-%m-%d') AS d, sum(peak_in_use)::DOUBLE,
+                    round(sum(sum_in_use / polls), 1)::DOUBLE, sum(issued)::DOUBLE
+             FROM usage_daily WHERE feature = ?{clause}
+             GROUP BY day ORDER BY day"
+        ),
+        params,
+    )
+}
+
+/// The org's known values for the filter bar's suggestions: rows `(filter, value)`.
+pub const ORG_VALUES_SQL: &str = "SELECT 'department', department FROM org_people
+     UNION SELECT 'team', team FROM org_people
+     UNION SELECT 'user', user_name FROM org_people
+     UNION SELECT 'cluster', cluster FROM org_hosts
+     ORDER BY 1, 2";
