@@ -117,6 +117,8 @@ fn hostile_names_are_shown_as_text_and_nothing_runs() {
     for user in [SCRIPT_USER, SQL_USER, FORMULA_USER, long_user.as_str()] {
         assert!(users.contains(&user.to_owned()), "{user} in {users:?}");
     }
+    // The top users' chart labels its bars with the same names, as data, not markup.
+    lmscope_e2e::assert_chart_of_table(&page, "users", 2);
 
     // Hostile values as URL filters: bound parameters, exact matches.
     let page = scrape_tables(

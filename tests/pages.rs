@@ -463,7 +463,7 @@ fn feature_person_trend_team_and_live_pages_match_native_duckdb() {
     let page = scrape_tables(
         &url(&format!("page=trends&from={FROM}&to={TO}")),
         "trends.png",
-        &["trend-compare", "trend-util"],
+        &["trend-compare", "trend-util", "trends", "weekdays"],
     );
     assert!(page.get("error").is_none(), "{page}");
     let projects = fetch(
@@ -552,6 +552,9 @@ fn feature_person_trend_team_and_live_pages_match_native_duckdb() {
         .collect();
     assert_rows(&page, "trend-util", 1, &expected, 0.051);
     lmscope_e2e::assert_chart_of_table(&page, "trend-util", 1);
+    // Monthly use and use by weekday: license-hours, the tables' second column.
+    lmscope_e2e::assert_chart_of_table(&page, "trends", 1);
+    lmscope_e2e::assert_chart_of_table(&page, "weekdays", 1);
     // The period chart: license-hours accumulated day by day, this week and the week before.
     let running = |from: &str, days: i64| -> Vec<f64> {
         let first = chrono::NaiveDate::parse_from_str(from, "%Y-%m-%d").expect("day");

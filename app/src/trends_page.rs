@@ -125,10 +125,22 @@ fn PeriodChart(filters: Filters, from: NaiveDate, to: NaiveDate) -> impl IntoVie
                             let draw: Draw = Rc::new(move |el| {
                                 crate::chart::draw_lines(el, &title, "day of the period", "license-hours (cumulative)", &series)
                             });
+                            let columns = vec![
+                                Column::number("Day of the period"),
+                                Column::number(&format!("{}, license-hours so far", names[0])),
+                                Column::number(&format!("{}, license-hours so far", names[1])),
+                            ];
+                            let rows: Vec<Vec<Value>> = (0..now.len().max(before.len()))
+                                .map(|i| vec![json!(i + 1), json!(now.get(i)), json!(before.get(i))])
+                                .collect();
                             view! {
                                 <section data-testid="period">
                                     <h2>"This period against the previous one, day by day"</h2>
                                     <Figure testid="period".to_owned() label height_px=340 data draw />
+                                    <details>
+                                        <summary>"The same figures as a table"</summary>
+                                        <DataTable testid="period-table" title="License-hours so far, day by day".to_owned() columns rows />
+                                    </details>
                                 </section>
                             }.into_any()
                         }
