@@ -117,7 +117,7 @@ fn imports_fixtures_with_their_counts_and_publishes_them() {
 }
 
 fn lmscope_schema_version() -> u32 {
-    lmscope::schema::SCHEMA_VERSION
+    lmscope::store::schema::SCHEMA_VERSION
 }
 
 #[test]

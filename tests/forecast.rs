@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use lmscope::forecast::{daily, outlook, Outlook};
+use lmscope::analytics::forecast::{daily, outlook, Outlook};
 use lmscope_e2e::{
     cells, copy_dir, demo_in, dist, lmscope_ok, published_db, scrape_tables, StaticServer, TempDir,
     SUB_PATH,
@@ -195,7 +195,7 @@ fn a_short_history_is_not_forecast() {
         matlab[6],
         format!(
             "history too short: {days} of {} days",
-            lmscope::forecast::MIN_DAYS
+            lmscope::analytics::forecast::MIN_DAYS
         )
     );
 }

@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{Datelike, NaiveDate};
-use lmscope::query::{grouped_usage, Dimension, Filters, Measure};
+use lmscope::analytics::query::{grouped_usage, Dimension, Filters, Measure};
 use lmscope_e2e::{demo_in, number, published_db, raw, text, TempDir};
 
 const FROM: &str = "2026-11-03";

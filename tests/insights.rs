@@ -143,7 +143,7 @@ fn project_spend(
 /// A queued request: user, host, handle.
 type Request = (String, String, i64);
 
-/// The recommendation rules of `lmscope::recommend`, applied here to raw hourly rows,
+/// The recommendation rules of `lmscope::analytics::recommend`, applied here to raw hourly rows,
 /// denials and queued requests: (action, subject, server, seats, yearly cost).
 type Expected = BTreeSet<(String, String, String, i64, i64)>;
 

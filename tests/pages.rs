@@ -511,7 +511,7 @@ fn feature_person_trend_team_and_live_pages_match_native_duckdb() {
     };
     let now = period(FROM, TO);
     let before = period("2026-11-02", "2026-11-08");
-    let labels = lmscope::views::PERIOD_MEASURES;
+    let labels = lmscope::analytics::page_sql::PERIOD_MEASURES;
     let expected = labels
         .iter()
         .enumerate()

@@ -1,14 +1,14 @@
 //! The alerts page: the rule set (the org file's, one kept in this browser, or one shared
 //! in the link), what fires now with its evidence and a link to the view that shows it, a
 //! timeline of every firing over the range, and an editor. The rules are evaluated here by
-//! the same engine `lmscope check` runs ([`lmscope::alerts`]).
+//! the same engine `lmscope check` runs ([`lmscope::analytics::alerts`]).
 
 use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
-use lmscope::alerts::{
+use lmscope::analytics::alerts::{
     day_params, evaluate, from_param, inputs, parse_published, to_param, to_toml, Alert, Data,
     Kind, Rule, Severity, RULES_PRESENT_SQL, RULES_SQL,
 };
@@ -164,7 +164,7 @@ fn severity_rank(s: Severity) -> i64 {
 /// What fires at the end of the range, most severe first, each linking to its evidence.
 #[component]
 fn Firing(
-    outcome: Memo<(Vec<Alert>, Vec<lmscope::alerts::RuleError>)>,
+    outcome: Memo<(Vec<Alert>, Vec<lmscope::analytics::alerts::RuleError>)>,
     from: NaiveDate,
     to: NaiveDate,
 ) -> impl IntoView {
@@ -222,7 +222,7 @@ fn Firing(
 /// same as a table, its text equivalent.
 #[component]
 fn Timeline(
-    outcome: Memo<(Vec<Alert>, Vec<lmscope::alerts::RuleError>)>,
+    outcome: Memo<(Vec<Alert>, Vec<lmscope::analytics::alerts::RuleError>)>,
     rules: Memo<(Vec<Rule>, &'static str)>,
     from: NaiveDate,
     to: NaiveDate,

@@ -8,7 +8,7 @@ use std::rc::Rc;
 use chrono::{Datelike, NaiveDate};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
-use lmscope::chargeback::{
+use lmscope::analytics::chargeback::{
     bill_sql, bill_sql_split, monthly, params, statement, usage_sql, usage_sql_split, By, Policy,
     Split, Statement, BUDGETS_SQL, FIRST_DAY_SQL,
 };
@@ -60,7 +60,8 @@ async fn first_day(from: NaiveDate) -> Result<Option<NaiveDate>, String> {
 
 /// The org's currency (as its prices give it).
 async fn currency() -> Result<String, String> {
-    let rows = bridge::query::<(Option<String>,)>(lmscope::first_view::CURRENCY_SQL, &[]).await?;
+    let rows =
+        bridge::query::<(Option<String>,)>(lmscope::publish::first_view::CURRENCY_SQL, &[]).await?;
     Ok(rows
         .into_iter()
         .next()

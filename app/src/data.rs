@@ -2,8 +2,8 @@
 
 use chrono::NaiveDate;
 use leptos::prelude::*;
-use lmscope::first_view::{self, FirstView};
-use lmscope::manifest::Manifest;
+use lmscope::publish::first_view::{self, FirstView};
+use lmscope::publish::manifest::Manifest;
 use serde::Deserialize;
 
 use crate::bridge::{self, query, query_early};
@@ -204,7 +204,7 @@ pub async fn series(
     feature: &str,
     range: Option<(NaiveDate, NaiveDate)>,
 ) -> Result<Vec<SeriesPoint>, String> {
-    let (sql, params) = lmscope::views::feature_hourly(feature, range);
+    let (sql, params) = lmscope::analytics::page_sql::feature_hourly(feature, range);
     query(&sql, &params).await
 }
 
@@ -213,6 +213,6 @@ pub async fn daily(
     feature: &str,
     range: Option<(NaiveDate, NaiveDate)>,
 ) -> Result<Vec<DayRow>, String> {
-    let (sql, params) = lmscope::views::feature_daily(feature, range);
+    let (sql, params) = lmscope::analytics::page_sql::feature_daily(feature, range);
     query(&sql, &params).await
 }

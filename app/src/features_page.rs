@@ -3,8 +3,8 @@
 
 use chrono::NaiveDate;
 use leptos::prelude::*;
-use lmscope::query::{Dimension, Filters, Measure};
-use lmscope::views;
+use lmscope::analytics::page_sql;
+use lmscope::analytics::query::{Dimension, Filters, Measure};
 use serde_json::Value;
 
 use crate::bridge::query;
@@ -26,8 +26,8 @@ pub fn FeaturesPage(filters: Filters, from: NaiveDate, to: NaiveDate) -> impl In
         Column::number("Time at 100 %"),
         Column::number("Denials"),
     ];
-    let stats = views::feature_stats(&filters, from, to);
-    let heat = views::heatmap(&filters, from, to);
+    let stats = page_sql::feature_stats(&filters, from, to);
+    let heat = page_sql::heatmap(&filters, from, to);
     let heat_rows = LocalResource::new(move || {
         let (sql, params) = heat.clone();
         async move { query::<Vec<Value>>(&sql, &params).await }
@@ -59,7 +59,7 @@ pub fn FeaturesPage(filters: Filters, from: NaiveDate, to: NaiveDate) -> impl In
                               Measure::Denials]
                 link_filter="team" link_page="departments" />
             <QueryTable testid="feature-denials" title=format!("Latest denials of {feature}")
-                columns=denial_columns sql=views::denials(&filters, from, to, 200) />
+                columns=denial_columns sql=page_sql::denials(&filters, from, to, 200) />
         }
     });
     view! {

@@ -2,7 +2,7 @@
 //! requests queued at each server's latest poll.
 
 use leptos::prelude::*;
-use lmscope::views;
+use lmscope::analytics::page_sql;
 
 use crate::query_table::QueryTable;
 use crate::table::Column;
@@ -27,8 +27,8 @@ pub fn LiveFeed() -> impl IntoView {
     ];
     view! {
         <QueryTable testid="queue" title="Queued now".to_owned() columns=queue_columns
-            sql=views::current_queue() />
+            sql=page_sql::current_queue() />
         <QueryTable testid="feed" title="Latest checkouts, check-ins and denials".to_owned()
-            columns=feed_columns sql=views::live_feed(30) />
+            columns=feed_columns sql=page_sql::live_feed(30) />
     }
 }

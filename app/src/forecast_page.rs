@@ -7,9 +7,9 @@ use chrono::{NaiveDate, TimeDelta};
 use leptos::html::Canvas;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
-use lmscope::forecast::{outlooks, Outlook, Point, SeriesOutlook, MIN_DAYS};
-use lmscope::query::Filters;
-use lmscope::views;
+use lmscope::analytics::forecast::{outlooks, Outlook, Point, SeriesOutlook, MIN_DAYS};
+use lmscope::analytics::page_sql;
+use lmscope::analytics::query::Filters;
 use serde_json::{json, Value};
 
 use crate::bridge;
@@ -17,7 +17,7 @@ use crate::pages::href_with;
 use crate::table::{Column, DataTable};
 
 async fn load(f: Filters) -> Result<Vec<SeriesOutlook>, String> {
-    let (sql, params) = views::daily_peaks(&f);
+    let (sql, params) = page_sql::daily_peaks(&f);
     let rows = bridge::query::<Vec<Value>>(&sql, &params).await?;
     Ok(outlooks(&rows))
 }

@@ -9,8 +9,10 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 use leptos_router::params::ParamsMap;
 use leptos_router::NavigateOptions;
-use lmscope::expr::Expr;
-use lmscope::query::{grouped_usage, grouped_usage_in, Dimension, Filters, Measure, Order, Preset};
+use lmscope::analytics::expr::Expr;
+use lmscope::analytics::query::{
+    grouped_usage, grouped_usage_in, Dimension, Filters, Measure, Order, Preset,
+};
 
 use crate::state::{Page, ReportSpec, ViewState};
 use serde_json::Value;
@@ -165,7 +167,7 @@ pub fn Shell(data: Loaded) -> impl IntoView {
                         title=format!("Peak usage hours (UTC), {from} to {to}")
                         columns=vec![Column::text("Hour (UTC)"), Column::number("Sessions started"),
                                      Column::number("License-hours")]
-                        sql=lmscope::views::checkout_hours(&f, from, to) />
+                        sql=lmscope::analytics::page_sql::checkout_hours(&f, from, to) />
                 }.into_any(),
                 Page::Departments => view! {
                     {f.team.clone().map(|team| view! {
@@ -201,7 +203,7 @@ pub fn Shell(data: Loaded) -> impl IntoView {
                         title=format!("Queueing by cluster, {from} to {to}")
                         columns=vec![Column::text("Cluster"), Column::number("Queued requests"),
                                      Column::number("Users"), Column::number("Features")]
-                        sql=lmscope::views::queue_by_cluster(&f, from, to) />
+                        sql=lmscope::analytics::page_sql::queue_by_cluster(&f, from, to) />
                 }.into_any(),
                 Page::Trends => view! {
                     <crate::trends_page::TrendsPage filters=f.clone() from to />
@@ -303,7 +305,8 @@ fn FilterBar(latest: NaiveDate, features: Vec<crate::data::FeatureRow>) -> impl 
         }
     }
     let org = LocalResource::new(|| async {
-        crate::bridge::query::<(String, String)>(lmscope::views::ORG_VALUES_SQL, &[]).await
+        crate::bridge::query::<(String, String)>(lmscope::analytics::page_sql::ORG_VALUES_SQL, &[])
+            .await
     });
     let datalist = move |key: &'static str| {
         let fixed: Vec<String> = known.get(key).into_iter().flatten().cloned().collect();

@@ -3,8 +3,8 @@
 
 use chrono::NaiveDate;
 use leptos::prelude::*;
-use lmscope::query::{Dimension, Filters, Measure};
-use lmscope::views;
+use lmscope::analytics::page_sql;
+use lmscope::analytics::query::{Dimension, Filters, Measure};
 use serde_json::Value;
 
 use crate::bridge::query;
@@ -26,18 +26,18 @@ async fn summary(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Summary, String> {
-    let (sql, params) = views::person(&user);
+    let (sql, params) = page_sql::person(&user);
     let who = query::<(String, String, String, String)>(&sql, &params)
         .await?
         .into_iter()
         .next()
         .ok_or("no row for the person")?;
-    let (sql, params) = views::person_rank(&filters, &user, from, to);
+    let (sql, params) = page_sql::person_rank(&filters, &user, from, to);
     let rank = query::<(f64, f64, f64)>(&sql, &params)
         .await?
         .into_iter()
         .next();
-    let (sql, params) = views::person_features(&filters, from, to);
+    let (sql, params) = page_sql::person_features(&filters, from, to);
     let features = query::<Vec<Value>>(&sql, &params).await?;
     Ok(Summary {
         who,
@@ -69,7 +69,7 @@ pub fn PersonPage(filters: Filters, from: NaiveDate, to: NaiveDate) -> impl Into
         Column::number("Sessions started"),
         Column::number("License-hours"),
     ];
-    let hours = views::checkout_hours(&filters, from, to);
+    let hours = page_sql::checkout_hours(&filters, from, to);
     view! {
         <Suspense fallback=|| view! { <p class="loading" role="status">"Computing…"</p> }>
             {move || Suspend::new(async move {

@@ -5,8 +5,8 @@
 use chrono::{NaiveDate, TimeDelta};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
-use lmscope::chargeback::{By, Policy, Statement};
-use lmscope::projects::{
+use lmscope::analytics::chargeback::{By, Policy, Statement};
+use lmscope::analytics::projects::{
     contributors_sql, recent_window, status, Contributors, Project, Status, HAS_PHASES_SQL,
     PROJECTS_SQL, RECENT_DAYS,
 };

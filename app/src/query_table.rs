@@ -2,7 +2,7 @@
 //! the sortable [`DataTable`] once the rows are in.
 
 use leptos::prelude::*;
-use lmscope::views::Sql;
+use lmscope::analytics::page_sql::Sql;
 use serde_json::Value;
 
 use crate::bars::BarSpec;

@@ -1,16 +1,16 @@
 //! The recommendations page: seats to cut, move, add or reserve over the range, each with
 //! the numbers behind it and a link to the filtered view that shows them
-//! ([`lmscope::recommend`] decides; this page loads and shows).
+//! ([`lmscope::analytics::recommend`] decides; this page loads and shows).
 
 use chrono::NaiveDate;
 use leptos::prelude::*;
-use lmscope::forecast::{outlooks, Outlook};
-use lmscope::query::Filters;
-use lmscope::recommend::{
+use lmscope::analytics::forecast::{outlooks, Outlook};
+use lmscope::analytics::page_sql;
+use lmscope::analytics::query::Filters;
+use lmscope::analytics::recommend::{
     features_sql, recommend, row, teams_sql, Action, FeatureFacts, Recommendation, Shortage,
     TeamFacts, ADD_MIN_DENIALS, ADD_MIN_QUEUED, REDUCE_MAX_P95_SHARE, RESERVE_MIN_WAITS,
 };
-use lmscope::views;
 use serde_json::Value;
 
 use crate::bridge;
@@ -36,7 +36,7 @@ pub async fn load(
         .iter()
         .filter_map(|r| TeamFacts::from_row(r))
         .collect();
-    let (sql, p) = views::daily_peaks(&f);
+    let (sql, p) = page_sql::daily_peaks(&f);
     let shortages: Vec<Shortage> = outlooks(&bridge::query::<Vec<Value>>(&sql, &p).await?)
         .into_iter()
         .filter_map(|s| {

@@ -5,8 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use lmscope::chargeback::{By, Policy};
-use lmscope::query::{BadParam, Dimension, Filters, Measure};
+use lmscope::analytics::chargeback::{By, Policy};
+use lmscope::analytics::query::{BadParam, Dimension, Filters, Measure};
 
 /// The site's pages, in navigation order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,11 +4,11 @@
 
 use chrono::NaiveDate;
 use leptos::prelude::*;
-use lmscope::alerts::{evaluate, Alert, Severity};
-use lmscope::chargeback::Statement;
-use lmscope::query::Filters;
-use lmscope::recommend::{Recommendation, Shortage};
-use lmscope::views;
+use lmscope::analytics::alerts::{evaluate, Alert, Severity};
+use lmscope::analytics::chargeback::Statement;
+use lmscope::analytics::page_sql;
+use lmscope::analytics::query::Filters;
+use lmscope::analytics::recommend::{Recommendation, Shortage};
 use serde_json::{json, Value};
 
 use crate::bars::{BarChart, BarSpec};
@@ -31,8 +31,8 @@ struct Summary {
 async fn load(f: Filters, from: NaiveDate, to: NaiveDate) -> Result<Summary, String> {
     let comparison = crate::trends_page::comparison(f.clone(), from, to).await?;
     let (costs, currency) =
-        crate::costs_page::period(lmscope::chargeback::By::Department, from, to).await?;
-    let (sql, p) = views::monthly_utilization(&f, from, to);
+        crate::costs_page::period(lmscope::analytics::chargeback::By::Department, from, to).await?;
+    let (sql, p) = page_sql::monthly_utilization(&f, from, to);
     let months = crate::bridge::query::<Vec<Value>>(&sql, &p).await?;
     let (data, rules) = crate::alerts_page::load(from, to).await?;
     let clock = crate::format::now().naive_utc();

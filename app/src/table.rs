@@ -179,7 +179,7 @@ fn compare(a: &Value, b: &Value) -> std::cmp::Ordering {
 /// a formula (`=`, `+`, `-`, `@` first) gets a leading `'`: names come from license
 /// servers nobody here controls.
 pub fn to_csv(columns: &[Column], rows: &[Vec<Value>]) -> String {
-    use lmscope::chargeback::csv_field as field;
+    use lmscope::analytics::chargeback::csv_field as field;
     let mut out = columns
         .iter()
         .map(|c| field(&c.label))

@@ -2,7 +2,7 @@
 //! when a license is likely to be free next, from the feature's session lengths.
 
 use leptos::prelude::*;
-use lmscope::views;
+use lmscope::analytics::page_sql;
 
 use crate::query_table::QueryTable;
 use crate::table::Column;
@@ -20,7 +20,7 @@ pub fn TeamPools(team: String) -> impl IntoView {
     ];
     view! {
         <QueryTable testid="team-pools" title=format!("Pools of team {team} now") columns
-            sql=views::team_pools(&team) />
+            sql=page_sql::team_pools(&team) />
         <p class="muted">
             "Next free: for each open session of the feature, the median remaining time of \
              finished sessions (last 90 days) that ran longer than it has so far; the soonest."

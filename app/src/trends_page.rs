@@ -5,8 +5,8 @@ use chrono::NaiveDate;
 use leptos::prelude::*;
 use std::rc::Rc;
 
-use lmscope::query::{grouped_usage, Dimension, Filters, Measure};
-use lmscope::views::{self, PERIOD_MEASURES};
+use lmscope::analytics::page_sql::{self, PERIOD_MEASURES};
+use lmscope::analytics::query::{grouped_usage, Dimension, Filters, Measure};
 use serde_json::{json, Value};
 
 use crate::bars::BarSpec;
@@ -17,7 +17,7 @@ use crate::query_table::QueryTable;
 use crate::table::{Column, DataTable};
 
 async fn totals(f: &Filters, from: NaiveDate, to: NaiveDate) -> Result<Vec<Value>, String> {
-    let (sql, params) = views::period_totals(f, from, to);
+    let (sql, params) = page_sql::period_totals(f, from, to);
     query::<Vec<Value>>(&sql, &params)
         .await?
         .into_iter()
@@ -32,7 +32,7 @@ pub async fn comparison(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<Vec<Value>>, String> {
-    let (prev_from, prev_to) = views::previous_period(from, to);
+    let (prev_from, prev_to) = page_sql::previous_period(from, to);
     let now = totals(&f, from, to).await?;
     let before = totals(&f, prev_from, prev_to).await?;
     Ok(PERIOD_MEASURES
@@ -91,7 +91,7 @@ fn cumulative(days: &[f64]) -> Vec<f64> {
 /// same length, on one chart: where the lines part is where demand changed.
 #[component]
 fn PeriodChart(filters: Filters, from: NaiveDate, to: NaiveDate) -> impl IntoView {
-    let (prev_from, prev_to) = views::previous_period(from, to);
+    let (prev_from, prev_to) = page_sql::previous_period(from, to);
     let both = LocalResource::new(move || {
         let f = filters.clone();
         async move {
@@ -154,7 +154,7 @@ fn PeriodChart(filters: Filters, from: NaiveDate, to: NaiveDate) -> impl IntoVie
 
 #[component]
 pub fn TrendsPage(filters: Filters, from: NaiveDate, to: NaiveDate) -> impl IntoView {
-    let (prev_from, prev_to) = views::previous_period(from, to);
+    let (prev_from, prev_to) = page_sql::previous_period(from, to);
     let rows = LocalResource::new({
         let f = filters.clone();
         move || comparison(f.clone(), from, to)
@@ -190,7 +190,7 @@ pub fn TrendsPage(filters: Filters, from: NaiveDate, to: NaiveDate) -> impl Into
         </Suspense>
         <PeriodChart filters=filters.clone() from to />
         <QueryTable testid="trend-util" title=format!("Monthly utilization, {from} to {to}")
-            columns=util_columns sql=views::monthly_utilization(&filters, from, to)
+            columns=util_columns sql=page_sql::monthly_utilization(&filters, from, to)
             chart=BarSpec::new("Average utilization by month (tick: the month's peak)", 1, "utilization %")
                 .with_mark(2, "peak utilization %").with_top(36) />
         <UsageTable testid="trends" title="Monthly use" filters=filters.clone() from to

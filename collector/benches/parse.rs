@@ -28,7 +28,7 @@ fn parse(c: &mut Criterion) {
             corpus
                 .iter()
                 .map(|t| {
-                    std::hint::black_box(lmscope::lmstat::parse(t))
+                    std::hint::black_box(lmscope::parse::lmstat::parse(t))
                         .checkouts
                         .len()
                 })

@@ -4,9 +4,9 @@
 use std::time::{Duration, Instant};
 
 use chrono::{TimeDelta, Utc};
-use lmscope::config::Config;
+use lmscope::parse::config::Config;
 use lmscope::poller::poll_all;
-use lmscope::store::Store;
+use lmscope::store::db::Store;
 
 fn main() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -38,7 +38,7 @@ fn main() {
             .to_string_lossy()
             .into_owned(),
         servers,
-        time_zone: lmscope::zone::Zone::UTC,
+        time_zone: lmscope::parse::zone::Zone::UTC,
         interval: Duration::from_secs(60),
         timeout: Duration::from_secs(10),
     };

@@ -7,16 +7,17 @@ use anyhow::{bail, Context, Result};
 use chrono::{NaiveDate, NaiveDateTime, Timelike, Utc};
 use clap::{Parser, Subcommand};
 
-use lmscope::alerts::{Rule, Severity};
-use lmscope::config::Config;
+use lmscope::analytics::alerts::{Rule, Severity};
+use lmscope::demo::synth::{self, SynthOptions};
 use lmscope::demo::{self, DemoOptions};
-use lmscope::lmstat::Issue;
-use lmscope::org::Org;
-use lmscope::publish::{publish, PublishOptions};
-use lmscope::store::{Poll, Store};
-use lmscope::synth::{self, SynthOptions};
-use lmscope::zone::Zone;
-use lmscope::{debuglog, lmstat, lmstat_i, poller};
+use lmscope::parse::config::Config;
+use lmscope::parse::lmstat::Issue;
+use lmscope::parse::org::Org;
+use lmscope::parse::zone::Zone;
+use lmscope::parse::{debuglog, lmstat, lmstat_i};
+use lmscope::poller;
+use lmscope::publish::write::{publish, PublishOptions};
+use lmscope::store::db::{Poll, Store};
 
 #[derive(Parser)]
 #[command(
@@ -156,7 +157,7 @@ enum Report {
         to: Option<NaiveDate>,
         /// cost-center, department, team, project or user.
         #[arg(long, default_value = "cost-center", value_parser = parse_by)]
-        by: lmscope::chargeback::By,
+        by: lmscope::analytics::chargeback::By,
         /// csv or json.
         #[arg(long, default_value = "csv")]
         format: String,
@@ -165,21 +166,21 @@ enum Report {
 
 /// `lmscope report forecast`: every modelled series' outlook and backtest, as CSV, and a
 /// summary of the backtest on standard error.
-fn forecast_report(data: &Path, filters: &lmscope::query::Filters) -> Result<ExitCode> {
-    use lmscope::forecast::Outlook;
-    let (db, path) = lmscope::published::open(data)?;
-    let (sql, params) = lmscope::views::daily_peaks(filters);
+fn forecast_report(data: &Path, filters: &lmscope::analytics::query::Filters) -> Result<ExitCode> {
+    use lmscope::analytics::forecast::Outlook;
+    let (db, path) = lmscope::publish::files::open(data)?;
+    let (sql, params) = lmscope::analytics::page_sql::daily_peaks(filters);
     let params: Vec<String> = params
         .iter()
         .map(|v| v.as_str().unwrap_or_default().to_owned())
         .collect();
     let refs: Vec<&dyn duckdb::ToSql> = params.iter().map(|p| p as &dyn duckdb::ToSql).collect();
-    let rows = lmscope::published::rows(&db, &sql, &refs)
+    let rows = lmscope::publish::files::rows(&db, &sql, &refs)
         .with_context(|| format!("{path}: daily peaks"))?;
     println!("server,feature,days,issued,forecast_peak,upper_bound,shortage,mae,mape_pct,in_band_pct,week_before_mae");
-    let field = lmscope::chargeback::csv_field;
+    let field = lmscope::analytics::chargeback::csv_field;
     let (mut mapes, mut better, mut scored) = (Vec::new(), 0, 0);
-    for s in lmscope::forecast::outlooks(&rows) {
+    for s in lmscope::analytics::forecast::outlooks(&rows) {
         let head = format!(
             "{},{},{},{:.0}",
             field(&s.server),
@@ -229,26 +230,26 @@ fn parse_month(s: &str) -> Result<(NaiveDate, NaiveDate), String> {
     Ok((first, last))
 }
 
-fn parse_by(s: &str) -> Result<lmscope::chargeback::By, String> {
-    lmscope::chargeback::By::parse(s)
+fn parse_by(s: &str) -> Result<lmscope::analytics::chargeback::By, String> {
+    lmscope::analytics::chargeback::By::parse(s)
         .ok_or_else(|| format!("`{s}` is not cost-center, department, team, project or user"))
 }
 
 fn chargeback(
     data: &Path,
     (from, to): (NaiveDate, NaiveDate),
-    by: lmscope::chargeback::By,
+    by: lmscope::analytics::chargeback::By,
     format: &str,
 ) -> Result<ExitCode> {
-    use lmscope::chargeback as cb;
+    use lmscope::analytics::chargeback as cb;
     if !matches!(format, "csv" | "json") {
         bail!("--format `{format}`: use csv or json");
     }
-    let (db, path) = lmscope::published::open(data)?;
+    let (db, path) = lmscope::publish::files::open(data)?;
     let [a, b] = cb::params(from, to);
-    let usage = lmscope::published::rows(&db, &cb::usage_sql(by), &[&a, &b])
+    let usage = lmscope::publish::files::rows(&db, &cb::usage_sql(by), &[&a, &b])
         .with_context(|| format!("{path}: usage"))?;
-    let bill = lmscope::published::rows(&db, &cb::bill_sql(), &[&a, &b])
+    let bill = lmscope::publish::files::rows(&db, &cb::bill_sql(), &[&a, &b])
         .with_context(|| format!("{path}: license bill"))?;
     let statement = cb::statement(by, from, to, &usage, &bill);
     if format == "json" {
@@ -311,7 +312,7 @@ fn parse_time(s: &str) -> Result<NaiveDateTime, String> {
 }
 
 fn parse_every(s: &str) -> Result<std::time::Duration, String> {
-    lmscope::duration::parse_positive(s)
+    lmscope::parse::duration::parse_positive(s)
 }
 
 fn parse_zone(s: &str) -> Result<Zone, String> {
@@ -333,7 +334,7 @@ struct RulesFile {
 struct CheckArgs {
     data: PathBuf,
     rules: Option<PathBuf>,
-    range: lmscope::check::Range,
+    range: lmscope::analytics::check::Range,
     json: bool,
     fail_on: Severity,
     webhook: Option<String>,
@@ -360,8 +361,9 @@ fn check(store: &Path, args: CheckArgs) -> Result<ExitCode> {
         }
         None => None,
     };
-    let outcome = lmscope::check::check(file.as_deref(), &data, range, Utc::now().naive_utc())
-        .with_context(|| format!("checking {}", data.display()))?;
+    let outcome =
+        lmscope::analytics::check::check(file.as_deref(), &data, range, Utc::now().naive_utc())
+            .with_context(|| format!("checking {}", data.display()))?;
     let source = rules.as_ref().map_or_else(
         || format!("{} (published rules)", data.display()),
         |p| p.display().to_string(),
@@ -394,13 +396,16 @@ fn check(store: &Path, args: CheckArgs) -> Result<ExitCode> {
         let url = std::env::var(var)
             .with_context(|| format!("--webhook: the environment variable {var} is not set"))?;
         let state = store.with_extension("alerts.json");
-        let (fresh, keys) = lmscope::check::unnotified(&outcome, &state);
+        let (fresh, keys) = lmscope::analytics::check::unnotified(&outcome, &state);
         let to_send: Vec<_> = if renotify { firing.clone() } else { fresh };
         if !to_send.is_empty() {
-            lmscope::check::post(&url, &lmscope::check::slack_message(&to_send))?;
+            lmscope::analytics::check::post(
+                &url,
+                &lmscope::analytics::check::slack_message(&to_send),
+            )?;
             eprintln!("notified {} alert(s)", to_send.len());
         }
-        lmscope::check::save_state(&state, &keys)?;
+        lmscope::analytics::check::save_state(&state, &keys)?;
     }
     if !outcome.errors.is_empty() {
         bail!(
@@ -456,8 +461,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let pseudonymize = if pseudonymize.is_empty() {
                 None
             } else {
-                let key = std::env::var(lmscope::pseudonym::KEY_ENV).ok();
-                Some(lmscope::pseudonym::Pseudonymize::new(
+                let key = std::env::var(lmscope::publish::pseudonym::KEY_ENV).ok();
+                Some(lmscope::publish::pseudonym::Pseudonymize::new(
                     &pseudonymize,
                     key.as_deref(),
                 )?)
@@ -485,7 +490,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             feature,
         }) => forecast_report(
             &data,
-            &lmscope::query::Filters {
+            &lmscope::analytics::query::Filters {
                 server,
                 vendor,
                 feature,
@@ -521,7 +526,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             CheckArgs {
                 data,
                 rules,
-                range: lmscope::check::Range { from, to },
+                range: lmscope::analytics::check::Range { from, to },
                 json,
                 fail_on,
                 webhook,

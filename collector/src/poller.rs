@@ -11,9 +11,9 @@ use std::time::{Duration, Instant};
 
 use chrono::{NaiveDateTime, TimeDelta};
 
-use crate::config::Config;
-use crate::lmstat::{self, LmError, LmstatReport};
-use crate::store::Poll;
+use crate::parse::config::Config;
+use crate::parse::lmstat::{self, LmError, LmstatReport};
+use crate::store::db::Poll;
 
 /// What one `lmutil` run gave: its output, or why there is none.
 /// What `lmutil` printed, and whether it exited successfully.

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use lmscope::debuglog::{parse, EventKind};
+use lmscope::parse::debuglog::{parse, EventKind};
 
 fn logs() -> Vec<(String, String)> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/debuglog");

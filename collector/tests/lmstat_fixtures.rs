@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use lmscope::lmstat::{parse, Counting, LmstatReport};
+use lmscope::parse::lmstat::{parse, Counting, LmstatReport};
 use serde::Serialize;
 
 fn fixtures() -> Vec<(String, String)> {
@@ -171,7 +171,7 @@ fn lmstat_i_fixture_reads_every_row() {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../tests/fixtures/lmstat/mjtrangoni__flexlm_exporter__collector_fixtures_lmstat_i_app2.txt");
     let text = std::fs::read_to_string(&path).expect("fixture");
-    let r = lmscope::lmstat_i::parse(&text);
+    let r = lmscope::parse::lmstat_i::parse(&text);
     assert!(r.issues.is_empty(), "{:?}", r.issues);
     assert_eq!(r.entitlements.len(), 9);
     assert_eq!(

@@ -1,6 +1,6 @@
 //! The lmstat parser never panics, whatever it is fed.
 
-use lmscope::lmstat::parse;
+use lmscope::parse::lmstat::parse;
 use proptest::prelude::*;
 
 const APP2: &str = include_str!(

@@ -18,7 +18,7 @@ const LOG: &str = include_str!(
 /// (their debug form, an upper bound on the strings inside).
 fn footprint(text: &str) -> [(usize, usize); 3] {
     let size = |s: String| s.len();
-    let a = lmscope::lmstat::parse(text);
+    let a = lmscope::parse::lmstat::parse(text);
     let a_records = a.license_servers.len()
         + a.servers.len()
         + a.vendors.len()
@@ -27,8 +27,8 @@ fn footprint(text: &str) -> [(usize, usize); 3] {
         + a.queued.len()
         + a.reservations.len()
         + a.issues.len();
-    let i = lmscope::lmstat_i::parse(text);
-    let d = lmscope::debuglog::parse(text);
+    let i = lmscope::parse::lmstat_i::parse(text);
+    let d = lmscope::parse::debuglog::parse(text);
     [
         (a_records, size(format!("{a:?}"))),
         (

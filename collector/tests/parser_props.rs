@@ -31,7 +31,7 @@ proptest! {
 
     #[test]
     fn debug_log_never_panics(picks in prop::collection::vec((0usize..100_000, 0usize..120), 0..80), noise in ".{0,200}") {
-        let log = lmscope::debuglog::parse(&(mangle(LOG, &picks) + &noise));
+        let log = lmscope::parse::debuglog::parse(&(mangle(LOG, &picks) + &noise));
         for w in log.events.windows(2) {
             prop_assert!(w[0].line < w[1].line);
         }
@@ -39,13 +39,13 @@ proptest! {
 
     #[test]
     fn lmstat_i_never_panics(picks in prop::collection::vec((0usize..1000, 0usize..120), 0..30), noise in ".{0,200}") {
-        let _ = lmscope::lmstat_i::parse(&(mangle(LMSTAT_I, &picks) + &noise));
+        let _ = lmscope::parse::lmstat_i::parse(&(mangle(LMSTAT_I, &picks) + &noise));
     }
 
     #[test]
     fn org_file_never_panics(picks in prop::collection::vec((0usize..1000, 0usize..40), 0..30), noise in ".{0,200}") {
-        let _ = lmscope::org::Org::from_toml(&mangle(ORG, &picks));
-        let _ = lmscope::org::Org::from_toml(&noise);
-        let _ = lmscope::config::Config::from_toml(&noise);
+        let _ = lmscope::parse::org::Org::from_toml(&mangle(ORG, &picks));
+        let _ = lmscope::parse::org::Org::from_toml(&noise);
+        let _ = lmscope::parse::config::Config::from_toml(&noise);
     }
 }

@@ -1,4 +1,4 @@
-"""Reference numbers for collector/src/forecast.rs: statsmodels' additive Holt-Winters
+"""Reference numbers for collector/src/analytics/forecast.rs: statsmodels' additive Holt-Winters
 with fixed parameters and a known starting state, on a fixed series.
 
 Run (test-only, needs `pip install statsmodels`):

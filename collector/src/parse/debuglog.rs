@@ -10,7 +10,7 @@
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Timelike};
 use serde::Serialize;
 
-use crate::lmstat::Issue;
+use crate::parse::lmstat::Issue;
 
 /// What happened to a license.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -14,7 +14,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::views::HOURS_PER_YEAR;
+use crate::analytics::page_sql::HOURS_PER_YEAR;
 
 /// How costs are attributed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

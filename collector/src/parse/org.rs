@@ -33,7 +33,7 @@ pub struct Org {
     pub projects: Vec<Project>,
     /// Alert rules (`[[alert]]`), evaluated by the site and by `lmscope check`.
     #[serde(default, rename = "alert")]
-    pub alerts: Vec<crate::alerts::Rule>,
+    pub alerts: Vec<crate::analytics::alerts::Rule>,
 }
 
 fn default_currency() -> String {

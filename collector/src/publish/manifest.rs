@@ -77,7 +77,7 @@ impl Manifest {
     pub fn from_json(text: &str) -> Result<Self, ManifestError> {
         let manifest: Manifest =
             serde_json::from_str(text).map_err(|e| ManifestError::Invalid(e.to_string()))?;
-        let expected = crate::schema::SCHEMA_VERSION;
+        let expected = crate::store::schema::SCHEMA_VERSION;
         if manifest.schema_version != expected {
             let hint = if manifest.schema_version < expected {
                 "re-publish the data with this version of lmscope"
@@ -110,13 +110,13 @@ mod tests {
 
     #[test]
     fn accepts_current_version() {
-        let m = Manifest::from_json(&sample(crate::schema::SCHEMA_VERSION)).expect("valid");
+        let m = Manifest::from_json(&sample(crate::store::schema::SCHEMA_VERSION)).expect("valid");
         assert_eq!(m.files[0].path, "a.duckdb");
     }
 
     #[test]
     fn refuses_other_versions() {
-        let newer = crate::schema::SCHEMA_VERSION + 1;
+        let newer = crate::store::schema::SCHEMA_VERSION + 1;
         assert!(matches!(
             Manifest::from_json(&sample(newer)),
             Err(ManifestError::SchemaMismatch { found, .. }) if found == newer

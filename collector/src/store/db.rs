@@ -7,16 +7,16 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDateTime;
 use duckdb::{params, Connection, OptionalExt};
 
-use crate::debuglog::{DebugLog, EventKind};
-use crate::delta::{
+use crate::parse::debuglog::{DebugLog, EventKind};
+use crate::parse::lmstat::LmstatReport;
+use crate::parse::lmstat_i::Entitlement;
+use crate::parse::zone::Zone;
+use crate::store::delta::{
     add_to_hours, daemon_gone, diff, extend_runs, feature_gone, feature_states, host_states,
     vendor_states, DaemonState, FeatureKey, FeatureState, HourAgg, PollOutcome, PollRun,
 };
-use crate::lmstat::LmstatReport;
-use crate::lmstat_i::Entitlement;
-use crate::schema::{SCHEMA_VERSION, STORE_TABLES, TABLES};
-use crate::sessions::{sessions_from_log, LogCheckout, Session, SessionTracker};
-use crate::zone::Zone;
+use crate::store::schema::{SCHEMA_VERSION, STORE_TABLES, TABLES};
+use crate::store::sessions::{sessions_from_log, LogCheckout, Session, SessionTracker};
 
 /// Errors of the store.
 #[derive(Debug, thiserror::Error)]

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
-use crate::manifest::{Manifest, MANIFEST_FILE};
+use crate::publish::manifest::{Manifest, MANIFEST_FILE};
 
 /// A published directory that cannot be read, and why.
 #[derive(Debug, thiserror::Error)]

@@ -5,7 +5,7 @@ use std::collections::{HashMap, VecDeque};
 
 use chrono::NaiveDateTime;
 
-use crate::lmstat::LmstatReport;
+use crate::parse::lmstat::LmstatReport;
 
 /// One checkout session: a license held by a user on a host from a start to an end.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -233,7 +233,7 @@ pub fn sessions_from_log(server: &str, mut events: Vec<LogCheckout>) -> Vec<Sess
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lmstat::parse;
+    use crate::parse::lmstat::parse;
 
     const HEAD: &str = "Flexible License Manager status on Mon 3/11/2024 10:00\nVendor daemon status (on s):\n  v: UP v11\nFeature usage info:\n";
 

@@ -1,4 +1,4 @@
-//! The SQL behind the site's page figures other than grouped usage ([`crate::query`]):
+//! The SQL behind the site's page figures other than grouped usage ([`crate::analytics::query`]):
 //! feature statistics, the hour × weekday heatmap, the live feed and queue, a person's
 //! dashboard, team pools and period comparisons. Shared by the site (wasm) and the native
 //! tests. Every value from a URL is a bound parameter; the SQL text is fixed.
@@ -6,7 +6,7 @@
 use chrono::{NaiveDate, TimeDelta};
 use serde_json::{json, Value};
 
-use crate::query::{usage_rollup, usage_where, Filters, Measure, USAGE_FROM};
+use crate::analytics::query::{usage_rollup, usage_where, Filters, Measure, USAGE_FROM};
 
 /// A query and its bound parameters.
 pub type Sql = (String, Vec<Value>);
@@ -437,10 +437,10 @@ mod tests {
     #[test]
     fn queries_run_on_the_published_schema() {
         let db = duckdb::Connection::open_in_memory().expect("db");
-        for (_, ddl) in crate::schema::TABLES
+        for (_, ddl) in crate::store::schema::TABLES
             .iter()
-            .chain(crate::schema::ROLLUP_TABLES)
-            .chain(crate::schema::ORG_TABLES)
+            .chain(crate::store::schema::ROLLUP_TABLES)
+            .chain(crate::store::schema::ORG_TABLES)
         {
             db.execute_batch(ddl).expect("schema");
         }

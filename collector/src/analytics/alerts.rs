@@ -183,7 +183,7 @@ pub const RULES_SQL: &str = "SELECT name, definition FROM org_alerts ORDER BY po
 
 /// `90s`, `5m`, `2h`, `7d` → a duration.
 pub fn parse_duration(text: &str) -> Option<TimeDelta> {
-    crate::duration::parse(text)
+    crate::parse::duration::parse(text)
         .ok()
         .and_then(|d| TimeDelta::from_std(d).ok())
 }
@@ -393,7 +393,7 @@ pub fn parse_published(name: &str, definition: &str) -> Result<Rule, String> {
 const RANGE: &str = "WITH r AS (SELECT ?::TIMESTAMP AS t0, ?::TIMESTAMP AS t1)";
 
 /// A budget's cost at the org's prices: the feature's yearly seat price for its vendor, else
-/// for any vendor, over [`crate::views::HOURS_PER_YEAR`] per license-hour.
+/// for any vendor, over [`crate::analytics::page_sql::HOURS_PER_YEAR`] per license-hour.
 const PRICED: &str = "priced AS (
     SELECT u.day, u.user_name, u.license_hours * coalesce(pv.price, pa.price, 0) / 8760.0 AS cost
     FROM user_daily u

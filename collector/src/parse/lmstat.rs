@@ -7,7 +7,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
 
-use crate::timeinfer::{infer_start, StartStamp};
+use crate::parse::timeinfer::{infer_start, StartStamp};
 
 /// Everything one `lmstat -a` output says.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -631,7 +631,7 @@ fn parse_checkout(line: &str, at: usize, feature: usize) -> Option<Checkout> {
     let (month, day) = date.split_once('/')?;
     let (hour, minute) = parse_hm(time)?;
     let start = StartStamp {
-        weekday: crate::timeinfer::weekday_from_abbrev(weekday),
+        weekday: crate::parse::timeinfer::weekday_from_abbrev(weekday),
         month: month.parse().ok()?,
         day: day.parse().ok()?,
         hour,

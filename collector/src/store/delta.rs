@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use chrono::{NaiveDateTime, Timelike};
 
-use crate::lmstat::{Counting, LmstatReport};
-use crate::sessions::single_vendor;
+use crate::parse::lmstat::{Counting, LmstatReport};
+use crate::store::sessions::single_vendor;
 
 /// A feature at a server: its vendor (if known) and name.
 pub type FeatureKey = (Option<String>, String);
@@ -301,7 +301,7 @@ pub fn extend_runs(runs: &mut Vec<PollRun>, poll: PollOutcome<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lmstat::parse;
+    use crate::parse::lmstat::parse;
 
     fn report(in_use: u32, extra: bool) -> LmstatReport {
         let mut text = format!(

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::zone::Zone;
+use crate::parse::zone::Zone;
 
 /// The collector's configuration.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,9 +72,9 @@ impl Config {
         }
         Ok(Self {
             time_zone: raw.time_zone.parse().map_err(|m| field("time_zone", m))?,
-            interval: crate::duration::parse_positive(&raw.interval)
+            interval: crate::parse::duration::parse_positive(&raw.interval)
                 .map_err(|m| field("interval", m))?,
-            timeout: crate::duration::parse_positive(&raw.timeout)
+            timeout: crate::parse::duration::parse_positive(&raw.timeout)
                 .map_err(|m| field("timeout", m))?,
             lmutil: raw.lmutil,
             servers: raw.servers,

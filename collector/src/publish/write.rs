@@ -9,12 +9,12 @@ use chrono::{NaiveDateTime, Utc};
 
 use duckdb::params;
 
-use crate::first_view::{self, FirstView};
-use crate::manifest::{DataFile, Manifest, MANIFEST_FILE, SNAPSHOT_TABLES};
-use crate::org::{Org, UNASSIGNED};
-use crate::pseudonym::Pseudonymize;
-use crate::schema::{table_names, ORG_TABLES, ROLLUP_TABLES, SCHEMA_VERSION};
-use crate::store::{Store, StoreError};
+use crate::parse::org::{Org, UNASSIGNED};
+use crate::publish::first_view::{self, FirstView};
+use crate::publish::manifest::{DataFile, Manifest, MANIFEST_FILE, SNAPSHOT_TABLES};
+use crate::publish::pseudonym::Pseudonymize;
+use crate::store::db::{Store, StoreError};
+use crate::store::schema::{table_names, ORG_TABLES, ROLLUP_TABLES, SCHEMA_VERSION};
 
 /// Errors of a publish.
 #[derive(Debug, thiserror::Error)]
@@ -270,7 +270,7 @@ fn write_database(store: &Store, path: &Path, opts: &PublishOptions) -> Result<(
     let literal = path.to_string_lossy().replace('\'', "''");
     conn.execute_batch(&format!("ATTACH '{literal}' AS publish_target"))?;
     let result = (|| {
-        for (table, ddl) in crate::schema::TABLES {
+        for (table, ddl) in crate::store::schema::TABLES {
             conn.execute_batch(&ddl.replacen(
                 &format!("CREATE TABLE IF NOT EXISTS {table}"),
                 &format!("CREATE TABLE publish_target.{table}"),

@@ -304,7 +304,8 @@ impl SeriesOutlook {
 /// The outlook of every series in rows of `views::daily_peaks` (server, feature, day,
 /// peak, issued), in server and feature order; the issued count is the latest day's.
 pub fn outlooks(rows: &[Vec<serde_json::Value>]) -> Vec<SeriesOutlook> {
-    let mut by: crate::alerts::Series<(NaiveDate, f64, f64)> = std::collections::BTreeMap::new();
+    let mut by: crate::analytics::alerts::Series<(NaiveDate, f64, f64)> =
+        std::collections::BTreeMap::new();
     for r in rows {
         let text = |i: usize| r.get(i).and_then(|v| v.as_str()).map(str::to_owned);
         let num = |i: usize| r.get(i).and_then(serde_json::Value::as_f64);

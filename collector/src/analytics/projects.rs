@@ -1,6 +1,6 @@
 //! Projects: each project's budget against its spend so far, the current burn rate and the
 //! spend projected to the project's end, and who and what the money went to (by phase and
-//! feature, by member). Spend is [`crate::chargeback`]'s by project, so it matches the
+//! feature, by member). Spend is [`crate::analytics::chargeback`]'s by project, so it matches the
 //! costs page; the queries here read the published file and the rest is pure.
 
 use std::collections::BTreeMap;
@@ -9,8 +9,8 @@ use chrono::{NaiveDate, TimeDelta};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::chargeback::{PRICE, PROJECT_SPLIT};
-use crate::views::HOURS_PER_YEAR;
+use crate::analytics::chargeback::{PRICE, PROJECT_SPLIT};
+use crate::analytics::page_sql::HOURS_PER_YEAR;
 
 /// The burn rate is the spend of the last this many days (within the project).
 pub const RECENT_DAYS: i64 = 28;

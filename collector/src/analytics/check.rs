@@ -1,5 +1,5 @@
 //! `lmscope check`: the alert rules evaluated over published data, the same engine the
-//! site runs ([`crate::alerts`]), with notifications that are sent once per firing.
+//! site runs ([`crate::analytics::alerts`]), with notifications that are sent once per firing.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -7,7 +7,7 @@ use std::path::Path;
 use chrono::{NaiveDate, NaiveDateTime};
 use serde_json::{json, Value};
 
-use crate::alerts::{
+use crate::analytics::alerts::{
     day_params, evaluate, inputs, parse_published, Alert, Data, Rule, RuleError, Severity,
     RULES_PRESENT_SQL, RULES_SQL,
 };
@@ -42,7 +42,7 @@ pub const DEFAULT_DAYS: i64 = 30;
 /// Read the engine's input for `range` from the published directory `dir`, and the rules
 /// published with it (the org file's `[[alert]]` tables).
 pub fn load(dir: &Path, range: Range) -> Result<(Data, Vec<Rule>), CheckError> {
-    let (db, path) = crate::published::open(dir).map_err(|e| CheckError::Data {
+    let (db, path) = crate::publish::files::open(dir).map_err(|e| CheckError::Data {
         path: e.path,
         message: e.message,
     })?;
@@ -63,7 +63,7 @@ pub fn load(dir: &Path, range: Range) -> Result<(Data, Vec<Rule>), CheckError> {
     let [t0, t1] = day_params(from, to);
     let mut data = Data::default();
     for (name, sql) in inputs() {
-        let rows = crate::published::rows(&db, &sql, &[&t0, &t1]).map_err(query_err)?;
+        let rows = crate::publish::files::rows(&db, &sql, &[&t0, &t1]).map_err(query_err)?;
         data.add_rows(name, &rows);
     }
     let rules = published_rules(&db).map_err(|message| CheckError::Data {

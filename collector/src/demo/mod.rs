@@ -3,25 +3,28 @@
 //! (summer and year-end lulls, quarter-end crunches), growth, two shortages (SIMULINK all
 //! year, ansys by year end), a tape-out surge on the chip design tools in the last weeks, an
 //! idle feature, one server outage and one vendor daemon outage. It produces the same typed
-//! reports the lmstat parser does, so it travels the same ingest path as real data.
+//! reports the lmstat parser does, so it travels the same ingest path as real data. `synth`
+//! synthesizes the large benchmark history.
+
+pub mod synth;
 
 use chrono::{Datelike, NaiveDateTime, TimeDelta, Timelike, Weekday};
 
 use chrono::NaiveDate;
 
-use crate::alerts::{Kind, Rule, Severity};
-use crate::debuglog::{DebugLog, Event, EventKind};
-use crate::lmstat::{
+use crate::analytics::alerts::{Kind, Rule, Severity};
+use crate::parse::debuglog::{DebugLog, Event, EventKind};
+use crate::parse::lmstat::{
     Checkout, Counting, FeatureUsage, Holder, LmError, LmstatReport, Queued, ServerStatus,
     VendorStatus,
 };
-use crate::lmstat_i::Entitlement;
-use crate::org::{
+use crate::parse::lmstat_i::Entitlement;
+use crate::parse::org::{
     Cluster, Department, Org, Person as OrgPerson, Phase, Pool, Price, Project, Team,
 };
-use crate::store::Poll;
-use crate::timeinfer::StartStamp;
-use crate::zone::Zone;
+use crate::parse::timeinfer::StartStamp;
+use crate::parse::zone::Zone;
+use crate::store::db::Poll;
 
 /// How much demo data to make.
 #[derive(Debug, Clone)]

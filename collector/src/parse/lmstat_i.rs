@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::lmstat::Issue;
+use crate::parse::lmstat::Issue;
 
 /// One row of `lmstat -i`: an INCREMENT/FEATURE line of the license file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -7,8 +7,8 @@ use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
 use duckdb::params;
 
 use crate::demo::{activity, season, Rng};
-use crate::org::{Cluster, Department, Org, Person, Pool, Price, Project, Team};
-use crate::store::{Store, StoreError};
+use crate::parse::org::{Cluster, Department, Org, Person, Pool, Price, Project, Team};
+use crate::store::db::{Store, StoreError};
 
 /// Size of the synthesized data.
 #[derive(Debug, Clone)]
@@ -378,7 +378,7 @@ pub fn synthesize(store: &mut Store, opts: &SynthOptions) -> Result<SynthSummary
             if (m + 1) % 60 == 0 || m + 1 == minutes {
                 if polls > 0 {
                     hourly.append_row(params![
-                        crate::delta::hour_of(ts),
+                        crate::store::delta::hour_of(ts),
                         server,
                         f.vendor,
                         f.name,

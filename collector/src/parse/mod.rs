@@ -1,0 +1,12 @@
+//! Text in, typed records out: `lmutil lmstat -a` and `lmstat -i` outputs, FlexLM debug
+//! logs (with their time stamps' dates and zones inferred), the collector's config, the org
+//! file and durations. Pure: no I/O, no clock.
+
+pub mod config;
+pub mod debuglog;
+pub mod duration;
+pub mod lmstat;
+pub mod lmstat_i;
+pub mod org;
+pub mod timeinfer;
+pub mod zone;

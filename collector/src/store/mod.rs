@@ -1,0 +1,8 @@
+//! The collector's DuckDB store: the published tables' schema, polls reduced to changes
+//! (`delta`), checkouts paired into sessions, and the store file itself (`db`, native only).
+
+#[cfg(feature = "native")]
+pub mod db;
+pub mod delta;
+pub mod schema;
+pub mod sessions;
