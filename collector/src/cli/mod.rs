@@ -1,0 +1,29 @@
+//! The `lmscope` commands, one module each; `args` is the command line. Errors carry
+//! context (`anyhow`) naming the file or server at fault.
+
+pub(crate) mod args;
+pub(crate) mod check;
+pub(crate) mod demo;
+pub(crate) mod import;
+pub(crate) mod poll;
+pub(crate) mod publish;
+pub(crate) mod report;
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use lmscope::parse::org::Org;
+use lmscope::store::db::Store;
+
+pub(crate) fn load_org(path: Option<&Path>) -> Result<Org> {
+    let Some(path) = path else {
+        return Ok(Org::default());
+    };
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    Org::from_toml(&text).with_context(|| format!("org file {}", path.display()))
+}
+
+pub(crate) fn open_store(path: &Path) -> Result<Store> {
+    Store::open(path).with_context(|| format!("opening store {}", path.display()))
+}

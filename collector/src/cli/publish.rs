@@ -1,0 +1,44 @@
+//! `lmscope publish`: the store into the published files and `manifest.json`.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use lmscope::publish::write::{publish, PublishOptions};
+
+use super::{load_org, open_store};
+
+/// Publish the store at `store` into `out`, with the org file at `org`, the poll interval
+/// the site's staleness warning uses, and the kinds of names to pseudonymize.
+pub(crate) fn publish_cmd(
+    store: &Path,
+    out: &Path,
+    org: Option<&Path>,
+    poll_interval: u64,
+    pseudonymize: &[String],
+) -> Result<ExitCode> {
+    let pseudonymize = if pseudonymize.is_empty() {
+        None
+    } else {
+        let key = std::env::var(lmscope::publish::pseudonym::KEY_ENV).ok();
+        Some(lmscope::publish::pseudonym::Pseudonymize::new(
+            pseudonymize,
+            key.as_deref(),
+        )?)
+    };
+    let store = open_store(store)?;
+    let opts = PublishOptions {
+        poll_interval_seconds: poll_interval,
+        org: load_org(org)?,
+        pseudonymize,
+    };
+    let m =
+        publish(&store, out, &opts).with_context(|| format!("publishing to {}", out.display()))?;
+    println!(
+        "published {} ({} bytes), data as of {}",
+        out.join(&m.files[0].path).display(),
+        m.files[0].bytes,
+        m.data_as_of.as_deref().unwrap_or("-")
+    );
+    Ok(ExitCode::SUCCESS)
+}
