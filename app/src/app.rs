@@ -1,13 +1,10 @@
-//! The application shell: loading, errors, and the overview page.
+//! The application root: loads the manifest and first view, reports loading errors, and
+//! hands the loaded data to the router.
 
 use leptos::prelude::*;
 use leptos_router::components::Router;
-use leptos_router::hooks::query_signal;
 
-use crate::data::{self, Loaded};
-use crate::status::ServerHealth;
-use crate::summary::FeatureTable;
-use crate::usage::FeatureUsageChart;
+use crate::data::{self};
 
 /// Root component: loads the data once, then shows the page the URL names.
 #[component]
@@ -45,19 +42,5 @@ pub fn App() -> impl IntoView {
                 </Suspense>
             </main>
         </Router>
-    }
-}
-
-/// The overview: freshness, server health, feature summary and one feature's history.
-#[component]
-pub fn Overview(data: Loaded) -> impl IntoView {
-    let (feature_param, _) = query_signal::<String>("feature");
-    let default_feature = data.features.first().map(|f| f.feature.clone());
-    let feature = Memo::new(move |_| feature_param.get().or_else(|| default_feature.clone()));
-    view! {
-        <ServerHealth servers=data.servers daemons=data.daemons />
-        <FeatureTable features=data.features spark=data.spark selected=feature />
-        {move || feature.get().map(|f| view! { <FeatureUsageChart feature=f /> })}
-        <crate::feed::LiveFeed />
     }
 }

@@ -65,7 +65,7 @@ pub fn FeatureTable(
             view! {
                 <tr class:selected=is_selected>
                     <th scope="row"><a href=href>{f.feature}</a></th>
-                    <td>{crate::status::server_name(&f.server)}</td>
+                    <td>{crate::widgets::server_health::server_name(&f.server)}</td>
                     <td>{f.vendor.unwrap_or_default()}</td>
                     <td class="num" data-value=used_v>{used}</td>
                     <td class="num" data-value=total_v>{total}</td>

@@ -13,10 +13,10 @@ use lmscope::analytics::projects::{
 use serde_json::{json, Value};
 
 use crate::bridge;
-use crate::costs_page::policy_choice;
 use crate::format::round2;
-use crate::pages::href_with;
-use crate::table::{Column, DataTable};
+use crate::pages::costs::policy_choice;
+use crate::url::href_with;
+use crate::widgets::table::{Column, DataTable};
 
 fn spend(s: &Statement, project: &str, policy: Policy) -> f64 {
     s.lines
@@ -35,9 +35,9 @@ async fn load(policy: Policy, today: NaiveDate) -> Result<Vec<Status>, String> {
         .min()
         .unwrap_or(today)
         .min(today);
-    let so_far = crate::costs_page::load(By::Project, first, today).await?;
+    let so_far = crate::pages::costs::load(By::Project, first, today).await?;
     let recent =
-        crate::costs_page::load(By::Project, today - TimeDelta::days(RECENT_DAYS - 1), today)
+        crate::pages::costs::load(By::Project, today - TimeDelta::days(RECENT_DAYS - 1), today)
             .await?;
     Ok(projects
         .iter()
@@ -105,7 +105,7 @@ pub fn ProjectsPage(
                                 .map(|s| view! { <Detail project=s.project.clone() today /> });
                             view! { <Standing all policy today /> {detail} }.into_any()
                         }
-                        Err(e) => crate::query_table::query_error("Projects", &e).into_any(),
+                        Err(e) => crate::widgets::query_table::query_error("Projects", &e).into_any(),
                     }
                 })
             }}
@@ -158,7 +158,7 @@ fn Standing(all: Vec<Status>, policy: Policy, today: NaiveDate) -> impl IntoView
         "Projects on {today}: budget against spend ({})",
         policy.label().to_lowercase()
     );
-    crate::query_table::mark_view_ready();
+    crate::widgets::query_table::mark_view_ready();
     view! { <DataTable testid="projects" title columns rows link /> }
 }
 
@@ -173,7 +173,7 @@ fn Detail(project: Project, today: NaiveDate) -> impl IntoView {
             {move || Suspend::new(async move {
                 match loaded.await {
                     Ok((p, c)) => contributor_tables(&p, &c).into_any(),
-                    Err(e) => crate::query_table::query_error("Contributors", &e).into_any(),
+                    Err(e) => crate::widgets::query_table::query_error("Contributors", &e).into_any(),
                 }
             })}
         </Suspense>

@@ -4,8 +4,8 @@
 use leptos::prelude::*;
 use lmscope::analytics::page_sql;
 
-use crate::query_table::QueryTable;
-use crate::table::Column;
+use crate::widgets::query_table::QueryTable;
+use crate::widgets::table::Column;
 
 #[component]
 pub fn TeamPools(team: String) -> impl IntoView {

@@ -7,8 +7,8 @@ use std::rc::Rc;
 use leptos::prelude::*;
 use serde_json::Value;
 
-use crate::chart;
-use crate::figure::{json_attr, Draw, Figure};
+use crate::widgets::chart;
+use crate::widgets::figure::{json_attr, Draw, Figure};
 
 /// What to chart of a table's rows: the value column, the axis unit, how many rows.
 #[derive(Clone, Debug, PartialEq)]

@@ -4,8 +4,8 @@ use chrono::NaiveDate;
 use leptos::html::Canvas;
 use leptos::prelude::*;
 
-use crate::chart;
 use crate::data::{self, DayRow, SeriesPoint};
+use crate::widgets::chart;
 
 /// The chart of `feature` over `range` (all data when `None`), with PNG export and a table
 /// of its figures by day.

@@ -8,11 +8,11 @@ use lmscope::analytics::query::{Dimension, Filters, Measure};
 use serde_json::Value;
 
 use crate::bridge::query;
-use crate::heatmap::Heatmap;
-use crate::pages::{drill_down, UsageTable};
-use crate::query_table::QueryTable;
-use crate::table::Column;
-use crate::usage::FeatureUsageChart;
+use crate::widgets::heatmap::Heatmap;
+use crate::widgets::query_table::QueryTable;
+use crate::widgets::table::Column;
+use crate::widgets::usage_chart::FeatureUsageChart;
+use crate::widgets::usage_table::{drill_down, UsageTable};
 
 #[component]
 pub fn FeaturesPage(filters: Filters, from: NaiveDate, to: NaiveDate) -> impl IntoView {
@@ -76,7 +76,7 @@ pub fn FeaturesPage(filters: Filters, from: NaiveDate, to: NaiveDate) -> impl In
                 async move {
                     match heat_rows.await {
                         Ok(rows) => view! { <Heatmap title=heat_title rows /> }.into_any(),
-                        Err(e) => crate::query_table::query_error("Heatmap", &e).into_any(),
+                        Err(e) => crate::widgets::query_table::query_error("Heatmap", &e).into_any(),
                     }
                 }
             })}

@@ -14,13 +14,13 @@ use lmscope::analytics::chargeback::{
 };
 use serde_json::{json, Value};
 
-use crate::bars::BarSpec;
 use crate::bridge;
-use crate::figure::{json_attr, Draw, Figure};
 use crate::format::{money, round2};
-use crate::pages::href_with;
 use crate::state::CostChoice;
-use crate::table::{Column, DataTable, Kind};
+use crate::url::href_with;
+use crate::widgets::bars::BarSpec;
+use crate::widgets::figure::{json_attr, Draw, Figure};
+use crate::widgets::table::{Column, DataTable, Kind};
 
 /// The chargeback of `[from, to]` grouped `by`, from the published data.
 pub async fn load(by: By, from: NaiveDate, to: NaiveDate) -> Result<Statement, String> {
@@ -71,7 +71,7 @@ async fn currency() -> Result<String, String> {
 
 /// The org's currency as the shell has it (empty until known).
 fn currency_now() -> String {
-    use_context::<crate::table::Display>()
+    use_context::<crate::widgets::table::Display>()
         .map(|d| d.currency)
         .unwrap_or_default()
 }
@@ -150,13 +150,13 @@ pub fn CostsPage(
             {move || Suspend::new(async move {
                 match period.await {
                     Ok((s, currency)) => view! { <Chargeback statement=s policy currency /> }.into_any(),
-                    Err(e) => crate::query_table::query_error("Chargeback", &e).into_any(),
+                    Err(e) => crate::widgets::query_table::query_error("Chargeback", &e).into_any(),
                 }
             })}
             {move || Suspend::new(async move {
                 match months.await {
                     Ok(m) => view! { <MonthlyCosts months=m policy currency=cur.get_value() /> }.into_any(),
-                    Err(e) => crate::query_table::query_error("Cost by month", &e).into_any(),
+                    Err(e) => crate::widgets::query_table::query_error("Cost by month", &e).into_any(),
                 }
             })}
             {move || Suspend::new(async move {
@@ -179,13 +179,13 @@ pub fn CostsPage(
                             </section>
                         }.into_any()
                     }
-                    Err(e) => crate::query_table::query_error("This month", &e).into_any(),
+                    Err(e) => crate::widgets::query_table::query_error("This month", &e).into_any(),
                 }
             })}
             {move || Suspend::new(async move {
                 match year.await {
                     Ok((s, budgets, first)) => budget_table(&s, &budgets, policy, &cur.get_value(), first, until).into_any(),
-                    Err(e) => crate::query_table::query_error("Budgets", &e).into_any(),
+                    Err(e) => crate::widgets::query_table::query_error("Budgets", &e).into_any(),
                 }
             })}
         </Suspense>
@@ -242,7 +242,7 @@ fn MonthlyCosts(months: Vec<Statement>, policy: Policy, currency: String) -> imp
         series.push(("other".to_owned(), other));
     }
     // Departments and teams by their names, as people read them.
-    let display = use_context::<crate::table::Display>().unwrap_or_default();
+    let display = use_context::<crate::widgets::table::Display>().unwrap_or_default();
     let names = match by {
         By::Department => Some(&display.names.departments),
         By::Team => Some(&display.names.teams),
@@ -282,7 +282,9 @@ fn MonthlyCosts(months: Vec<Statement>, policy: Policy, currency: String) -> imp
     let draw: Draw = {
         let (title, unit) = (title.clone(), format!("cost ({currency})"));
         let (columns_text, shown) = (columns_text.clone(), shown.clone());
-        Rc::new(move |el| crate::chart::draw_stacked(el, &title, &unit, &columns_text, &shown))
+        Rc::new(move |el| {
+            crate::widgets::chart::draw_stacked(el, &title, &unit, &columns_text, &shown)
+        })
     };
     let mut columns = vec![Column::text("Month")];
     columns.extend(shown.iter().map(|(name, _)| Column::money(name)));
@@ -367,7 +369,7 @@ fn Chargeback(statement: Statement, policy: Policy, currency: String) -> impl In
         statement.from,
         statement.to
     );
-    crate::query_table::mark_view_ready();
+    crate::widgets::query_table::mark_view_ready();
     view! {
         <dl class="cards" data-testid="cost-totals">
             <div><dt>"License-hours"</dt><dd data-value=format!("{:.2}", statement.license_hours)>{crate::format::grouped(statement.license_hours, 1)}</dd></div>

@@ -13,8 +13,8 @@ use lmscope::analytics::query::Filters;
 use serde_json::{json, Value};
 
 use crate::bridge;
-use crate::pages::href_with;
-use crate::table::{Column, DataTable};
+use crate::url::href_with;
+use crate::widgets::table::{Column, DataTable};
 
 async fn load(f: Filters) -> Result<Vec<SeriesOutlook>, String> {
     let (sql, params) = page_sql::daily_peaks(&f);
@@ -52,7 +52,7 @@ pub fn ForecastPage(filters: Filters) -> impl IntoView {
                             let grid = chart.is_none().then(|| view! { <ForecastGrid all=all.clone() /> });
                             view! { {chart} {grid} <Summary all /> }.into_any()
                         }
-                        Err(e) => crate::query_table::query_error("Forecasts", &e).into_any(),
+                        Err(e) => crate::widgets::query_table::query_error("Forecasts", &e).into_any(),
                     }
                 })
             }}
@@ -131,7 +131,7 @@ fn Summary(all: Vec<SeriesOutlook>) -> impl IntoView {
         let text = |i: usize| row.get(i).and_then(Value::as_str).map(str::to_owned);
         q.with(|q| href_with(q, &[("feature", text(0)), ("server", text(1))]))
     });
-    crate::query_table::mark_view_ready();
+    crate::widgets::query_table::mark_view_ready();
     view! {
         <DataTable testid="forecasts" title="Forecast by feature".to_owned() columns rows link />
     }
@@ -169,8 +169,10 @@ fn ForecastGrid(all: Vec<SeriesOutlook>) -> impl IntoView {
                         let (title, history, drawn) =
                             (title.clone(), history.clone(), drawn.clone());
                         request_animation_frame(move || {
-                            if crate::chart::draw_forecast(&el, &title, &history, &drawn, issued)
-                                .is_ok()
+                            if crate::widgets::chart::draw_forecast(
+                                &el, &title, &history, &drawn, issued,
+                            )
+                            .is_ok()
                             {
                                 let _ = el
                                     .set_attribute("data-forecast-days", &drawn.len().to_string());
@@ -252,7 +254,7 @@ fn ForecastChart(series: SeriesOutlook) -> impl IntoView {
                 request_animation_frame(move || {
                     let _ = el.set_attribute("data-forecast-days", &drawn.len().to_string());
                     if let Err(e) =
-                        crate::chart::draw_forecast(&el, &title, &history, &drawn, issued)
+                        crate::widgets::chart::draw_forecast(&el, &title, &history, &drawn, issued)
                     {
                         error.set(Some(e));
                     }

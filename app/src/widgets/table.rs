@@ -4,8 +4,8 @@
 use leptos::prelude::*;
 use serde_json::Value;
 
-use crate::bars::{BarChart, BarSpec};
 use crate::bridge;
+use crate::widgets::bars::{BarChart, BarSpec};
 
 /// How a column's numbers read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

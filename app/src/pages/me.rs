@@ -8,9 +8,9 @@ use lmscope::analytics::query::{Dimension, Filters, Measure};
 use serde_json::Value;
 
 use crate::bridge::query;
-use crate::pages::UsageTable;
-use crate::query_table::QueryTable;
-use crate::table::{Column, DataTable};
+use crate::widgets::query_table::QueryTable;
+use crate::widgets::table::{Column, DataTable};
+use crate::widgets::usage_table::UsageTable;
 
 /// Everything the header cards show, from three queries.
 #[derive(Clone, Debug)]
@@ -75,7 +75,7 @@ pub fn PersonPage(filters: Filters, from: NaiveDate, to: NaiveDate) -> impl Into
             {move || Suspend::new(async move {
                 match loaded.await {
                     Ok(s) => view! { <PersonSummary s from to /> }.into_any(),
-                    Err(e) => crate::query_table::query_error("Personal dashboard", &e).into_any(),
+                    Err(e) => crate::widgets::query_table::query_error("Personal dashboard", &e).into_any(),
                 }
             })}
         </Suspense>

@@ -5,9 +5,9 @@ use leptos::prelude::*;
 use lmscope::analytics::page_sql::Sql;
 use serde_json::Value;
 
-use crate::bars::BarSpec;
 use crate::bridge::query;
-use crate::table::{Column, DataTable};
+use crate::widgets::bars::BarSpec;
+use crate::widgets::table::{Column, DataTable};
 
 /// Run `sql` and show its rows under `columns`; `link` turns a row's first cell into a link.
 #[component]

@@ -15,8 +15,8 @@ use lmscope::analytics::alerts::{
 use serde_json::{json, Value};
 
 use crate::bridge;
-use crate::pages::{href_with, param_setter};
-use crate::table::{Column, DataTable};
+use crate::url::{href_with, param_setter};
+use crate::widgets::table::{Column, DataTable};
 
 /// Where this browser keeps an edited rule set.
 const STORAGE_KEY: &str = "lmscope.alerts.rules";
@@ -50,7 +50,7 @@ pub fn AlertsPage(from: NaiveDate, to: NaiveDate) -> impl IntoView {
             {move || Suspend::new(async move {
                 match loaded.await {
                     Ok((data, published)) => view! { <Alerts data published from to /> }.into_any(),
-                    Err(e) => crate::query_table::query_error("Alert data", &e).into_any(),
+                    Err(e) => crate::widgets::query_table::query_error("Alert data", &e).into_any(),
                 }
             })}
         </Suspense>
@@ -213,7 +213,7 @@ fn Firing(
             hrefs.get(&key).cloned().unwrap_or_else(|| "?".to_owned())
         });
         let title = format!("Firing now ({} at the end of {from} to {to})", firing.len());
-        crate::query_table::mark_view_ready();
+        crate::widgets::query_table::mark_view_ready();
         view! { <DataTable testid="alerts-firing" title columns=columns.clone() rows link /> }
     }
 }

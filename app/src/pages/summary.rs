@@ -11,10 +11,10 @@ use lmscope::analytics::query::Filters;
 use lmscope::analytics::recommend::{Recommendation, Shortage};
 use serde_json::{json, Value};
 
-use crate::bars::{BarChart, BarSpec};
 use crate::format::round2;
-use crate::pages::href_with;
-use crate::table::{Column, DataTable};
+use crate::url::href_with;
+use crate::widgets::bars::{BarChart, BarSpec};
+use crate::widgets::table::{Column, DataTable};
 
 /// Everything the summary shows.
 #[derive(Clone)]
@@ -29,17 +29,18 @@ struct Summary {
 }
 
 async fn load(f: Filters, from: NaiveDate, to: NaiveDate) -> Result<Summary, String> {
-    let comparison = crate::trends_page::comparison(f.clone(), from, to).await?;
+    let comparison = crate::pages::trends::comparison(f.clone(), from, to).await?;
     let (costs, currency) =
-        crate::costs_page::period(lmscope::analytics::chargeback::By::Department, from, to).await?;
+        crate::pages::costs::period(lmscope::analytics::chargeback::By::Department, from, to)
+            .await?;
     let (sql, p) = page_sql::monthly_utilization(&f, from, to);
     let months = crate::bridge::query::<Vec<Value>>(&sql, &p).await?;
-    let (data, rules) = crate::alerts_page::load(from, to).await?;
+    let (data, rules) = crate::pages::alerts::load(from, to).await?;
     let clock = crate::format::now().naive_utc();
     let (alerts, _) = evaluate(&rules, &data, clock);
     let mut firing: Vec<Alert> = alerts.into_iter().filter(|a| a.until.is_none()).collect();
     firing.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.since.cmp(&b.since)));
-    let (recommendations, shortages) = crate::recommend_page::load(f, from, to).await?;
+    let (recommendations, shortages) = crate::pages::recommendations::load(f, from, to).await?;
     Ok(Summary {
         comparison,
         costs,
@@ -59,7 +60,7 @@ pub fn SummaryPage(filters: Filters, from: NaiveDate, to: NaiveDate) -> impl Int
             {move || Suspend::new(async move {
                 match loaded.await {
                     Ok(s) => view! { <Report s from to /> }.into_any(),
-                    Err(e) => crate::query_table::query_error("Executive summary", &e).into_any(),
+                    Err(e) => crate::widgets::query_table::query_error("Executive summary", &e).into_any(),
                 }
             })}
         </Suspense>
@@ -111,7 +112,7 @@ fn Report(s: Summary, from: NaiveDate, to: NaiveDate) -> impl IntoView {
     } else {
         0.0
     };
-    let display = use_context::<crate::table::Display>().unwrap_or_default();
+    let display = use_context::<crate::widgets::table::Display>().unwrap_or_default();
     let department_name = |id: &str| {
         display
             .names
@@ -180,14 +181,14 @@ fn Report(s: Summary, from: NaiveDate, to: NaiveDate) -> impl IntoView {
             }
         })
         .collect_view();
-    let (saving, addition) = crate::recommend_page::totals(&s.recommendations);
+    let (saving, addition) = crate::pages::recommendations::totals(&s.recommendations);
     let opportunities = s
         .recommendations
         .iter()
         .filter(|r| r.yearly_cost < 0.0)
         .take(5)
         .map(|r| {
-            let href = crate::recommend_page::evidence_href(r, from, to);
+            let href = crate::pages::recommendations::evidence_href(r, from, to);
             view! {
                 <li><a href=href>{format!("{}: {}", r.action.label(), r.subject)}</a>
                     {format!(" on {}: {:.0} seats, saves {} a year", r.server, r.seats, money(-r.yearly_cost))}</li>
@@ -203,7 +204,7 @@ fn Report(s: Summary, from: NaiveDate, to: NaiveDate) -> impl IntoView {
     ];
     let print = |_| crate::bridge::print();
     let currency = s.currency.clone();
-    crate::query_table::mark_view_ready();
+    crate::widgets::query_table::mark_view_ready();
     view! {
         <article class="summary" data-testid="executive-summary">
             <div class="section-head">

@@ -14,8 +14,8 @@ use lmscope::analytics::recommend::{
 use serde_json::Value;
 
 use crate::bridge;
-use crate::pages::href_with;
-use crate::table::{Column, DataTable};
+use crate::url::href_with;
+use crate::widgets::table::{Column, DataTable};
 
 /// Every recommendation for the filtered features over `[from, to]`, and the forecast
 /// shortages among them.
@@ -99,7 +99,7 @@ pub fn RecommendationsPage(filters: Filters, from: NaiveDate, to: NaiveDate) -> 
             {move || Suspend::new(async move {
                 match loaded.await {
                     Ok((all, _)) => view! { <Recommendations all from to /> }.into_any(),
-                    Err(e) => crate::query_table::query_error("Recommendations", &e).into_any(),
+                    Err(e) => crate::widgets::query_table::query_error("Recommendations", &e).into_any(),
                 }
             })}
         </Suspense>
@@ -134,7 +134,7 @@ fn Recommendations(all: Vec<Recommendation>, from: NaiveDate, to: NaiveDate) -> 
         row.last().and_then(Value::as_str).unwrap_or("?").to_owned()
     });
     let title = format!("Recommendations, {from} to {to}");
-    crate::query_table::mark_view_ready();
+    crate::widgets::query_table::mark_view_ready();
     view! {
         <dl class="cards" data-testid="recommendation-totals">
             <div><dt>"Yearly saving from cuts"</dt><dd data-testid="saving">{format!("{saving:.2}")}</dd></div>

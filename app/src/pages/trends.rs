@@ -9,12 +9,12 @@ use lmscope::analytics::page_sql::{self, PERIOD_MEASURES};
 use lmscope::analytics::query::{grouped_usage, Dimension, Filters, Measure};
 use serde_json::{json, Value};
 
-use crate::bars::BarSpec;
 use crate::bridge::query;
-use crate::figure::{json_attr, Draw, Figure};
-use crate::pages::UsageTable;
-use crate::query_table::QueryTable;
-use crate::table::{Column, DataTable};
+use crate::widgets::bars::BarSpec;
+use crate::widgets::figure::{json_attr, Draw, Figure};
+use crate::widgets::query_table::QueryTable;
+use crate::widgets::table::{Column, DataTable};
+use crate::widgets::usage_table::UsageTable;
 
 async fn totals(f: &Filters, from: NaiveDate, to: NaiveDate) -> Result<Vec<Value>, String> {
     let (sql, params) = page_sql::period_totals(f, from, to);
@@ -123,7 +123,7 @@ fn PeriodChart(filters: Filters, from: NaiveDate, to: NaiveDate) -> impl IntoVie
                             ];
                             let label = format!("{title}: {} {:.0}, {} {:.0} license-hours", names[0], now.last().copied().unwrap_or(0.0), names[1], before.last().copied().unwrap_or(0.0));
                             let draw: Draw = Rc::new(move |el| {
-                                crate::chart::draw_lines(el, &title, "day of the period", "license-hours (cumulative)", &series)
+                                crate::widgets::chart::draw_lines(el, &title, "day of the period", "license-hours (cumulative)", &series)
                             });
                             let columns = vec![
                                 Column::number("Day of the period"),
@@ -144,7 +144,7 @@ fn PeriodChart(filters: Filters, from: NaiveDate, to: NaiveDate) -> impl IntoVie
                                 </section>
                             }.into_any()
                         }
-                        Err(e) => crate::query_table::query_error("Period chart", &e).into_any(),
+                        Err(e) => crate::widgets::query_table::query_error("Period chart", &e).into_any(),
                     }
                 })
             }}
@@ -183,7 +183,7 @@ pub fn TrendsPage(filters: Filters, from: NaiveDate, to: NaiveDate) -> impl Into
                                 title="This period against the previous one".to_owned()
                                 columns rows />
                         }.into_any(),
-                        Err(e) => crate::query_table::query_error("Period comparison", &e).into_any(),
+                        Err(e) => crate::widgets::query_table::query_error("Period comparison", &e).into_any(),
                     }
                 }
             })}
