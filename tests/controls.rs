@@ -20,7 +20,8 @@ fn step(query: &str, css: &str, text: Option<&str>, fill: Option<&str>) -> Value
     s
 }
 
-fn steps() -> Vec<Value> {
+/// The controls of the costs and projects pages.
+fn cost_steps() -> Vec<Value> {
     let toggle = |query: &str, group: &str, label: &str| {
         step(
             query,
@@ -43,6 +44,20 @@ fn steps() -> Vec<Value> {
             None,
             None,
         ),
+    ]
+}
+
+/// The report builder's controls.
+fn report_steps() -> Vec<Value> {
+    let toggle = |query: &str, group: &str, label: &str| {
+        step(
+            query,
+            &format!("[data-testid={group}] a"),
+            Some(label),
+            None,
+        )
+    };
+    vec![
         // The report builder: a dimension on and off, a measure, the calculated column.
         toggle("page=report", "report-dims", "Team"),
         toggle(
@@ -63,6 +78,12 @@ fn steps() -> Vec<Value> {
             None,
             Some("Per user"),
         ),
+    ]
+}
+
+/// The filter bar, drill-down links, the navigation and a role link.
+fn navigation_steps() -> Vec<Value> {
+    vec![
         // The filter bar: presets, a text filter, clearing.
         step("page=departments", "a.preset", Some("7 d"), None),
         step("page=trends", "a.preset", Some("Quarter"), None),
@@ -129,12 +150,13 @@ fn diff(a: &Value, b: &Value) -> String {
     out.join("\n")
 }
 
-#[test]
-fn every_control_changes_the_view_its_url_reproduces_and_back_restores() {
-    let tmp = TempDir::new("controls");
+/// Click every control of `steps` on the shared demo: each changes the view, the URL it
+/// leaves reproduces that view, and back restores the view before. `name` names the temporary
+/// site and the JSON kept in tests/artifacts.
+fn check_controls(name: &str, steps: Vec<Value>) {
+    let tmp = TempDir::new(name);
     site_with_demo(tmp.path());
     let server = StaticServer::start(&tmp.path().join("www"));
-    let steps = steps();
     let file = tmp.path().join("steps.json");
     std::fs::write(&file, serde_json::to_vec(&steps).expect("steps JSON")).expect("write steps");
     let out = Command::new("node")
@@ -145,7 +167,11 @@ fn every_control_changes_the_view_its_url_reproduces_and_back_restores() {
         .output()
         .expect("run node");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    std::fs::write(artifacts_dir().join("controls.json"), stdout.as_bytes()).expect("artifact");
+    std::fs::write(
+        artifacts_dir().join(format!("{name}.json")),
+        stdout.as_bytes(),
+    )
+    .expect("artifact");
     assert!(
         out.status.success(),
         "controls.mjs failed: {}",
@@ -191,4 +217,19 @@ fn every_control_changes_the_view_its_url_reproduces_and_back_restores() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn cost_and_project_controls_change_the_view_the_url_reproduces_and_back_restores() {
+    check_controls("controls-costs", cost_steps());
+}
+
+#[test]
+fn report_builder_controls_change_the_view_the_url_reproduces_and_back_restores() {
+    check_controls("controls-report", report_steps());
+}
+
+#[test]
+fn filter_bar_drill_down_and_navigation_change_the_view_the_url_reproduces_and_back_restores() {
+    check_controls("controls-navigation", navigation_steps());
 }

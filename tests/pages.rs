@@ -1,4 +1,5 @@
-//! The features, personal, trends, team and live pages in Chromium, each figure checked
+//! The features, personal, trends, team, live, queue and report pages in Chromium (one test
+//! each, sharing the published demo), each figure checked
 //! against the same figure computed here in Rust from the published file's raw rows (read
 //! with native DuckDB, aggregated without SQL).
 
@@ -177,16 +178,107 @@ impl Raw {
 const FROM: &str = "2026-11-09";
 const TO: &str = "2026-11-15";
 
-#[test]
-fn feature_person_trend_team_and_live_pages_match_native_duckdb() {
-    let tmp = TempDir::new("browser-more-pages");
-    let site = site_with_demo(tmp.path());
-    let db = published_db(&site);
-    let raw = raw(&db);
-    let server = StaticServer::start(&tmp.path().join("www"));
-    let url = |query: &str| server.url(&format!("{SUB_PATH}/index.html?{query}"));
-    let in_range = |day: &str| (FROM..=TO).contains(&day);
+/// One published demo site served for a test, its file opened natively, and its raw rows.
+struct Ctx {
+    server: StaticServer,
+    raw: Raw,
+    db: Connection,
+    _tmp: TempDir,
+}
 
+impl Ctx {
+    fn new(name: &str) -> Self {
+        let tmp = TempDir::new(name);
+        let site = site_with_demo(tmp.path());
+        let db = published_db(&site);
+        let raw = raw(&db);
+        let server = StaticServer::start(&tmp.path().join("www"));
+        Ctx {
+            server,
+            raw,
+            db,
+            _tmp: tmp,
+        }
+    }
+
+    /// The site's URL with `query`.
+    fn url(&self, query: &str) -> String {
+        self.server.url(&format!("{SUB_PATH}/index.html?{query}"))
+    }
+}
+
+/// The org's prices: (feature, vendor, yearly seat price, currency).
+fn prices(db: &Connection) -> Vec<(String, Option<String>, f64, String)> {
+    fetch(
+        db,
+        "SELECT feature, vendor, per_seat_year, currency FROM org_prices",
+        4,
+    )
+    .into_iter()
+    .map(|r| {
+        (
+            s(&r[0]),
+            r[1].as_str().map(str::to_owned),
+            f(&r[2]),
+            s(&r[3]),
+        )
+    })
+    .collect()
+}
+
+/// A feature's yearly seat price: its vendor's, else any vendor's, else 0.
+fn price_of(
+    prices: &[(String, Option<String>, f64, String)],
+    feature: &str,
+    vendor: Option<&str>,
+) -> f64 {
+    prices
+        .iter()
+        .find(|p| p.0 == feature && p.1.as_deref() == vendor && vendor.is_some())
+        .or_else(|| prices.iter().find(|p| p.0 == feature && p.1.is_none()))
+        .map_or(0.0, |p| p.2)
+}
+
+/// Each server's last poll (epoch seconds) and the requests queued at it: (server,
+/// feature, user, host, licenses), sorted.
+fn queued_at_last_poll(db: &Connection) -> (HashMap<String, f64>, Vec<Vec<String>>) {
+    let last: HashMap<String, f64> = fetch(db, "SELECT server, epoch(until)::DOUBLE FROM polls", 2)
+        .into_iter()
+        .fold(HashMap::new(), |mut m, r| {
+            let e = m.entry(s(&r[0])).or_insert(f64::MIN);
+            *e = e.max(f(&r[1]));
+            m
+        });
+    let mut queue: Vec<Vec<String>> = fetch(
+        db,
+        "SELECT server, epoch(ts)::DOUBLE, feature, user_name, host, licenses FROM queued",
+        6,
+    )
+    .into_iter()
+    .filter(|r| last.get(&s(&r[0])) == Some(&f(&r[1])))
+    .map(|r| {
+        vec![
+            s(&r[0]),
+            s(&r[2]),
+            s(&r[3]),
+            s(&r[4]),
+            format!("{:.0}", f(&r[5])),
+        ]
+    })
+    .collect();
+    queue.sort();
+    (last, queue)
+}
+
+fn in_range(day: &str) -> bool {
+    (FROM..=TO).contains(&day)
+}
+
+#[test]
+fn features_page_feature_detail_heatmap_and_users_match_raw_rows() {
+    let c = Ctx::new("pages-features");
+    let raw = &c.raw;
+    let url = |query: &str| c.url(query);
     // Features: per feature and server over one week.
     let page = scrape_tables(
         &url(&format!("page=features&from={FROM}&to={TO}")),
@@ -346,7 +438,13 @@ fn feature_person_trend_team_and_live_pages_match_native_duckdb() {
         .map(|(k, (lh, n))| (k, vec![Some(lh), Some(n)]))
         .collect();
     assert_rows(&page, "feature-users", 2, &expected, 0.0051);
+}
 
+#[test]
+fn personal_dashboard_and_peak_hours_match_raw_rows() {
+    let c = Ctx::new("pages-me");
+    let (db, raw) = (&c.db, &c.raw);
+    let url = |query: &str| c.url(query);
     // A personal dashboard: the week's heaviest user.
     let mut totals: BTreeMap<String, f64> = BTreeMap::new();
     for r in raw.user_daily.iter().filter(|r| in_range(&s(&r[0]))) {
@@ -363,28 +461,8 @@ fn feature_person_trend_team_and_live_pages_match_native_duckdb() {
         &["me-features", "me-hours"],
     );
     assert!(page.get("error").is_none(), "{page}");
-    let prices: Vec<(String, Option<String>, f64, String)> = fetch(
-        &db,
-        "SELECT feature, vendor, per_seat_year, currency FROM org_prices",
-        4,
-    )
-    .into_iter()
-    .map(|r| {
-        (
-            s(&r[0]),
-            r[1].as_str().map(str::to_owned),
-            f(&r[2]),
-            s(&r[3]),
-        )
-    })
-    .collect();
-    let price = |feature: &str, vendor: Option<&str>| {
-        prices
-            .iter()
-            .find(|p| p.0 == feature && p.1.as_deref() == vendor && vendor.is_some())
-            .or_else(|| prices.iter().find(|p| p.0 == feature && p.1.is_none()))
-            .map_or(0.0, |p| p.2)
-    };
+    let prices = prices(db);
+    let price = |feature: &str, vendor: Option<&str>| price_of(&prices, feature, vendor);
     let mut mine: BTreeMap<Vec<String>, (f64, f64, f64)> = BTreeMap::new();
     for r in raw
         .user_daily
@@ -458,7 +536,13 @@ fn feature_person_trend_team_and_live_pages_match_native_duckdb() {
     let expected = by_hour(&|r| raw.department(&s(&r[0])) == "chip");
     assert!(!expected.is_empty(), "chip works that week");
     assert_rows(&page, "user-hours", 1, &expected, 0.0051);
+}
 
+#[test]
+fn trends_page_matches_raw_rows() {
+    let c = Ctx::new("pages-trends");
+    let (db, raw) = (&c.db, &c.raw);
+    let url = |query: &str| c.url(query);
     // Trends: the week against the week before.
     let page = scrape_tables(
         &url(&format!("page=trends&from={FROM}&to={TO}")),
@@ -467,7 +551,7 @@ fn feature_person_trend_team_and_live_pages_match_native_duckdb() {
     );
     assert!(page.get("error").is_none(), "{page}");
     let projects = fetch(
-        &db,
+        db,
         "SELECT p.project, strftime(p.start_date, '%Y-%m-%d'), strftime(p.end_date, '%Y-%m-%d'),
                 m.user_name
          FROM org_projects p JOIN org_project_members m ON m.project = p.project",
@@ -598,7 +682,13 @@ fn feature_person_trend_team_and_live_pages_match_native_duckdb() {
             );
         }
     }
+}
 
+#[test]
+fn live_feed_and_queue_match_raw_rows() {
+    let c = Ctx::new("pages-live");
+    let (db, raw) = (&c.db, &c.raw);
+    let url = |query: &str| c.url(query);
     // Live: the newest checkouts, check-ins and denials, and the queue at the last poll.
     let page = scrape_tables(&url("page=overview"), "live.png", &["feed", "queue"]);
     assert!(page.get("error").is_none(), "{page}");
@@ -642,35 +732,17 @@ fn feature_person_trend_team_and_live_pages_match_native_duckdb() {
             ]
         );
     }
-    let last: HashMap<String, f64> =
-        fetch(&db, "SELECT server, epoch(until)::DOUBLE FROM polls", 2)
-            .into_iter()
-            .fold(HashMap::new(), |mut m, r| {
-                let e = m.entry(s(&r[0])).or_insert(f64::MIN);
-                *e = e.max(f(&r[1]));
-                m
-            });
-    let mut queue: Vec<Vec<String>> = fetch(
-        &db,
-        "SELECT server, epoch(ts)::DOUBLE, feature, user_name, host, licenses FROM queued",
-        6,
-    )
-    .into_iter()
-    .filter(|r| last.get(&s(&r[0])) == Some(&f(&r[1])))
-    .map(|r| {
-        vec![
-            s(&r[0]),
-            s(&r[2]),
-            s(&r[3]),
-            s(&r[4]),
-            format!("{:.0}", f(&r[5])),
-        ]
-    })
-    .collect();
-    queue.sort();
+    let (_, queue) = queued_at_last_poll(db);
     assert!(!queue.is_empty(), "the demo ends with someone queued");
     assert_eq!(cells(&page["tables"]["queue"]["rows"]), queue);
+}
 
+#[test]
+fn team_pools_match_raw_rows() {
+    let c = Ctx::new("pages-team");
+    let (db, raw) = (&c.db, &c.raw);
+    let url = |query: &str| c.url(query);
+    let (last, queue) = queued_at_last_poll(db);
     // A team's pools now, with the estimated time to the next free license.
     let team = "ctrl-a";
     let page = scrape_tables(
@@ -680,8 +752,8 @@ fn feature_person_trend_team_and_live_pages_match_native_duckdb() {
     );
     assert!(page.get("error").is_none(), "{page}");
     let now = last.values().copied().fold(f64::MIN, f64::max);
-    let pools = fetch(&db, "SELECT team, feature, reserved FROM org_pools", 3);
-    let now_rows = fetch(&db, "SELECT feature, in_use, issued FROM feature_now", 3);
+    let pools = fetch(db, "SELECT team, feature, reserved FROM org_pools", 3);
+    let now_rows = fetch(db, "SELECT feature, in_use, issued FROM feature_now", 3);
     let queued_now = &queue;
     let mut expected = BTreeMap::new();
     for p in pools.iter().filter(|p| s(&p[0]) == team) {
@@ -747,7 +819,13 @@ fn feature_person_trend_team_and_live_pages_match_native_duckdb() {
     assert!(!expected.is_empty(), "the demo gives {team} a pool");
     assert_rows(&page, "team-pools", 1, &expected, 0.0051);
     assert_eq!(page["pageErrors"], Value::Array(vec![]));
+}
 
+#[test]
+fn cluster_queue_matches_raw_rows() {
+    let c = Ctx::new("pages-queue");
+    let db = &c.db;
+    let url = |query: &str| c.url(query);
     // Queueing by cluster over the whole demo.
     let page = scrape_tables(
         &url("page=clusters&from=2026-01-01&to=2026-11-20"),
@@ -755,14 +833,14 @@ fn feature_person_trend_team_and_live_pages_match_native_duckdb() {
         &["cluster-queue"],
     );
     assert!(page.get("error").is_none(), "{page}");
-    let clusters: HashMap<String, String> = fetch(&db, "SELECT host, cluster FROM org_hosts", 2)
+    let clusters: HashMap<String, String> = fetch(db, "SELECT host, cluster FROM org_hosts", 2)
         .into_iter()
         .map(|r| (s(&r[0]), s(&r[1])))
         .collect();
     type Requests = (BTreeSet<Vec<String>>, BTreeSet<String>, BTreeSet<String>);
     let mut by_cluster: BTreeMap<Vec<String>, Requests> = BTreeMap::new();
     for q in fetch(
-        &db,
+        db,
         "SELECT server, feature, user_name, host, coalesce(handle, -1)::VARCHAR FROM queued",
         5,
     ) {
@@ -790,7 +868,15 @@ fn feature_person_trend_team_and_live_pages_match_native_duckdb() {
         })
         .collect();
     assert_rows(&page, "cluster-queue", 1, &expected, 0.0);
+}
 
+#[test]
+fn report_cost_and_calculated_column_match_raw_rows() {
+    let c = Ctx::new("pages-report");
+    let (db, raw) = (&c.db, &c.raw);
+    let url = |query: &str| c.url(query);
+    let prices = prices(db);
+    let price = |feature: &str, vendor: Option<&str>| price_of(&prices, feature, vendor);
     // The report builder: cost at the org's prices, and a calculated column evaluated per
     // row from the URL's expression.
     let page = scrape_tables(
@@ -841,7 +927,12 @@ fn feature_person_trend_team_and_live_pages_match_native_duckdb() {
         "{}",
         page["texts"]
     );
+}
 
+#[test]
+fn a_phone_in_dark_mode_fits_and_is_dark() {
+    let c = Ctx::new("pages-phone");
+    let url = |query: &str| c.url(query);
     // A phone in dark mode: nothing wider than the screen, a dark background.
     let page = scrape_tables_with(
         &url(&format!("page=features&from={FROM}&to={TO}")),
