@@ -14,7 +14,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::analytics::page_sql::HOURS_PER_YEAR;
+use crate::analytics::prices::{seat_price, HOURS_PER_YEAR};
 
 /// How costs are attributed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -89,11 +89,6 @@ impl By {
     }
 }
 
-/// The price of each published feature: its price for its vendor, else for any vendor.
-pub(crate) const PRICE: &str = "coalesce(
-    (SELECT max(per_seat_year) FROM org_prices pr WHERE pr.feature = x.feature AND pr.vendor = x.vendor),
-    (SELECT max(per_seat_year) FROM org_prices pr WHERE pr.feature = x.feature AND pr.vendor IS NULL), 0)";
-
 /// `user_daily` over the days `[?, ?]` split between projects, as three CTEs: `base` (the
 /// rows, numbered `rid`), `act` (each row's projects: its user is a member and the day is
 /// within the project) and `n` (how many projects share the row).
@@ -135,6 +130,7 @@ pub fn usage_sql(by: By) -> String {
 /// [`usage_sql`], its rows split as `split` says.
 pub fn usage_sql_split(by: By, split: Split) -> String {
     let month = split.month();
+    let price = seat_price("x");
     let (group, from) = match by {
         By::CostCenter => (
             "coalesce(p.cost_center, 'unassigned')",
@@ -153,14 +149,14 @@ pub fn usage_sql_split(by: By, split: Split) -> String {
             return format!(
                 "WITH {PROJECT_SPLIT}
                  SELECT {month}coalesce(a.project, 'no project'), x.server, x.feature,
-                        sum(x.license_hours / coalesce(n.n, 1))::DOUBLE, any_value({PRICE})::DOUBLE
+                        sum(x.license_hours / coalesce(n.n, 1))::DOUBLE, any_value({price})::DOUBLE
                  FROM base x LEFT JOIN act a ON a.rid = x.rid LEFT JOIN n ON n.rid = x.rid
                  GROUP BY ALL ORDER BY ALL"
             );
         }
     };
     format!(
-        "SELECT {month}{group}, x.server, x.feature, sum(x.license_hours)::DOUBLE, any_value({PRICE})::DOUBLE
+        "SELECT {month}{group}, x.server, x.feature, sum(x.license_hours)::DOUBLE, any_value({price})::DOUBLE
          FROM {from} WHERE x.day BETWEEN ?::DATE AND ?::DATE
          GROUP BY ALL ORDER BY ALL"
     )
@@ -175,10 +171,11 @@ pub fn bill_sql() -> String {
 /// [`bill_sql`], its rows split as `split` says.
 pub fn bill_sql_split(split: Split) -> String {
     let month = split.month();
+    let price = seat_price("x");
     format!(
         "WITH d AS (SELECT day, server, vendor, feature, max(issued) AS issued FROM usage_daily
                    WHERE day BETWEEN ?::DATE AND ?::DATE GROUP BY ALL)
-         SELECT {month}x.server, x.feature, sum(x.issued)::DOUBLE, any_value({PRICE})::DOUBLE
+         SELECT {month}x.server, x.feature, sum(x.issued)::DOUBLE, any_value({price})::DOUBLE
          FROM d x GROUP BY ALL ORDER BY ALL"
     )
 }

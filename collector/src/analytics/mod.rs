@@ -10,6 +10,7 @@ pub mod check;
 pub mod expr;
 pub mod forecast;
 pub mod page_sql;
+pub mod prices;
 pub mod projects;
 pub mod query;
 pub mod recommend;

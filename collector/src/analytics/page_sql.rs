@@ -12,7 +12,7 @@ use crate::analytics::query::{usage_rollup, usage_where, Filters, Measure, USAGE
 pub type Sql = (String, Vec<Value>);
 
 /// Hours in a (non-leap) year: a seat's yearly price over these is its license-hour rate.
-pub const HOURS_PER_YEAR: f64 = 8760.0;
+pub use crate::analytics::prices::HOURS_PER_YEAR;
 
 /// Conditions on a feature-level table (`usage_daily`, `usage_hourly`, `events`) aliased
 /// `alias`, for the filters that apply to features: server, vendor, feature. `time` is the
@@ -148,16 +148,14 @@ pub fn person(user: &str) -> Sql {
 /// currency. The filters' `user` must be set.
 pub fn person_features(f: &Filters, from: NaiveDate, to: NaiveDate) -> Sql {
     let (cond, params) = usage_where(f, from, to);
+    let price = crate::analytics::prices::seat_price("u");
     let sql = format!(
         "WITH u AS (SELECT u.feature, u.vendor, sum(u.license_hours) AS lh,
                            sum(u.sessions) AS sessions
                     FROM {USAGE_FROM} WHERE {cond} GROUP BY 1, 2),
               priced AS (
                 SELECT u.*,
-                       coalesce((SELECT max(per_seat_year) FROM org_prices pr
-                                  WHERE pr.feature = u.feature AND pr.vendor = u.vendor),
-                                (SELECT max(per_seat_year) FROM org_prices pr
-                                  WHERE pr.feature = u.feature AND pr.vendor IS NULL), 0) AS price,
+                       {price} AS price,
                        coalesce((SELECT max(currency) FROM org_prices pr
                                   WHERE pr.feature = u.feature
                                     AND (pr.vendor = u.vendor OR pr.vendor IS NULL)), '') AS currency

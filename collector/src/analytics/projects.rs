@@ -9,8 +9,8 @@ use chrono::{NaiveDate, TimeDelta};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::analytics::chargeback::{PRICE, PROJECT_SPLIT};
-use crate::analytics::page_sql::HOURS_PER_YEAR;
+use crate::analytics::chargeback::PROJECT_SPLIT;
+use crate::analytics::prices::{seat_price, HOURS_PER_YEAR};
 
 /// The burn rate is the spend of the last this many days (within the project).
 pub const RECENT_DAYS: i64 = 28;
@@ -38,11 +38,12 @@ pub fn contributors_sql(phases: bool) -> String {
     } else {
         ("'no phase'", "")
     };
+    let price = seat_price("x");
     format!(
         "WITH {PROJECT_SPLIT}
          SELECT {phase}, x.feature, x.user_name,
                 sum(x.license_hours / n.n)::DOUBLE,
-                sum(x.license_hours / n.n * {PRICE} / {HOURS_PER_YEAR})::DOUBLE
+                sum(x.license_hours / n.n * {price} / {HOURS_PER_YEAR})::DOUBLE
          FROM base x JOIN act a ON a.rid = x.rid JOIN n ON n.rid = x.rid {join}
          WHERE a.project = ?
          GROUP BY 1, 2, 3"

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::analytics::prices::{price_joins, COST_SUM};
 use chrono::{Datelike, Months, NaiveDate, TimeDelta};
 use serde_json::{json, Value};
 
@@ -367,9 +368,7 @@ impl Measure {
             Measure::Share => {
                 "round(100 * sum(u.license_hours) / nullif(sum(sum(u.license_hours)) OVER (), 0), 1)::DOUBLE"
             }
-            Measure::Cost => {
-                "round(sum(u.license_hours * coalesce(pv.price, pa.price, 0)) / 8760, 2)::DOUBLE"
-            }
+            Measure::Cost => COST_SUM,
             // Computed apart, see `grouped_usage`.
             Measure::PeakConcurrency | Measure::Denials => "NULL::DOUBLE",
         }
@@ -385,16 +384,6 @@ impl Measure {
 pub const USAGE_FROM: &str = "user_daily u
     LEFT JOIN org_people p ON p.user_name = u.user_name
     LEFT JOIN org_hosts h ON h.host = u.host";
-
-/// Prices joined to [`USAGE_FROM`] when a query needs them: the feature's price for its
-/// vendor (`pv`), else for any vendor (`pa`).
-const PRICES_JOIN: &str = "
-    LEFT JOIN (SELECT feature, vendor, max(per_seat_year) AS price FROM org_prices
-               WHERE vendor IS NOT NULL GROUP BY ALL) pv
-      ON pv.feature = u.feature AND pv.vendor = u.vendor
-    LEFT JOIN (SELECT feature, max(per_seat_year) AS price FROM org_prices
-               WHERE vendor IS NULL GROUP BY ALL) pa
-      ON pa.feature = u.feature";
 
 /// `WHERE` clause and its parameters for `filters` over [`USAGE_FROM`], the date range
 /// already resolved.
@@ -655,9 +644,9 @@ pub fn grouped_usage_in(
             source.relation,
             source.condition,
             prices = if measures.contains(&Measure::Cost) {
-                PRICES_JOIN
+                price_joins("u")
             } else {
-                ""
+                String::new()
             }
         ),
         source.params,
@@ -739,9 +728,9 @@ fn grouped_general(
             usage_rollup(filters, from, to, dims, &usage)
         };
         let prices = if usage.contains(&Measure::Cost) {
-            PRICES_JOIN
+            price_joins("u")
         } else {
-            ""
+            String::new()
         };
         let mut select = named(dims.iter().map(|d| d.sql().to_owned()).collect());
         select.extend(

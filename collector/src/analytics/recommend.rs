@@ -19,8 +19,8 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::analytics::chargeback::PRICE;
 use crate::analytics::page_sql::{feature_where, Sql};
+use crate::analytics::prices::seat_price;
 use crate::analytics::query::Filters;
 
 /// Denials over the range that make a feature short.
@@ -47,13 +47,14 @@ pub fn features_sql(f: &Filters, from: NaiveDate, to: NaiveDate) -> Sql {
     let (queued, p3) = feature_where(f, from, to, "q", "ts", None);
     params.extend(p2);
     params.extend(p3);
+    let price = seat_price("x");
     let sql = format!(
         "WITH h AS (
             SELECT x.server, x.vendor, x.feature, max(x.issued) AS issued,
                    max(x.peak_in_use) AS peak,
                    quantile_cont(x.peak_in_use, 0.95) AS p95, count(*) AS hours,
                    count(*) FILTER (WHERE x.issued > 0 AND x.peak_in_use >= x.issued) AS full_hours,
-                   any_value({PRICE}) AS price
+                   any_value({price}) AS price
             FROM usage_hourly x WHERE x.polls > 0 AND {hourly} GROUP BY 1, 2, 3),
          dh AS (
             SELECT e.server, e.feature, date_trunc('hour', e.ts), count(*) AS n,

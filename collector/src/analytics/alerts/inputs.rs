@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use serde_json::Value;
 
+use crate::analytics::prices::{price_joins, HOURS_PER_YEAR, JOINED_PRICE};
+
 /// Whether the published file holds rules (`org_alerts`; files from before it do not): one
 /// row, one count.
 pub const RULES_PRESENT_SQL: &str =
@@ -65,18 +67,19 @@ pub fn day_params(from: NaiveDate, to: NaiveDate) -> [String; 2] {
 const RANGE: &str = "WITH r AS (SELECT ?::TIMESTAMP AS t0, ?::TIMESTAMP AS t1)";
 
 /// A budget's cost at the org's prices: the feature's yearly seat price for its vendor, else
-/// for any vendor, over [`crate::analytics::page_sql::HOURS_PER_YEAR`] per license-hour.
-const PRICED: &str = "priced AS (
-    SELECT u.day, u.user_name, u.license_hours * coalesce(pv.price, pa.price, 0) / 8760.0 AS cost
-    FROM user_daily u
-    LEFT JOIN (SELECT feature, vendor, max(per_seat_year) AS price FROM org_prices
-               WHERE vendor IS NOT NULL GROUP BY ALL) pv ON pv.feature = u.feature AND pv.vendor = u.vendor
-    LEFT JOIN (SELECT feature, max(per_seat_year) AS price FROM org_prices
-               WHERE vendor IS NULL GROUP BY ALL) pa ON pa.feature = u.feature
+/// for any vendor, over [`HOURS_PER_YEAR`] per license-hour ([`crate::analytics::prices`]).
+fn priced() -> String {
+    format!(
+        "priced AS (
+    SELECT u.day, u.user_name, u.license_hours * {JOINED_PRICE} / {HOURS_PER_YEAR} AS cost
+    FROM user_daily u {joins}
     CROSS JOIN r
     WHERE u.day <= r.t1::DATE
       AND u.day >= least(make_date(year(r.t1), 1, 1),
-                         coalesce((SELECT min(start_date) FROM org_projects), make_date(year(r.t1), 1, 1))))";
+                         coalesce((SELECT min(start_date) FROM org_projects), make_date(year(r.t1), 1, 1))))",
+        joins = price_joins("u")
+    )
+}
 
 /// The queries the engine's input comes from (name, SQL), each read by [`Data::add_rows`].
 /// Every query takes [`params`] (the range), reads only the published tables, and returns
@@ -173,7 +176,7 @@ pub fn inputs() -> Vec<(&'static str, String)> {
         (
             "spend",
             format!(
-                "{RANGE}, {PRICED}
+                "{RANGE}, {}
                  SELECT 'department', coalesce(p.department, 'unassigned'),
                         strftime(c.day, '%Y-%m-%d'), sum(c.cost)::DOUBLE
                  FROM priced c CROSS JOIN r LEFT JOIN org_people p ON p.user_name = c.user_name
@@ -187,7 +190,8 @@ pub fn inputs() -> Vec<(&'static str, String)> {
                  WHERE c.day >= coalesce(pr.start_date, make_date(year(r.t1), 1, 1))
                    AND c.day <= coalesce(pr.end_date, make_date(year(r.t1), 12, 31))
                  GROUP BY 1, 2, 3
-                 ORDER BY 1, 2, 3"
+                 ORDER BY 1, 2, 3",
+                priced()
             ),
         ),
     ]
