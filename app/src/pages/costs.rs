@@ -328,9 +328,15 @@ fn Chargeback(statement: Statement, policy: Policy, currency: String) -> impl In
         Column::money("Full allocation"),
         Column::money(&format!("{} per license-hour", policy.label())),
     ];
-    let rows: Vec<Vec<Value>> = statement
-        .lines
-        .iter()
+    // Most expensive first under the policy shown, so the chart's bars run longest first.
+    let mut lines: Vec<&lmscope::analytics::chargeback::Line> = statement.lines.iter().collect();
+    lines.sort_by(|a, b| {
+        b.cost(policy)
+            .total_cmp(&a.cost(policy))
+            .then_with(|| a.group.cmp(&b.group))
+    });
+    let rows: Vec<Vec<Value>> = lines
+        .into_iter()
         .map(|l| {
             let per_hour =
                 (l.license_hours > 0.0).then(|| round2(l.cost(policy) / l.license_hours));
