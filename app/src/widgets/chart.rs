@@ -136,14 +136,19 @@ fn line(
     Ok(())
 }
 
-/// The series' legend, top left on a box of the background colour.
-fn legend(chart: &mut TimeChart<'_>, font: f64, colors: Palette) -> Result<(), String> {
+/// The series' legend at `position`, on a box of the background colour.
+fn legend<CT: CoordTranslate>(
+    chart: &mut ChartContext<'_, CanvasBackend, CT>,
+    font: f64,
+    colors: Palette,
+    position: SeriesLabelPosition,
+) -> Result<(), String> {
     chart
         .configure_series_labels()
         .label_font(("sans-serif", font).into_font().color(&colors.fg))
         .background_style(colors.bg.mix(0.85))
         .border_style(colors.fg)
-        .position(SeriesLabelPosition::UpperLeft)
+        .position(position)
         .draw()
         .map_err(|e| e.to_string())
 }
@@ -199,7 +204,7 @@ pub fn draw(
         colors.in_use.stroke_width(stroke),
         "peak in use (hourly)",
     )?;
-    legend(&mut chart, font, colors)?;
+    legend(&mut chart, font, colors, SeriesLabelPosition::UpperLeft)?;
     root.present().map_err(err)
 }
 
@@ -275,7 +280,7 @@ pub fn draw_forecast(
         colors.in_use.stroke_width(stroke),
         "forecast",
     )?;
-    legend(&mut chart, font, colors)?;
+    legend(&mut chart, font, colors, SeriesLabelPosition::UpperLeft)?;
     root.present().map_err(err)
 }
 
@@ -374,14 +379,7 @@ pub fn draw_bars(
             .label(label)
             .legend(move |(x, y)| PathElement::new(vec![(x + 10, y - 6), (x + 10, y + 6)], stroke));
     }
-    chart
-        .configure_series_labels()
-        .label_font(("sans-serif", font).into_font().color(&colors.fg))
-        .background_style(colors.bg.mix(0.85))
-        .border_style(colors.fg)
-        .position(SeriesLabelPosition::LowerRight)
-        .draw()
-        .map_err(|e| e.to_string())?;
+    legend(&mut chart, font, colors, SeriesLabelPosition::LowerRight)?;
     root.present().map_err(err)
 }
 
@@ -436,8 +434,9 @@ pub fn draw_stacked(
     // Headroom above the tallest stack for the legend (about 18 px a series, of a plot
     // about 110 px shorter than the canvas).
     let plot = (f64::from(canvas.height()) / ratio - 110.0).max(100.0);
-    let legend = (18.0 * series.len() as f64 + 24.0) / plot;
-    let y_max = totals.iter().copied().fold(0.0_f64, f64::max).max(1e-9) / (1.0 - legend).max(0.35);
+    let legend_share = (18.0 * series.len() as f64 + 24.0) / plot;
+    let y_max =
+        totals.iter().copied().fold(0.0_f64, f64::max).max(1e-9) / (1.0 - legend_share).max(0.35);
     let font = 13.0 * ratio;
     let text = |size: f64| ("sans-serif", size).into_font().color(&colors.fg);
     let mut chart = ChartBuilder::on(&root)
@@ -491,14 +490,7 @@ pub fn draw_stacked(
             *b += values.get(c).copied().unwrap_or(0.0);
         }
     }
-    chart
-        .configure_series_labels()
-        .label_font(("sans-serif", font).into_font().color(&colors.fg))
-        .background_style(colors.bg.mix(0.85))
-        .border_style(colors.fg)
-        .position(SeriesLabelPosition::UpperLeft)
-        .draw()
-        .map_err(|e| e.to_string())?;
+    legend(&mut chart, font, colors, SeriesLabelPosition::UpperLeft)?;
     root.present().map_err(err)
 }
 
@@ -553,14 +545,7 @@ pub fn draw_lines(
             .label(name.as_str())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], key));
     }
-    chart
-        .configure_series_labels()
-        .label_font(("sans-serif", font).into_font().color(&colors.fg))
-        .background_style(colors.bg.mix(0.85))
-        .border_style(colors.fg)
-        .position(SeriesLabelPosition::UpperLeft)
-        .draw()
-        .map_err(|e| e.to_string())?;
+    legend(&mut chart, font, colors, SeriesLabelPosition::UpperLeft)?;
     root.present().map_err(err)
 }
 
