@@ -12,33 +12,22 @@ use std::time::Duration;
 
 use chrono::NaiveDateTime;
 use lmscope_e2e::{
-    lmscope, lmscope_bin, lmscope_ok, published_db, repo_root, site_with_demo, StaticServer,
-    TempDir, SUB_PATH,
+    lmscope_bin, published_db, repo_root, site_with_demo, StaticServer, StoreDir, SUB_PATH,
 };
 use serde_json::Value;
 
 /// The demo year ends here, so every figure below is reproducible.
 const END: &str = "2026-11-20T12:00";
 
-fn demo_year(tmp: &Path) -> std::path::PathBuf {
-    let out = tmp.join("data");
-    lmscope_ok(&[
-        "--store",
-        &tmp.join("store.duckdb").to_string_lossy(),
-        "demo",
-        "--out",
-        &out.to_string_lossy(),
-        "--end",
-        END,
-    ]);
+fn demo_year(tmp: &StoreDir) -> std::path::PathBuf {
+    let out = tmp.path().join("data");
+    tmp.ok(&["demo", "--out", &out.to_string_lossy(), "--end", END]);
     out
 }
 
 /// Every firing `lmscope check --json` reports for the published rules over the given days.
-fn check_json(tmp: &Path, data: &Path, from: &str, to: &str) -> Vec<Value> {
-    let out = lmscope(&[
-        "--store",
-        &tmp.join("store.duckdb").to_string_lossy(),
+fn check_json(tmp: &StoreDir, data: &Path, from: &str, to: &str) -> Vec<Value> {
+    let out = tmp.run(&[
         "check",
         "--data",
         &data.to_string_lossy(),
@@ -67,9 +56,9 @@ fn time(v: &Value) -> NaiveDateTime {
 
 #[test]
 fn check_fires_every_planted_cause_with_the_right_times() {
-    let tmp = TempDir::new("alerts-year");
-    let data = demo_year(tmp.path());
-    let alerts = check_json(tmp.path(), &data, "2025-11-01", "2026-11-30");
+    let tmp = StoreDir::new("alerts-year");
+    let data = demo_year(&tmp);
+    let alerts = check_json(&tmp, &data, "2025-11-01", "2026-11-30");
     let db = published_db(data.parent().expect("site dir"));
     let q = |sql: &str| -> Vec<(String, String)> {
         let mut s = db.prepare(sql).expect("query");
@@ -222,19 +211,12 @@ fn check_fires_every_planted_cause_with_the_right_times() {
 
 #[test]
 fn check_exit_codes_errors_and_notifications() {
-    let tmp = TempDir::new("alerts-cli");
+    let tmp = StoreDir::new("alerts-cli");
     let site = site_with_demo(tmp.path());
     let data = site.join("data");
-    let store = tmp.path().join("store.duckdb");
     let run = |args: &[&str], env: &[(&str, &str)]| {
-        Command::new(lmscope_bin())
-            .args([
-                "--store",
-                &store.to_string_lossy(),
-                "check",
-                "--data",
-                &data.to_string_lossy(),
-            ])
+        tmp.command()
+            .args(["check", "--data", &data.to_string_lossy()])
             .args(args)
             .envs(env.iter().copied())
             .output()
@@ -386,7 +368,8 @@ fn check_exit_codes_errors_and_notifications() {
         );
     }
     // The state is kept beside the store, without the secret URL.
-    let state = std::fs::read_to_string(store.with_extension("alerts.json")).expect("state file");
+    let state =
+        std::fs::read_to_string(tmp.store().with_extension("alerts.json")).expect("state file");
     assert!(!state.contains("secret") && !state.contains("127.0.0.1"));
     // Still firing: not again; unless asked.
     run(&["--webhook"], &env);
@@ -407,11 +390,11 @@ fn check_exit_codes_errors_and_notifications() {
 
 #[test]
 fn alerts_page_lists_what_the_cli_lists_and_edits_rules() {
-    let tmp = TempDir::new("alerts-site");
+    let tmp = StoreDir::new("alerts-site");
     let site = site_with_demo(tmp.path());
     let server = StaticServer::start(&tmp.path().join("www"));
     let (from, to) = ("2026-11-01", "2026-11-20");
-    let cli = check_json(tmp.path(), &site.join("data"), from, to);
+    let cli = check_json(&tmp, &site.join("data"), from, to);
     let url = server.url(&format!("{SUB_PATH}/?page=alerts&from={from}&to={to}"));
     let script = repo_root().join("tests/browser/alerts.mjs");
     let out = Command::new("node")

@@ -1,7 +1,7 @@
 //! The `lmscope` binary end to end: real lmstat outputs → store → published file.
 
 use duckdb::Connection;
-use lmscope_e2e::{demo_in, fixture, lmscope, lmscope_ok, TempDir};
+use lmscope_e2e::{demo_in, fixture, StoreDir};
 
 fn count(db: &Connection, sql: &str) -> i64 {
     db.query_row(sql, [], |r| r.get(0))
@@ -21,22 +21,20 @@ const NO_SERVER: &str =
 
 #[test]
 fn imports_fixtures_with_their_counts_and_publishes_them() {
-    let tmp = TempDir::new("cli-import");
-    let store = tmp.path().join("store.duckdb");
-    let store_arg = store.to_string_lossy().into_owned();
+    let tmp = StoreDir::new("cli-import");
     let files = [
         fixture(APP2),
         fixture(APP3),
         fixture(ABAQUS),
         fixture(NO_SERVER),
     ];
-    let mut args = vec!["--store", &store_arg, "import", "lmstat"];
+    let mut args = vec!["import", "lmstat"];
     let file_args: Vec<String> = files
         .iter()
         .map(|f| f.to_string_lossy().into_owned())
         .collect();
     args.extend(file_args.iter().map(String::as_str));
-    let out = lmscope(&args);
+    let out = tmp.run(&args);
     assert!(out.status.success(), "{out:?}");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -47,13 +45,7 @@ fn imports_fixtures_with_their_counts_and_publishes_them() {
     );
 
     let out_dir = tmp.path().join("site-data");
-    lmscope_ok(&[
-        "--store",
-        &store_arg,
-        "publish",
-        "--out",
-        &out_dir.to_string_lossy(),
-    ]);
+    tmp.ok(&["publish", "--out", &out_dir.to_string_lossy()]);
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out_dir.join("manifest.json")).expect("manifest"))
             .expect("json");
@@ -122,24 +114,10 @@ fn lmscope_schema_version() -> u32 {
 
 #[test]
 fn reimport_adds_nothing_and_later_polls_close_sessions() {
-    let tmp = TempDir::new("cli-sessions");
-    let store = tmp.path().join("store.duckdb");
-    let store_arg = store.to_string_lossy().into_owned();
+    let tmp = StoreDir::new("cli-sessions");
     let first = fixture(APP2);
-    lmscope_ok(&[
-        "--store",
-        &store_arg,
-        "import",
-        "lmstat",
-        &first.to_string_lossy(),
-    ]);
-    let again = lmscope_ok(&[
-        "--store",
-        &store_arg,
-        "import",
-        "lmstat",
-        &first.to_string_lossy(),
-    ]);
+    tmp.ok(&["import", "lmstat", &first.to_string_lossy()]);
+    let again = tmp.ok(&["import", "lmstat", &first.to_string_lossy()]);
     assert!(
         again.contains("imported 0 poll(s)") && again.contains("1 duplicate(s) skipped"),
         "{again}"
@@ -154,16 +132,14 @@ fn reimport_adds_nothing_and_later_polls_close_sessions() {
         .join("\n");
     let later_path = tmp.path().join("later.txt");
     std::fs::write(&later_path, later).expect("write");
-    lmscope_ok(&[
-        "--store",
-        &store_arg,
+    tmp.ok(&[
         "import",
         "lmstat",
         &later_path.to_string_lossy(),
         "--at",
         "2017-10-20T17:07",
     ]);
-    let db = Connection::open(&store).expect("store");
+    let db = Connection::open(tmp.store()).expect("store");
     assert_eq!(count(&db, "SELECT count(*) FROM polls"), 2);
     assert_eq!(
         count(
@@ -187,18 +163,10 @@ fn reimport_adds_nothing_and_later_polls_close_sessions() {
 
 #[test]
 fn unreadable_input_names_file_and_line_and_fails_only_when_nothing_is_read() {
-    let tmp = TempDir::new("cli-bad");
-    let store = tmp.path().join("store.duckdb");
-    let store_arg = store.to_string_lossy().into_owned();
+    let tmp = StoreDir::new("cli-bad");
     let garbage = tmp.path().join("garbage.txt");
     std::fs::write(&garbage, "hello\nthis is not lmstat\n").expect("write");
-    let out = lmscope(&[
-        "--store",
-        &store_arg,
-        "import",
-        "lmstat",
-        &garbage.to_string_lossy(),
-    ]);
+    let out = tmp.run(&["import", "lmstat", &garbage.to_string_lossy()]);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -207,9 +175,7 @@ fn unreadable_input_names_file_and_line_and_fails_only_when_nothing_is_read() {
     );
     assert!(stderr.contains("nothing could be read"), "{stderr}");
     let missing = tmp.path().join("missing.txt");
-    let out = lmscope(&[
-        "--store",
-        &store_arg,
+    let out = tmp.run(&[
         "import",
         "lmstat",
         &missing.to_string_lossy(),
@@ -221,20 +187,12 @@ fn unreadable_input_names_file_and_line_and_fails_only_when_nothing_is_read() {
 
 #[test]
 fn publish_keeps_the_previous_generation_and_drops_older_ones() {
-    let tmp = TempDir::new("cli-publish");
-    let store = tmp.path().join("store.duckdb");
-    let store_arg = store.to_string_lossy().into_owned();
+    let tmp = StoreDir::new("cli-publish");
     let out_dir = tmp.path().join("out");
     let out_arg = out_dir.to_string_lossy().into_owned();
-    lmscope_ok(&[
-        "--store",
-        &store_arg,
-        "import",
-        "lmstat",
-        &fixture(APP2).to_string_lossy(),
-    ]);
+    tmp.ok(&["import", "lmstat", &fixture(APP2).to_string_lossy()]);
     for _ in 0..3 {
-        lmscope_ok(&["--store", &store_arg, "publish", "--out", &out_arg]);
+        tmp.ok(&["publish", "--out", &out_arg]);
     }
     let mut names: Vec<String> = std::fs::read_dir(&out_dir)
         .expect("out dir")
@@ -263,9 +221,7 @@ const LMSTAT_I: &str = "lmstat/mjtrangoni__flexlm_exporter__collector_fixtures_l
 
 #[test]
 fn debug_log_import_is_resumable() {
-    let tmp = TempDir::new("cli-log");
-    let store = tmp.path().join("store.duckdb");
-    let store_arg = store.to_string_lossy().into_owned();
+    let tmp = StoreDir::new("cli-log");
     let log = fixture(MATLAB_LOG);
     let text = String::from_utf8_lossy(&std::fs::read(&log).expect("read")).into_owned();
     let lines: Vec<&str> = text.lines().collect();
@@ -273,35 +229,17 @@ fn debug_log_import_is_resumable() {
     // First the first half of the log, as if it were still being written...
     let half = tmp.path().join("matlab-half.log");
     std::fs::write(&half, lines[..lines.len() / 2].join("\n")).expect("write");
-    lmscope_ok(&[
-        "--store",
-        &store_arg,
-        "import",
-        "log",
-        &half.to_string_lossy(),
-    ]);
+    tmp.ok(&["import", "log", &half.to_string_lossy()]);
     // ...then the whole log, twice.
-    let out = lmscope_ok(&[
-        "--store",
-        &store_arg,
-        "import",
-        "log",
-        &log.to_string_lossy(),
-    ]);
+    let out = tmp.ok(&["import", "log", &log.to_string_lossy()]);
     assert!(
         out.contains("(server 27000@flexlm01)"),
         "server named from the log: {out}"
     );
-    let again = lmscope_ok(&[
-        "--store",
-        &store_arg,
-        "import",
-        "log",
-        &log.to_string_lossy(),
-    ]);
+    let again = tmp.ok(&["import", "log", &log.to_string_lossy()]);
     assert!(again.contains(": 0 event(s) added"), "{again}");
 
-    let db = Connection::open(&store).expect("store");
+    let db = Connection::open(tmp.store()).expect("store");
     let events_in_text = |tag: &str| text_count(&log, &format!(") {tag}: "));
     for tag in ["OUT", "IN", "DENIED", "UNSUPPORTED"] {
         assert_eq!(
@@ -324,22 +262,12 @@ fn debug_log_import_is_resumable() {
 
 #[test]
 fn lmstat_i_import_replaces_entitlements() {
-    let tmp = TempDir::new("cli-entitlements");
-    let store = tmp.path().join("store.duckdb");
-    let store_arg = store.to_string_lossy().into_owned();
+    let tmp = StoreDir::new("cli-entitlements");
     let file = fixture(LMSTAT_I).to_string_lossy().into_owned();
     for _ in 0..2 {
-        lmscope_ok(&[
-            "--store",
-            &store_arg,
-            "import",
-            "lmstat-i",
-            &file,
-            "--server",
-            "27000@lic1",
-        ]);
+        tmp.ok(&["import", "lmstat-i", &file, "--server", "27000@lic1"]);
     }
-    let db = Connection::open(&store).expect("store");
+    let db = Connection::open(tmp.store()).expect("store");
     assert_eq!(count(&db, "SELECT count(*) FROM entitlements"), 9);
     assert_eq!(
         count(
@@ -359,16 +287,8 @@ fn lmstat_i_import_replaces_entitlements() {
 
 #[test]
 fn org_file_becomes_dimension_tables_and_unknown_users_stay() {
-    let tmp = TempDir::new("cli-org");
-    let store = tmp.path().join("store.duckdb");
-    let store_arg = store.to_string_lossy().into_owned();
-    lmscope_ok(&[
-        "--store",
-        &store_arg,
-        "import",
-        "lmstat",
-        &fixture(APP2).to_string_lossy(),
-    ]);
+    let tmp = StoreDir::new("cli-org");
+    tmp.ok(&["import", "lmstat", &fixture(APP2).to_string_lossy()]);
     let org = tmp.path().join("org.toml");
     std::fs::write(
         &org,
@@ -378,9 +298,7 @@ fn org_file_becomes_dimension_tables_and_unknown_users_stay() {
     )
     .expect("org");
     let out_dir = tmp.path().join("out");
-    lmscope_ok(&[
-        "--store",
-        &store_arg,
+    tmp.ok(&[
         "publish",
         "--out",
         &out_dir.to_string_lossy(),
@@ -417,9 +335,7 @@ fn org_file_becomes_dimension_tables_and_unknown_users_stay() {
 
     // A malformed org file is refused with the entry at fault, and publishes nothing.
     std::fs::write(&org, "[[person]]\nuser = \"x\"\nteam = \"ghost\"\n").expect("org");
-    let out = lmscope(&[
-        "--store",
-        &store_arg,
+    let out = tmp.run(&[
         "publish",
         "--out",
         &out_dir.to_string_lossy(),
@@ -490,9 +406,7 @@ fn hours_per_user(path: &std::path::Path) -> Vec<i64> {
 
 #[test]
 fn pseudonymized_publish_hides_every_user_and_host_name_and_keeps_the_figures() {
-    let tmp = TempDir::new("pseudonymize");
-    let store = tmp.path().join("store.duckdb");
-    let store_arg = store.to_string_lossy().to_string();
+    let tmp = StoreDir::new("pseudonymize");
     let plain = tmp.path().join("plain");
     demo_in(
         tmp.path(),
@@ -500,8 +414,8 @@ fn pseudonymized_publish_hides_every_user_and_host_name_and_keeps_the_figures() 
         &["--weeks", "1", "--end", "2026-11-20T12:00"],
     );
     let publish = |out: &std::path::Path, key: Option<&str>| {
-        let mut cmd = std::process::Command::new(lmscope_e2e::lmscope_bin());
-        cmd.args(["--store", &store_arg, "publish", "--out"])
+        let mut cmd = tmp.command();
+        cmd.args(["publish", "--out"])
             .arg(out)
             .args(["--pseudonymize", "users,hosts"])
             .env_remove("LMSCOPE_PSEUDONYM_KEY");

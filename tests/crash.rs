@@ -1,11 +1,10 @@
 //! `kill -9` during `publish`, at many moments: the published manifest always names a
 //! complete, readable DuckDB file, and the store stays usable.
 
-use std::process::Command;
 use std::time::Duration;
 
 use duckdb::Connection;
-use lmscope_e2e::{demo_in, lmscope_bin, lmscope_ok, TempDir};
+use lmscope_e2e::{demo_in, StoreDir};
 
 fn published_sessions(out_dir: &std::path::Path) -> i64 {
     let manifest: serde_json::Value = serde_json::from_slice(
@@ -20,9 +19,7 @@ fn published_sessions(out_dir: &std::path::Path) -> i64 {
 
 #[test]
 fn kill_9_during_publish_never_breaks_the_published_files() {
-    let tmp = TempDir::new("crash");
-    let store = tmp.path().join("store.duckdb");
-    let store_arg = store.to_string_lossy().into_owned();
+    let tmp = StoreDir::new("crash");
     let out_dir = tmp.path().join("out");
     let out_arg = out_dir.to_string_lossy().into_owned();
     demo_in(
@@ -35,8 +32,9 @@ fn kill_9_during_publish_never_breaks_the_published_files() {
 
     let mut interrupted = 0;
     for attempt in 0..24u64 {
-        let mut child = Command::new(lmscope_bin())
-            .args(["--store", &store_arg, "publish", "--out", &out_arg])
+        let mut child = tmp
+            .command()
+            .args(["publish", "--out", &out_arg])
             .spawn()
             .expect("start publish");
         std::thread::sleep(Duration::from_millis(attempt * 15));
@@ -57,7 +55,7 @@ fn kill_9_during_publish_never_breaks_the_published_files() {
     );
 
     // The store still opens and a clean publish still works, leaving no temporary files.
-    lmscope_ok(&["--store", &store_arg, "publish", "--out", &out_arg]);
+    tmp.ok(&["publish", "--out", &out_arg]);
     assert_eq!(published_sessions(&out_dir), expected);
     let leftovers: Vec<String> = std::fs::read_dir(&out_dir)
         .expect("dir")

@@ -6,7 +6,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use duckdb::Connection;
-use lmscope_e2e::{demo_in, fixture, lmscope_bin, lmscope_ok, TempDir};
+use lmscope_e2e::{demo_in, fixture, lmscope_bin, StoreDir};
 
 const APP2: &str = "lmstat/mjtrangoni__flexlm_exporter__collector_fixtures_lmstat_app2.txt";
 const APP3: &str = "lmstat/mjtrangoni__flexlm_exporter__collector_fixtures_lmstat_app3.txt";
@@ -24,24 +24,17 @@ fn stored_polls(path: &std::path::Path) -> i64 {
 
 #[test]
 fn a_locked_store_makes_the_next_run_wait_then_give_up_clearly() {
-    let tmp = TempDir::new("faults-lock");
-    let store = tmp.path().join("store.duckdb");
-    let store_arg = store.to_string_lossy().into_owned();
-    lmscope_ok(&[
-        "--store",
-        &store_arg,
-        "import",
-        "lmstat",
-        &fixture(APP2).to_string_lossy(),
-    ]);
-    assert_eq!(stored_polls(&store), 1);
+    let tmp = StoreDir::new("faults-lock");
+    tmp.ok(&["import", "lmstat", &fixture(APP2).to_string_lossy()]);
+    assert_eq!(stored_polls(tmp.store()), 1);
 
     // Another process (this test) holds the store: a run with a 1 s wait gives up, says why,
     // and changes nothing.
-    let holder = Connection::open(&store).expect("hold the store");
+    let holder = Connection::open(tmp.store()).expect("hold the store");
     let started = Instant::now();
-    let out = Command::new(lmscope_bin())
-        .args(["--store", &store_arg, "import", "lmstat"])
+    let out = tmp
+        .command()
+        .args(["import", "lmstat"])
         .arg(fixture(APP3))
         .env("LMSCOPE_LOCK_WAIT", "1")
         .output()
@@ -52,12 +45,16 @@ fn a_locked_store_makes_the_next_run_wait_then_give_up_clearly() {
         stderr.contains("in use by another lmscope run") && stderr.contains("waited 1 s"),
         "{stderr}"
     );
-    assert!(stderr.contains(&store_arg), "names the store: {stderr}");
+    assert!(
+        stderr.contains(&*tmp.store().to_string_lossy()),
+        "names the store: {stderr}"
+    );
     assert!(started.elapsed() >= Duration::from_millis(900));
 
     // A run that starts while the store is held waits, and stores its poll once it is free.
-    let mut late = Command::new(lmscope_bin())
-        .args(["--store", &store_arg, "import", "lmstat"])
+    let mut late = tmp
+        .command()
+        .args(["import", "lmstat"])
         .arg(fixture(APP3))
         .env("LMSCOPE_LOCK_WAIT", "60")
         .stdout(Stdio::piped())
@@ -72,14 +69,12 @@ fn a_locked_store_makes_the_next_run_wait_then_give_up_clearly() {
     drop(holder);
     let out = late.wait_with_output().expect("finish");
     assert!(out.status.success(), "{out:?}");
-    assert_eq!(stored_polls(&store), 2, "both runs' polls are kept");
+    assert_eq!(stored_polls(tmp.store()), 2, "both runs' polls are kept");
 }
 
 #[test]
 fn a_full_disk_during_publish_keeps_the_published_site_and_the_store() {
-    let tmp = TempDir::new("faults-disk");
-    let store = tmp.path().join("store.duckdb");
-    let store_arg = store.to_string_lossy().into_owned();
+    let tmp = StoreDir::new("faults-disk");
     let out_dir = tmp.path().join("out");
     let out_arg = out_dir.to_string_lossy().into_owned();
     demo_in(
@@ -89,14 +84,14 @@ fn a_full_disk_during_publish_keeps_the_published_site_and_the_store() {
     );
     let manifest_before = std::fs::read(out_dir.join("manifest.json")).expect("manifest");
     let files_before: Vec<String> = listing(&out_dir);
-    let polls_before = stored_polls(&store);
+    let polls_before = stored_polls(tmp.store());
 
     // The file size limit stands in for a full disk: writes past 256 KiB fail with EFBIG
     // (the signal ignored, as a full disk's ENOSPC would simply fail the write).
     let script = format!(
         "trap '' XFSZ; ulimit -f 256; exec '{}' --store '{}' publish --out '{}'",
         lmscope_bin().display(),
-        store_arg,
+        tmp.store().display(),
         out_arg
     );
     let out = Command::new("sh")
@@ -120,9 +115,13 @@ fn a_full_disk_during_publish_keeps_the_published_site_and_the_store() {
         files_before,
         "no half-written file is left"
     );
-    assert_eq!(stored_polls(&store), polls_before, "the store is intact");
+    assert_eq!(
+        stored_polls(tmp.store()),
+        polls_before,
+        "the store is intact"
+    );
     // With room again, publishing works.
-    lmscope_ok(&["--store", &store_arg, "publish", "--out", &out_arg]);
+    tmp.ok(&["publish", "--out", &out_arg]);
 }
 
 fn listing(dir: &std::path::Path) -> Vec<String> {

@@ -7,8 +7,8 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use lmscope_e2e::{
-    cells, copy_dir, dist, fixture, lmscope, lmscope_ok, number, published_db, raw, scrape_tables,
-    text, StaticServer, TempDir, SUB_PATH,
+    cells, copy_dir, dist, fixture, number, published_db, raw, scrape_tables, text, StaticServer,
+    StoreDir, SUB_PATH,
 };
 
 fn fixtures(dir: &str) -> Vec<String> {
@@ -22,9 +22,7 @@ fn fixtures(dir: &str) -> Vec<String> {
 
 #[test]
 fn every_page_works_on_the_recorded_fixtures() {
-    let tmp = TempDir::new("fixtures-site");
-    let store = tmp.path().join("store.duckdb");
-    let store_arg = store.to_string_lossy().into_owned();
+    let tmp = StoreDir::new("fixtures-site");
     let (lmstat, entitlements): (Vec<String>, Vec<String>) = fixtures("lmstat")
         .into_iter()
         .partition(|f| !f.contains("lmstat_i_"));
@@ -33,26 +31,20 @@ fn every_page_works_on_the_recorded_fixtures() {
         ("lmstat-i", entitlements),
         ("log", fixtures("debuglog")),
     ] {
-        let mut args = vec!["--store", &store_arg, "import", kind];
+        let mut args = vec!["import", kind];
         if kind == "lmstat-i" {
             // `lmstat -i` does not name its server.
             args.extend(["--server", "27000@lic1"]);
         }
         args.extend(files.iter().map(String::as_str));
         // Some recordings carry no date and are refused with a message; the rest import.
-        let out = lmscope(&args);
+        let out = tmp.run(&args);
         assert!(out.status.success(), "{kind}: {out:?}");
     }
     let site = tmp.path().join("www").join(SUB_PATH);
     copy_dir(&dist(), &site);
     let _ = std::fs::remove_dir_all(site.join("data"));
-    lmscope_ok(&[
-        "--store",
-        &store_arg,
-        "publish",
-        "--out",
-        &site.join("data").to_string_lossy(),
-    ]);
+    tmp.ok(&["publish", "--out", &site.join("data").to_string_lossy()]);
     let db = published_db(&site);
     let first = text(
         &raw(

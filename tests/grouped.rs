@@ -7,7 +7,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{Datelike, NaiveDate};
-use lmscope::analytics::query::{grouped_usage, Dimension, Filters, Measure};
+use lmscope::analytics::filters::Filters;
+use lmscope::analytics::query::{grouped_usage, Dimension, Measure};
 use lmscope_e2e::{demo_in, number, published_db, raw, text, TempDir};
 
 const FROM: &str = "2026-11-03";

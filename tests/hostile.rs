@@ -4,7 +4,7 @@
 //! every page visited.
 
 use lmscope_e2e::{
-    cells, copy_dir, dist, fixture, lmscope_ok, scrape_tables, StaticServer, TempDir, SUB_PATH,
+    cells, copy_dir, dist, fixture, scrape_tables, StaticServer, StoreDir, SUB_PATH,
 };
 use serde_json::Value;
 
@@ -56,31 +56,15 @@ fn assert_inert(page: &Value) {
 
 #[test]
 fn hostile_names_are_shown_as_text_and_nothing_runs() {
-    let tmp = TempDir::new("hostile");
+    let tmp = StoreDir::new("hostile");
     let site = tmp.path().join("www").join(SUB_PATH);
     copy_dir(&dist(), &site);
     let _ = std::fs::remove_dir_all(site.join("data"));
-    let store = tmp.path().join("store.duckdb");
-    let store = store.to_string_lossy();
     let input = fixture("hostile/lmstat_hostile_names.txt");
     let input = input.to_string_lossy();
-    lmscope_ok(&["--store", &store, "import", "lmstat", &input]);
-    lmscope_ok(&[
-        "--store",
-        &store,
-        "import",
-        "lmstat",
-        &input,
-        "--at",
-        "2026-11-20T11:30",
-    ]);
-    lmscope_ok(&[
-        "--store",
-        &store,
-        "publish",
-        "--out",
-        &site.join("data").to_string_lossy(),
-    ]);
+    tmp.ok(&["import", "lmstat", &input]);
+    tmp.ok(&["import", "lmstat", &input, "--at", "2026-11-20T11:30"]);
+    tmp.ok(&["publish", "--out", &site.join("data").to_string_lossy()]);
     let long_user = std::fs::read_to_string(fixture("hostile/lmstat_hostile_names.txt"))
         .expect("fixture")
         .lines()

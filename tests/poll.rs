@@ -2,7 +2,7 @@
 //! that are down, hang, say nothing or answer garbage in the same run.
 
 use duckdb::Connection;
-use lmscope_e2e::{fixture, lmscope_bin, repo_root, TempDir};
+use lmscope_e2e::{fixture, repo_root, StoreDir};
 
 fn q<T: duckdb::types::FromSql>(db: &Connection, sql: &str) -> T {
     db.query_row(sql, [], |r| r.get(0))
@@ -11,7 +11,7 @@ fn q<T: duckdb::types::FromSql>(db: &Connection, sql: &str) -> T {
 
 #[test]
 fn one_poll_records_every_server_and_survives_bad_ones() {
-    let tmp = TempDir::new("poll");
+    let tmp = StoreDir::new("poll");
     let outputs = tmp.path().join("outputs");
     std::fs::create_dir_all(&outputs).expect("dir");
     let app2 = fixture("lmstat/mjtrangoni__flexlm_exporter__collector_fixtures_lmstat_app2.txt");
@@ -35,17 +35,11 @@ fn one_poll_records_every_server_and_survives_bad_ones() {
         ),
     )
     .expect("config");
-    let store = tmp.path().join("store.duckdb");
     let out_dir = tmp.path().join("site-data");
     let started = std::time::Instant::now();
-    let out = std::process::Command::new(lmscope_bin())
-        .args([
-            "--store",
-            &store.to_string_lossy(),
-            "poll",
-            "--config",
-            &config.to_string_lossy(),
-        ])
+    let out = tmp
+        .command()
+        .args(["poll", "--config", &config.to_string_lossy()])
         .args(["--publish", &out_dir.to_string_lossy()])
         .env("FAKE_LMUTIL_DIR", &outputs)
         .output()
@@ -64,7 +58,7 @@ fn one_poll_records_every_server_and_survives_bad_ones() {
     );
     assert!(out_dir.join("manifest.json").exists());
 
-    let db = Connection::open(&store).expect("store");
+    let db = Connection::open(tmp.store()).expect("store");
     assert_eq!(q::<i64>(&db, "SELECT count(*) FROM polls"), 7);
     assert_eq!(q::<i64>(&db, "SELECT count(*) FROM polls WHERE ok"), 2);
     assert_eq!(
@@ -126,23 +120,16 @@ fn one_poll_records_every_server_and_survives_bad_ones() {
 
 #[test]
 fn a_missing_lmutil_or_a_bad_config_is_reported() {
-    let tmp = TempDir::new("poll-bad");
+    let tmp = StoreDir::new("poll-bad");
     let config = tmp.path().join("lmscope.toml");
     std::fs::write(
         &config,
         "lmutil = \"/nonexistent/lmutil\"\nservers = [\"27000@a\"]\n",
     )
     .expect("config");
-    let store = tmp.path().join("store.duckdb");
     let run = |config: &std::path::Path| {
-        std::process::Command::new(lmscope_bin())
-            .args([
-                "--store",
-                &store.to_string_lossy(),
-                "poll",
-                "--config",
-                &config.to_string_lossy(),
-            ])
+        tmp.command()
+            .args(["poll", "--config", &config.to_string_lossy()])
             .output()
             .expect("run")
     };

@@ -2,7 +2,7 @@
 //! sessions from debug logs, time zones, and the rollups published beside them.
 
 use duckdb::Connection;
-use lmscope_e2e::{fixture, lmscope_ok, TempDir};
+use lmscope_e2e::{fixture, StoreDir};
 
 const APP2: &str = "lmstat/mjtrangoni__flexlm_exporter__collector_fixtures_lmstat_app2.txt";
 const MATLAB_LOG: &str = "debuglog/joseantoniovilar__Stats_Logs_FlexLM__data_raw_matlab.log.txt";
@@ -49,9 +49,7 @@ fn with_in_use(text: &str, k: usize, in_use: i64) -> String {
 
 #[test]
 fn repeated_polls_store_only_changes_and_exact_hourly_rollups() {
-    let tmp = TempDir::new("store-delta");
-    let store = tmp.path().join("store.duckdb");
-    let store_arg = store.to_string_lossy().into_owned();
+    let tmp = StoreDir::new("store-delta");
     let first = std::fs::read_to_string(fixture(APP2)).expect("fixture");
     let counts = users_of_counts(&first);
     assert!(counts.len() >= 5, "fixture has features");
@@ -60,9 +58,7 @@ fn repeated_polls_store_only_changes_and_exact_hourly_rollups() {
     for (i, text) in texts.iter().enumerate() {
         let path = tmp.path().join(format!("poll{i}.txt"));
         std::fs::write(&path, text).expect("write");
-        lmscope_ok(&[
-            "--store",
-            &store_arg,
+        tmp.ok(&[
             "import",
             "lmstat",
             &path.to_string_lossy(),
@@ -70,7 +66,7 @@ fn repeated_polls_store_only_changes_and_exact_hourly_rollups() {
             &format!("2017-10-20T17:{:02}", 10 + i),
         ]);
     }
-    let db = Connection::open(&store).expect("store");
+    let db = Connection::open(tmp.store()).expect("store");
     assert_eq!(one::<i64>(&db, "SELECT count(*) FROM polls"), 4);
     // First poll: every feature. Third: the one changed. Fourth: it changes back.
     assert_eq!(
@@ -111,9 +107,7 @@ fn repeated_polls_store_only_changes_and_exact_hourly_rollups() {
     drop(db);
     // Published: the four polls one minute apart are one run.
     let out_dir = tmp.path().join("site-data");
-    lmscope_ok(&[
-        "--store",
-        &store_arg,
+    tmp.ok(&[
         "publish",
         "--out",
         &out_dir.to_string_lossy(),
@@ -139,9 +133,7 @@ fn repeated_polls_store_only_changes_and_exact_hourly_rollups() {
 
 #[test]
 fn debug_log_checkouts_become_sessions_and_are_published() {
-    let tmp = TempDir::new("store-logsessions");
-    let store = tmp.path().join("store.duckdb");
-    let store_arg = store.to_string_lossy().into_owned();
+    let tmp = StoreDir::new("store-logsessions");
     let log = fixture(MATLAB_LOG);
     let text = String::from_utf8_lossy(&std::fs::read(&log).expect("read")).into_owned();
     let tagged = |tag: &str| {
@@ -149,23 +141,11 @@ fn debug_log_checkouts_become_sessions_and_are_published() {
             .filter(|l| l.contains(&format!(") {tag}: ")))
             .count() as i64
     };
-    lmscope_ok(&[
-        "--store",
-        &store_arg,
-        "import",
-        "log",
-        &log.to_string_lossy(),
-    ]);
+    tmp.ok(&["import", "log", &log.to_string_lossy()]);
     let out_dir = tmp.path().join("site-data");
-    lmscope_ok(&[
-        "--store",
-        &store_arg,
-        "publish",
-        "--out",
-        &out_dir.to_string_lossy(),
-    ]);
+    tmp.ok(&["publish", "--out", &out_dir.to_string_lossy()]);
     for db in [
-        Connection::open(&store).expect("store"),
+        Connection::open(tmp.store()).expect("store"),
         Connection::open(out_dir.join("lmscope-000001.duckdb")).expect("published"),
     ] {
         // Every IN closes one session; every OUT opens one.
@@ -221,14 +201,10 @@ fn debug_log_checkouts_become_sessions_and_are_published() {
 
 #[test]
 fn named_time_zones_convert_server_local_times_with_daylight_saving() {
-    let tmp = TempDir::new("store-zone");
-    let store = tmp.path().join("store.duckdb");
-    let store_arg = store.to_string_lossy().into_owned();
+    let tmp = StoreDir::new("store-zone");
     let path = fixture(APP2);
     // The output says Fri 10/20/2017 17:02: New York is on summer time (UTC-4) then.
-    lmscope_ok(&[
-        "--store",
-        &store_arg,
+    tmp.ok(&[
         "import",
         "lmstat",
         &path.to_string_lossy(),
@@ -236,9 +212,7 @@ fn named_time_zones_convert_server_local_times_with_daylight_saving() {
         "America/New_York",
     ]);
     // The same output said to be from December (winter time, UTC-5).
-    lmscope_ok(&[
-        "--store",
-        &store_arg,
+    tmp.ok(&[
         "import",
         "lmstat",
         &path.to_string_lossy(),
@@ -247,7 +221,7 @@ fn named_time_zones_convert_server_local_times_with_daylight_saving() {
         "--time-zone",
         "America/New_York",
     ]);
-    let db = Connection::open(&store).expect("store");
+    let db = Connection::open(tmp.store()).expect("store");
     assert_eq!(
         one::<String>(
             &db,

@@ -6,7 +6,8 @@
 use std::collections::BTreeMap;
 
 use lmscope::analytics::chargeback::{By, Policy};
-use lmscope::analytics::query::{BadParam, Dimension, Filters, Measure};
+use lmscope::analytics::filters::{BadParam, Filters};
+use lmscope::analytics::query::{Dimension, Measure};
 
 /// The site's pages, in navigation order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -64,7 +64,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             feature,
         }) => forecast_report(
             &data,
-            &lmscope::analytics::query::Filters {
+            &lmscope::analytics::filters::Filters {
                 server,
                 vendor,
                 feature,

@@ -83,6 +83,59 @@ impl Drop for TempDir {
     }
 }
 
+/// A new store in its own temporary directory, and `lmscope --store STORE …` run on it: the
+/// setup most command tests share.
+pub struct StoreDir {
+    tmp: TempDir,
+    store: PathBuf,
+}
+
+impl StoreDir {
+    /// An empty directory (removed on drop) whose `store.duckdb` does not exist yet.
+    pub fn new(tag: &str) -> Self {
+        let tmp = TempDir::new(tag);
+        let store = tmp.path().join("store.duckdb");
+        Self { tmp, store }
+    }
+
+    /// The temporary directory, for the test's other files.
+    pub fn path(&self) -> &Path {
+        self.tmp.path()
+    }
+
+    /// The store file.
+    pub fn store(&self) -> &Path {
+        &self.store
+    }
+
+    /// `lmscope --store STORE`, ready for more arguments, environment or a timeout.
+    pub fn command(&self) -> Command {
+        let mut cmd = Command::new(lmscope_bin());
+        cmd.arg("--store").arg(&self.store);
+        cmd
+    }
+
+    /// Run `lmscope --store STORE args…`; its output whatever the exit status.
+    pub fn run<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> Output {
+        self.command().args(args).output().expect("run lmscope")
+    }
+
+    /// Run `lmscope --store STORE args…`, insist on success, return its standard output.
+    pub fn ok<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> String {
+        let out = self.run(args);
+        let shown: Vec<_> = args.iter().map(|a| a.as_ref().to_string_lossy()).collect();
+        assert!(
+            out.status.success(),
+            "lmscope --store {} {shown:?} failed ({}):\nstdout: {}\nstderr: {}",
+            self.store.display(),
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
+
 /// Copy a directory tree.
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("create dir");

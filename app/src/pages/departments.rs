@@ -3,7 +3,8 @@
 
 use chrono::NaiveDate;
 use leptos::prelude::*;
-use lmscope::analytics::query::{Dimension, Filters, Measure};
+use lmscope::analytics::filters::Filters;
+use lmscope::analytics::query::{Dimension, Measure};
 
 use crate::widgets::team_pools::TeamPools;
 use crate::widgets::usage_table::UsageTable;

@@ -7,9 +7,9 @@ use chrono::{NaiveDate, TimeDelta};
 use leptos::html::Canvas;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
+use lmscope::analytics::filters::Filters;
 use lmscope::analytics::forecast::{outlooks, Outlook, Point, SeriesOutlook, MIN_DAYS};
 use lmscope::analytics::page_sql;
-use lmscope::analytics::query::Filters;
 use serde_json::{json, Value};
 
 use crate::bridge;

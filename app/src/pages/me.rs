@@ -3,8 +3,9 @@
 
 use chrono::NaiveDate;
 use leptos::prelude::*;
+use lmscope::analytics::filters::Filters;
 use lmscope::analytics::page_sql;
-use lmscope::analytics::query::{Dimension, Filters, Measure};
+use lmscope::analytics::query::{Dimension, Measure};
 use serde_json::Value;
 
 use crate::bridge::query;

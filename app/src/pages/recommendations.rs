@@ -4,9 +4,9 @@
 
 use chrono::NaiveDate;
 use leptos::prelude::*;
+use lmscope::analytics::filters::Filters;
 use lmscope::analytics::forecast::{outlooks, Outlook};
 use lmscope::analytics::page_sql;
-use lmscope::analytics::query::Filters;
 use lmscope::analytics::recommend::{
     features_sql, recommend, row, teams_sql, Action, FeatureFacts, Recommendation, Shortage,
     TeamFacts, ADD_MIN_DENIALS, ADD_MIN_QUEUED, REDUCE_MAX_P95_SHARE, RESERVE_MIN_WAITS,

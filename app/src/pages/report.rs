@@ -5,7 +5,8 @@ use chrono::NaiveDate;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use lmscope::analytics::expr::Expr;
-use lmscope::analytics::query::{grouped_usage, Dimension, Filters, Measure};
+use lmscope::analytics::filters::Filters;
+use lmscope::analytics::query::{grouped_usage, Dimension, Measure};
 use serde_json::Value;
 
 use crate::state::ReportSpec;

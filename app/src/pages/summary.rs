@@ -6,8 +6,8 @@ use chrono::NaiveDate;
 use leptos::prelude::*;
 use lmscope::analytics::alerts::{evaluate, Alert, Severity};
 use lmscope::analytics::chargeback::Statement;
+use lmscope::analytics::filters::Filters;
 use lmscope::analytics::page_sql;
-use lmscope::analytics::query::Filters;
 use lmscope::analytics::recommend::{Recommendation, Shortage};
 use serde_json::{json, Value};
 

@@ -5,8 +5,9 @@ use chrono::NaiveDate;
 use leptos::prelude::*;
 use std::rc::Rc;
 
+use lmscope::analytics::filters::Filters;
 use lmscope::analytics::page_sql::{self, PERIOD_MEASURES};
-use lmscope::analytics::query::{grouped_usage, Dimension, Filters, Measure};
+use lmscope::analytics::query::{grouped_usage, Dimension, Measure};
 use serde_json::{json, Value};
 
 use crate::bridge::query;

@@ -2,7 +2,8 @@
 
 use chrono::NaiveDate;
 use leptos::prelude::*;
-use lmscope::analytics::query::{Dimension, Filters, Measure};
+use lmscope::analytics::filters::Filters;
+use lmscope::analytics::query::{Dimension, Measure};
 
 use crate::widgets::query_table::QueryTable;
 use crate::widgets::table::Column;

@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 use leptos::prelude::*;
-use lmscope::analytics::query::Preset;
+use lmscope::analytics::filters::Preset;
 
 use crate::data::Loaded;
 

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use leptos_router::params::ParamsMap;
-use lmscope::analytics::query::Preset;
+use lmscope::analytics::filters::Preset;
 
 use crate::url::{href_with, param_setter};
 

@@ -3,7 +3,8 @@
 use chrono::NaiveDate;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
-use lmscope::analytics::query::{grouped_usage_in, Dimension, Filters, Measure, Order};
+use lmscope::analytics::filters::Filters;
+use lmscope::analytics::query::{grouped_usage_in, Dimension, Measure, Order};
 use serde_json::Value;
 
 use crate::url::href_with;

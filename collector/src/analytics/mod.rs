@@ -1,5 +1,5 @@
 //! Every figure lmscope shows, one implementation for the site (in wasm), the CLI and the
-//! tests: URL filter state and grouped usage (`query`), the pages' other SQL (`page_sql`),
+//! tests: URL filter state (`filters`), grouped usage (`query`), the pages' other SQL (`page_sql`),
 //! chargeback, projects, recommendations, forecasts, alert rules and their evaluation,
 //! calculated columns (`expr`), and the CLI's `check` (native).
 
@@ -8,6 +8,7 @@ pub mod chargeback;
 #[cfg(feature = "native")]
 pub mod check;
 pub mod expr;
+pub mod filters;
 pub mod forecast;
 pub mod page_sql;
 pub mod prices;

@@ -6,7 +6,8 @@
 use chrono::{NaiveDate, TimeDelta};
 use serde_json::{json, Value};
 
-use crate::analytics::query::{usage_rollup, usage_where, Filters, Measure, USAGE_FROM};
+use crate::analytics::filters::Filters;
+use crate::analytics::query::{usage_rollup, usage_where, Measure, USAGE_FROM};
 
 /// A query and its bound parameters.
 pub type Sql = (String, Vec<Value>);

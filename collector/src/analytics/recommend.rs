@@ -19,9 +19,9 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use serde_json::{json, Value};
 
+use crate::analytics::filters::Filters;
 use crate::analytics::page_sql::{feature_where, Sql};
 use crate::analytics::prices::seat_price;
-use crate::analytics::query::Filters;
 
 /// Denials over the range that make a feature short.
 pub const ADD_MIN_DENIALS: f64 = 5.0;

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 /// summary of the backtest on standard error.
 pub(crate) fn forecast_report(
     data: &Path,
-    filters: &lmscope::analytics::query::Filters,
+    filters: &lmscope::analytics::filters::Filters,
 ) -> Result<ExitCode> {
     use lmscope::analytics::forecast::Outlook;
     let (db, path) = lmscope::publish::files::open(data)?;
