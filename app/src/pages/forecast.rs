@@ -160,7 +160,7 @@ fn ForecastGrid(all: Vec<SeriesOutlook>) -> impl IntoView {
             let canvas = NodeRef::<Canvas>::new();
             let (history, drawn) = chart_points(&series);
             let issued = series.issued;
-            let title = format!("{} on {}", series.feature, series.server);
+            let title = series.feature.clone();
             let high = drawn.iter().map(|p| p.3).fold(0.0, f64::max);
             {
                 let title = title.clone();
@@ -170,7 +170,7 @@ fn ForecastGrid(all: Vec<SeriesOutlook>) -> impl IntoView {
                             (title.clone(), history.clone(), drawn.clone());
                         request_animation_frame(move || {
                             if crate::widgets::chart::draw_forecast(
-                                &el, &title, &history, &drawn, issued,
+                                &el, &title, &history, &drawn, issued, false,
                             )
                             .is_ok()
                             {
@@ -196,18 +196,28 @@ fn ForecastGrid(all: Vec<SeriesOutlook>) -> impl IntoView {
                 })
             };
             let label = format!(
-                "{title}: daily peak, 90-day forecast and its 95 % band against {issued:.0} issued"
+                "{title} on {}: daily peak, 90-day forecast and its 95 % band against {issued:.0} issued",
+                series.server
             );
             view! {
                 <a class="mini" href=href>
                     <canvas node_ref=canvas class="chart mini" role="img" aria-label=label
                         data-testid="forecast-mini" data-feature=series.feature.clone()
                         data-server=series.server.clone()></canvas>
+                    <span class="muted mini-server">{format!("on {}", series.server)}</span>
                 </a>
             }
         })
         .collect_view();
-    view! { <section class="grid" data-testid="forecast-grid">{cells}</section> }
+    view! {
+        <p class="legend" data-testid="forecast-legend">
+            <span class="swatch band"></span>"95 % prediction interval"
+            <span class="swatch issued"></span>"issued"
+            <span class="swatch history"></span>"daily peak in use"
+            <span class="swatch forecast"></span>"forecast"
+        </p>
+        <section class="grid" data-testid="forecast-grid">{cells}</section>
+    }
 }
 
 /// A series' last 120 days `(ms, peak)` and its forecast `(ms, mean, low, high)`.
@@ -253,9 +263,9 @@ fn ForecastChart(series: SeriesOutlook) -> impl IntoView {
                 let (title, history, drawn) = (title.clone(), history.clone(), drawn.clone());
                 request_animation_frame(move || {
                     let _ = el.set_attribute("data-forecast-days", &drawn.len().to_string());
-                    if let Err(e) =
-                        crate::widgets::chart::draw_forecast(&el, &title, &history, &drawn, issued)
-                    {
+                    if let Err(e) = crate::widgets::chart::draw_forecast(
+                        &el, &title, &history, &drawn, issued, true,
+                    ) {
                         error.set(Some(e));
                     }
                 });

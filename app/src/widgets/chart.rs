@@ -209,13 +209,15 @@ pub fn draw(
 }
 
 /// History `(ms, peak)`, the forecast `(ms, mean, low, high)` with its 95 % band, and the
-/// issued count, for the forecast page.
+/// issued count, for the forecast page. Small multiples share one legend beside them
+/// (`with_legend` false): on a small canvas a legend would cover the lines.
 pub fn draw_forecast(
     canvas: &HtmlCanvasElement,
     title: &str,
     history: &[(f64, f64)],
     forecast: &[(f64, f64, f64, f64)],
     issued: f64,
+    with_legend: bool,
 ) -> Result<(), String> {
     let (root, ratio, colors) = surface(canvas)?;
     let err = |e: DrawingAreaErrorKind<_>| e.to_string();
@@ -280,7 +282,9 @@ pub fn draw_forecast(
         colors.in_use.stroke_width(stroke),
         "forecast",
     )?;
-    legend(&mut chart, font, colors, SeriesLabelPosition::UpperLeft)?;
+    if with_legend {
+        legend(&mut chart, font, colors, SeriesLabelPosition::UpperLeft)?;
+    }
     root.present().map_err(err)
 }
 
