@@ -282,24 +282,62 @@ mod tests {
         assert_eq!(e.names(), vec!["users", "license_hours"]);
     }
 
+    /// What parses prints as an expression that parses to the same value (or, printed,
+    /// grows past [`MAX_LEN`] and is refused for that alone).
+    fn prints_back(text: &str, e: &Expr) -> Result<(), TestCaseError> {
+        let printed = e.to_string();
+        match Expr::parse(&printed, &NAMES) {
+            Ok(again) => {
+                let values = |n: &str| Some(n.len() as f64 + 0.5);
+                let (a, b) = (e.eval(&values), again.eval(&values));
+                let same = match (a, b) {
+                    (Some(x), Some(y)) => x == y || (x.is_nan() && y.is_nan()),
+                    (x, y) => x == y,
+                };
+                prop_assert!(same, "{text:?} → {printed:?}: {a:?} vs {b:?}");
+            }
+            Err(err) => prop_assert!(printed.len() > MAX_LEN, "{printed:?}: {err}"),
+        }
+        Ok(())
+    }
+
+    /// Well-formed expressions: numbers, the names, the four operators, parentheses and
+    /// unary minus, nested a few levels (random text rarely parses, so it alone would
+    /// hardly test the printer).
+    fn well_formed() -> impl Strategy<Value = String> {
+        let leaf = prop_oneof![
+            (0u32..1000).prop_map(|n| n.to_string()),
+            (0u32..100, 1u32..100).prop_map(|(a, b)| format!("{a}.{b}")),
+            prop::sample::select(NAMES.to_vec()).prop_map(str::to_owned),
+        ];
+        leaf.prop_recursive(4, 24, 2, |inner| {
+            prop_oneof![
+                (
+                    inner.clone(),
+                    prop::sample::select(vec!['+', '-', '*', '/']),
+                    inner.clone()
+                )
+                    .prop_map(|(a, op, b)| format!("{a} {op} {b}")),
+                inner.clone().prop_map(|a| format!("({a})")),
+                inner.prop_map(|a| format!("-({a})")),
+            ]
+        })
+    }
+
     proptest! {
         #[test]
         fn never_panics(text in "\\PC{0,80}") {
             if let Ok(e) = Expr::parse(&text, &NAMES) {
-                // What parsed prints as an expression that parses to the same value.
-                let printed = e.to_string();
-                match Expr::parse(&printed, &NAMES) {
-                    Ok(again) => {
-                        let values = |n: &str| Some(n.len() as f64 + 0.5);
-                        let (a, b) = (e.eval(&values), again.eval(&values));
-                        let same = match (a, b) {
-                            (Some(x), Some(y)) => x == y || (x.is_nan() && y.is_nan()),
-                            (x, y) => x == y,
-                        };
-                        prop_assert!(same, "{text:?} → {printed:?}: {a:?} vs {b:?}");
-                    }
-                    Err(err) => prop_assert!(printed.len() > MAX_LEN, "{printed:?}: {err}"),
-                }
+                prints_back(&text, &e)?;
+            }
+        }
+
+        #[test]
+        fn well_formed_expressions_print_back_to_the_same_value(text in well_formed()) {
+            let e = Expr::parse(&text, &NAMES);
+            prop_assert!(e.is_ok() || text.len() > MAX_LEN, "{text:?}: {:?}", e.err());
+            if let Ok(e) = e {
+                prints_back(&text, &e)?;
             }
         }
     }
