@@ -3,25 +3,29 @@
 //! (summer and year-end lulls, quarter-end crunches), growth, two shortages (SIMULINK all
 //! year, ansys by year end), a tape-out surge on the chip design tools in the last weeks, an
 //! idle feature, one server outage and one vendor daemon outage. It produces the same typed
-//! reports the lmstat parser does, so it travels the same ingest path as real data. `synth`
-//! synthesizes the large benchmark history.
+//! reports the lmstat parser does, so it travels the same ingest path as real data.
+//! `catalog` holds the servers and features, `org` the people and the org file, this module
+//! the polls themselves; `synth` synthesizes the large benchmark history.
 
+mod catalog;
+mod org;
 pub mod synth;
+
+pub use org::org;
+
+use catalog::{ServerSpec, SERVERS};
+use org::{people, Person};
 
 use chrono::{Datelike, NaiveDateTime, TimeDelta, Timelike, Weekday};
 
 use chrono::NaiveDate;
 
-use crate::analytics::alerts::{Kind, Rule, Severity};
 use crate::parse::debuglog::{DebugLog, Event, EventKind};
 use crate::parse::lmstat::{
     Checkout, Counting, FeatureUsage, Holder, LmError, LmstatReport, Queued, ServerStatus,
     VendorStatus,
 };
 use crate::parse::lmstat_i::Entitlement;
-use crate::parse::org::{
-    Cluster, Department, Org, Person as OrgPerson, Phase, Pool, Price, Project, Team,
-};
 use crate::parse::timeinfer::StartStamp;
 use crate::parse::zone::Zone;
 use crate::store::db::Poll;
@@ -67,192 +71,6 @@ impl Rng {
             k += 1;
         }
     }
-}
-
-struct FeatureSpec {
-    name: &'static str,
-    vendor: &'static str,
-    issued: u32,
-    /// Share of seats in use at a weekday peak hour (may exceed 1: demand beyond supply).
-    peak_share: f64,
-    /// Mean session length in hours.
-    mean_hours: f64,
-    /// Licenses per checkout (1 for most; HPC tokens draw from this range).
-    tokens: (u32, u32),
-    /// Growth of demand over the whole period (0.3 = +30 %).
-    growth: f64,
-    /// Departments whose people use it.
-    departments: &'static [usize],
-    hpc: bool,
-}
-
-struct ServerSpec {
-    name: &'static str,
-    hosts: &'static [&'static str],
-    vendors: &'static [&'static str],
-    features: &'static [FeatureSpec],
-}
-
-const DEPARTMENTS: &[&str] = &["mech", "ctrl", "chip", "rsch", "plm"];
-
-const fn f(
-    name: &'static str,
-    vendor: &'static str,
-    issued: u32,
-    peak_share: f64,
-    mean_hours: f64,
-    departments: &'static [usize],
-) -> FeatureSpec {
-    FeatureSpec {
-        name,
-        vendor,
-        issued,
-        peak_share,
-        mean_hours,
-        tokens: (1, 1),
-        growth: 0.1,
-        departments,
-        hpc: false,
-    }
-}
-
-const fn hpc(spec: FeatureSpec, tokens: (u32, u32), growth: f64) -> FeatureSpec {
-    FeatureSpec {
-        tokens,
-        growth,
-        hpc: true,
-        ..spec
-    }
-}
-
-const fn grow(spec: FeatureSpec, growth: f64) -> FeatureSpec {
-    FeatureSpec { growth, ..spec }
-}
-
-const SERVERS: &[ServerSpec] = &[
-    ServerSpec {
-        name: "27000@lic-ansys01",
-        hosts: &["lic-ansys01"],
-        vendors: &["ansyslmd"],
-        features: &[
-            grow(f("ansys", "ansyslmd", 30, 0.75, 3.0, &[0, 3]), 0.35),
-            hpc(
-                f("anshpc", "ansyslmd", 512, 0.55, 4.0, &[0, 3]),
-                (4, 32),
-                0.4,
-            ),
-            f("acfd", "ansyslmd", 20, 0.6, 3.5, &[0, 3]),
-            f("mech_1", "ansyslmd", 15, 0.5, 2.5, &[0]),
-            f("mech_2", "ansyslmd", 10, 0.35, 2.5, &[0]),
-            f("dyna", "ansyslmd", 8, 0.4, 5.0, &[0]),
-            f("cfx_pre", "ansyslmd", 12, 0.3, 1.5, &[0, 3]),
-            f("ansys_spaceclaim", "ansyslmd", 10, 0.2, 1.0, &[0]),
-        ],
-    },
-    ServerSpec {
-        name: "1055@lic-mw01",
-        hosts: &["lic-mw01"],
-        vendors: &["MLM"],
-        features: &[
-            grow(f("MATLAB", "MLM", 100, 0.7, 3.0, &[1, 3, 0, 2]), 0.2),
-            // Demand beyond supply: the demo's shortage.
-            grow(f("SIMULINK", "MLM", 25, 1.15, 3.0, &[1, 3]), 0.25),
-            f("Signal_Toolbox", "MLM", 20, 0.45, 2.0, &[1, 3]),
-            f("Optimization_Toolbox", "MLM", 15, 0.4, 1.5, &[1, 3, 0]),
-            f("Statistics_Toolbox", "MLM", 25, 0.35, 1.5, &[3, 1]),
-            f("Distrib_Computing_Toolbox", "MLM", 10, 0.3, 2.0, &[3]),
-            hpc(
-                f("MATLAB_Distrib_Comp_Engine", "MLM", 256, 0.45, 3.0, &[3]),
-                (8, 32),
-                0.3,
-            ),
-            f("Image_Toolbox", "MLM", 12, 0.25, 1.5, &[3]),
-            f("Control_Toolbox", "MLM", 10, 0.5, 2.0, &[1]),
-            // Over-provisioned: barely used.
-            f("Simulink_Control_Design", "MLM", 20, 0.05, 1.0, &[1]),
-        ],
-    },
-    ServerSpec {
-        name: "5280@lic-eda01,5280@lic-eda02,5280@lic-eda03",
-        hosts: &["lic-eda01", "lic-eda02", "lic-eda03"],
-        vendors: &["cdslmd", "snpslmd"],
-        features: &[
-            f("Virtuoso_Schematic_Editor_L", "cdslmd", 20, 0.6, 4.0, &[2]),
-            f("Virtuoso_Layout_Suite_XL", "cdslmd", 12, 0.65, 5.0, &[2]),
-            hpc(f("Spectre", "cdslmd", 30, 0.7, 2.0, &[2]), (1, 1), 0.3),
-            hpc(
-                f("Xcelium_Single_Core", "cdslmd", 40, 0.6, 1.5, &[2]),
-                (1, 1),
-                0.2,
-            ),
-            f("Innovus_Impl_System", "cdslmd", 6, 0.6, 6.0, &[2]),
-            hpc(
-                f("VCSRuntime_Net", "snpslmd", 50, 0.55, 1.0, &[2]),
-                (1, 1),
-                0.15,
-            ),
-            f("Design-Compiler", "snpslmd", 15, 0.5, 3.0, &[2]),
-            f("PrimeTime", "snpslmd", 10, 0.45, 2.0, &[2]),
-        ],
-    },
-    ServerSpec {
-        name: "28000@lic-plm01",
-        hosts: &["lic-plm01"],
-        vendors: &["ugslmd", "cdlmd"],
-        features: &[
-            f("NX13100N", "ugslmd", 25, 0.7, 4.0, &[4, 0]),
-            f("nx_freeform_1", "ugslmd", 8, 0.4, 2.0, &[4]),
-            f("sc_solve_mech", "ugslmd", 10, 0.3, 3.0, &[4, 0]),
-            f("nx_design_review", "ugslmd", 30, 0.2, 1.0, &[4, 0, 1]),
-            f("ccmpsuite", "cdlmd", 15, 0.5, 4.0, &[0, 4]),
-            hpc(f("ccmppower", "cdlmd", 40, 0.5, 5.0, &[0, 4]), (1, 4), 0.5),
-        ],
-    },
-];
-
-const FIRST: &[&str] = &[
-    "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "r", "s", "t",
-    "v", "w", "y", "z",
-];
-const LAST: &[&str] = &[
-    "smith", "chen", "garcia", "mueller", "kumar", "nguyen", "rossi", "tanaka", "kowalski",
-    "silva", "dubois", "larsen", "novak", "okafor", "haddad", "ivanova", "schmidt", "moreau",
-    "yilmaz", "andersen", "park", "lopez", "fischer", "costa", "murphy", "weber", "sato",
-];
-
-/// A demo person: login name, department index and their workstation.
-struct Person {
-    login: String,
-    department: usize,
-    workstation: String,
-    /// Relative activity: a few heavy users, many light ones.
-    weight: f64,
-}
-
-fn people(rng: &mut Rng, count: usize) -> Vec<Person> {
-    let mut seen = std::collections::HashSet::new();
-    (0..count)
-        .map(|i| {
-            let base = format!(
-                "{}{}",
-                FIRST[rng.below(FIRST.len())],
-                LAST[rng.below(LAST.len())]
-            );
-            let mut login = base.clone();
-            let mut n = 2;
-            while !seen.insert(login.clone()) {
-                login = format!("{base}{n}");
-                n += 1;
-            }
-            let department = i % DEPARTMENTS.len();
-            Person {
-                workstation: format!("ws-{}-{:03}", DEPARTMENTS[department], i),
-                login,
-                department,
-                weight: 1.0 / (1.0 + rng.below(20) as f64),
-            }
-        })
-        .collect()
 }
 
 /// Demand factor for the time of year: August and the turn of the year are quiet, the last
@@ -652,229 +470,6 @@ fn snapshot(
     report
 }
 
-const DEPARTMENT_NAMES: &[&str] = &[
-    "Mechanical Engineering",
-    "Controls",
-    "Chip Design",
-    "Research",
-    "Product Lifecycle",
-];
-
-/// Seat prices per year for the demo's features (list-price orders of magnitude).
-fn price_of(feature: &str) -> f64 {
-    match feature {
-        "ansys" | "acfd" => 24_000.0,
-        "anshpc" => 450.0,
-        "MATLAB_Distrib_Comp_Engine" => 300.0,
-        "MATLAB" => 2_150.0,
-        "SIMULINK" => 3_250.0,
-        f if f.ends_with("_Toolbox") || f.starts_with("Simulink_") => 1_000.0,
-        f if f.starts_with("Virtuoso") || f == "Innovus_Impl_System" => 42_000.0,
-        "Design-Compiler" | "PrimeTime" => 38_000.0,
-        "Spectre" | "Xcelium_Single_Core" | "VCSRuntime_Net" => 9_000.0,
-        "NX13100N" => 14_000.0,
-        "ccmpsuite" => 18_000.0,
-        "ccmppower" => 1_200.0,
-        _ => 5_000.0,
-    }
-}
-
-/// A project phase from `(year, month, day)` bounds.
-fn phase(name: &str, start: (i32, u32, u32), end: (i32, u32, u32)) -> Phase {
-    let day = |(y, m, d)| NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
-    Phase {
-        name: name.to_owned(),
-        start: day(start),
-        end: day(end),
-    }
-}
-
-/// The demo's org file: departments, two teams each, the demo's people (all but every
-/// sixteenth, who stay unassigned), clusters, prices, budgets, pools and projects.
-pub fn org(seed: u64) -> Org {
-    let people = people(&mut Rng(seed), 320);
-    let team_of = |i: usize, p: &Person| {
-        format!(
-            "{}-{}",
-            DEPARTMENTS[p.department],
-            ["a", "b"][i / DEPARTMENTS.len() % 2]
-        )
-    };
-    Org {
-        currency: "USD".to_owned(),
-        departments: DEPARTMENTS
-            .iter()
-            .zip(DEPARTMENT_NAMES)
-            .enumerate()
-            .map(|(i, (id, name))| Department {
-                id: (*id).to_owned(),
-                name: Some((*name).to_owned()),
-                cost_center: Some(format!("CC-{}", 1100 + i * 100)),
-                // Yearly, at pay-for-use rates; the tape-out surge runs chip design past its own.
-                budget: Some([900_000.0, 250_000.0, 700_000.0, 300_000.0, 450_000.0][i]),
-            })
-            .collect(),
-        teams: DEPARTMENTS
-            .iter()
-            .flat_map(|d| {
-                ["a", "b"].map(|t| Team {
-                    id: format!("{d}-{t}"),
-                    name: Some(format!("{d} team {}", t.to_uppercase())),
-                    department: (*d).to_owned(),
-                    cost_center: None,
-                })
-            })
-            .collect(),
-        people: people
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| i % 16 != 15)
-            .map(|(i, p)| OrgPerson {
-                user: p.login.clone(),
-                name: None,
-                team: Some(team_of(i, p)),
-                department: None,
-                cost_center: None,
-            })
-            .collect(),
-        clusters: vec![
-            Cluster {
-                name: "hpc-a".to_owned(),
-                hosts: vec!["hpc-a-*".to_owned()],
-            },
-            Cluster {
-                name: "hpc-b".to_owned(),
-                hosts: vec!["hpc-b-*".to_owned()],
-            },
-            Cluster {
-                name: "workstations".to_owned(),
-                hosts: vec!["ws-*".to_owned()],
-            },
-        ],
-        prices: SERVERS
-            .iter()
-            .flat_map(|s| s.features.iter())
-            .map(|f| Price {
-                feature: f.name.to_owned(),
-                vendor: Some(f.vendor.to_owned()),
-                per_seat_year: price_of(f.name),
-                currency: None,
-            })
-            .collect(),
-        pools: vec![
-            Pool {
-                team: "ctrl-a".to_owned(),
-                feature: "SIMULINK".to_owned(),
-                reserved: 6,
-                priority: 1,
-            },
-            Pool {
-                team: "mech-a".to_owned(),
-                feature: "ansys".to_owned(),
-                reserved: 8,
-                priority: 1,
-            },
-            Pool {
-                team: "chip-a".to_owned(),
-                feature: "Virtuoso_Layout_Suite_XL".to_owned(),
-                reserved: 4,
-                priority: 2,
-            },
-        ],
-        alerts: demo_rules(),
-        projects: vec![
-            Project {
-                id: "orion".to_owned(),
-                name: Some("Orion drivetrain".to_owned()),
-                budget: Some(180_000.0),
-                start: NaiveDate::from_ymd_opt(2026, 1, 1),
-                end: NaiveDate::from_ymd_opt(2026, 12, 31),
-                members: people
-                    .iter()
-                    .filter(|p| p.department == 0)
-                    .take(12)
-                    .map(|p| p.login.clone())
-                    .collect(),
-                phases: vec![
-                    phase("concept", (2026, 1, 1), (2026, 4, 30)),
-                    phase("detailed design", (2026, 5, 1), (2026, 12, 31)),
-                ],
-            },
-            Project {
-                id: "atlas".to_owned(),
-                name: Some("Atlas SoC tape-out".to_owned()),
-                budget: Some(650_000.0),
-                start: NaiveDate::from_ymd_opt(2026, 3, 1),
-                end: NaiveDate::from_ymd_opt(2027, 2, 28),
-                members: people
-                    .iter()
-                    .filter(|p| p.department == 2)
-                    .take(20)
-                    .map(|p| p.login.clone())
-                    .collect(),
-                phases: vec![
-                    phase("design", (2026, 3, 1), (2026, 6, 30)),
-                    phase("verification", (2026, 7, 1), (2026, 9, 30)),
-                    phase("tape-out", (2026, 10, 1), (2027, 2, 28)),
-                ],
-            },
-        ],
-    }
-}
-
-/// Alert rules with a planted cause each: the SIMULINK shortage, its denials, the expiring
-/// Innovus license, the snpslmd daemon outage, the server outage, idle capacity, and the
-/// tape-out surge (unusual demand, and chip design's spend running past its budget).
-fn demo_rules() -> Vec<Rule> {
-    let rule = |name: &str, kind: Kind, severity: Severity| Rule {
-        severity,
-        ..Rule::new(name, kind)
-    };
-    vec![
-        Rule {
-            threshold: Some(100.0),
-            window: Some("30m".to_owned()),
-            ..rule("Shortage", Kind::Utilization, Severity::Critical)
-        },
-        Rule {
-            threshold: Some(5.0),
-            window: Some("1h".to_owned()),
-            ..rule("Denials", Kind::Denials, Severity::Warning)
-        },
-        Rule {
-            days: Some(30),
-            ..rule("License expiring", Kind::Expiry, Severity::Warning)
-        },
-        Rule {
-            window: Some("30m".to_owned()),
-            ..rule("Vendor daemon down", Kind::DaemonDown, Severity::Critical)
-        },
-        Rule {
-            window: Some("30m".to_owned()),
-            ..rule("License server down", Kind::Down, Severity::Critical)
-        },
-        Rule {
-            window: Some("2h".to_owned()),
-            ..rule("Data stale", Kind::Stale, Severity::Warning)
-        },
-        Rule {
-            threshold: Some(15.0),
-            days: Some(14),
-            ..rule("Idle capacity", Kind::Idle, Severity::Info)
-        },
-        Rule {
-            threshold: Some(25.0),
-            window: Some("7d".to_owned()),
-            ..rule("Unusual demand", Kind::Unusual, Severity::Info)
-        },
-        Rule {
-            threshold: Some(100.0),
-            projected: true,
-            ..rule("Budget overrun", Kind::Budget, Severity::Warning)
-        },
-    ]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -952,15 +547,6 @@ mod tests {
         assert!(season(at(8, 10)) < season(at(6, 3)));
         assert!(season(at(12, 28)) < season(at(8, 10)));
         assert!(season(at(9, 20)) > season(at(9, 3)));
-    }
-
-    #[test]
-    fn demo_org_is_valid_and_leaves_some_people_unassigned() {
-        let org = org(7);
-        let text = toml::to_string(&org).expect("serializes");
-        let back = Org::from_toml(&text).expect("the demo org passes validation");
-        assert_eq!(back.people.len(), 300);
-        assert_eq!(back.cluster_of("hpc-b-017"), Some("hpc-b"));
     }
 
     #[test]
