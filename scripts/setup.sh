@@ -17,10 +17,17 @@ fi
 # Downloads (Chromium from Debian, the npm packages) run in the background while the
 # tools compile: they wait on the network and the disk, the compiler on the CPU.
 downloads() {
-  if [ "${LMSCOPE_NO_BROWSER:-0}" != 1 ] && ! command -v chromium >/dev/null; then
-    log "installing Debian's chromium for the browser tests"
+  # Debian's chromium for the browser tests, nginx-light for the served-site test
+  # (tests/nginx.rs, deploy/nginx/lmscope.conf).
+  local debs=()
+  if [ "${LMSCOPE_NO_BROWSER:-0}" != 1 ]; then
+    command -v chromium >/dev/null || debs+=(chromium chromium-driver)
+    command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || debs+=(nginx-light)
+  fi
+  if [ "${#debs[@]}" -gt 0 ]; then
+    log "installing Debian's ${debs[*]} for the browser tests"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${debs[@]}" >/dev/null
   fi
 
   # npm ci only when package-lock.json changed since the last install.

@@ -168,6 +168,34 @@ impl StaticServer {
         })
     }
 
+    /// Debian's nginx serving `root` with the project's configuration
+    /// (`deploy/nginx/lmscope.conf`), one process, its logs and temporary files in `work`.
+    /// The access log (`work/access.log`) has one line per request: URI, status, body bytes
+    /// sent, the Range asked for and the Content-Encoding sent.
+    pub fn start_nginx(root: &Path, work: &Path) -> Self {
+        let include = repo_root().join("deploy/nginx/lmscope.conf");
+        Self::spawn(|port| {
+            let w = work.display();
+            let conf = format!(
+                "daemon off;\nmaster_process off;\npid {w}/nginx.pid;\nerror_log {w}/error.log;\n\
+                 events {{}}\n\
+                 http {{\n  include /etc/nginx/mime.types;\n\
+                   log_format lm '$request_uri $status $body_bytes_sent \"$http_range\" \"$sent_http_content_encoding\"';\n\
+                   access_log {w}/access.log lm;\n\
+                   client_body_temp_path {w}/body;\n  proxy_temp_path {w}/proxy;\n\
+                   fastcgi_temp_path {w}/fastcgi;\n  uwsgi_temp_path {w}/uwsgi;\n  scgi_temp_path {w}/scgi;\n\
+                   server {{\n    listen 127.0.0.1:{port};\n    root {};\n    include {};\n  }}\n}}\n",
+                root.display(),
+                include.display()
+            );
+            let path = work.join("nginx.conf");
+            std::fs::write(&path, conf).expect("write nginx.conf");
+            let mut cmd = Command::new("nginx");
+            cmd.arg("-c").arg(&path).arg("-p").arg(work);
+            cmd
+        })
+    }
+
     /// A static host without HTTP Range support (Python's `http.server` answers every
     /// request with the whole file).
     pub fn start_without_range(dir: &Path) -> Self {

@@ -1,0 +1,171 @@
+//! The site on a real static server: Debian's nginx with `deploy/nginx/lmscope.conf` and the
+//! gzip copies of `scripts/precompress.sh`. Range requests on the published files, the
+//! caching each kind of file gets (immutable generations, a revalidated manifest), the
+//! engine sent compressed, and the overview in Chromium reading the data by ranges through
+//! nginx. Prints the bytes a cold first view transfers.
+
+use std::path::Path;
+use std::process::Command;
+
+use lmscope_e2e::{cells, repo_root, scrape, site_with_demo, StaticServer, TempDir, SUB_PATH};
+use serde_json::Value;
+
+/// The response headers (lower-case names) and body size of `curl URL` with `headers`.
+fn fetch(url: &str, headers: &[&str]) -> (u16, Vec<(String, String)>, usize) {
+    let mut cmd = Command::new("curl");
+    cmd.args(["-sS", "-D", "-", "-o", "-", url]);
+    for h in headers {
+        cmd.args(["-H", h]);
+    }
+    let out = cmd.output().expect("run curl");
+    assert!(out.status.success(), "curl {url}: {out:?}");
+    let end = out
+        .stdout
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("end of headers");
+    let head = String::from_utf8_lossy(&out.stdout[..end]).into_owned();
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .expect("status line");
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    (status, headers, out.stdout.len() - end - 4)
+}
+
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+fn size(path: &Path) -> usize {
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .len() as usize
+}
+
+#[test]
+fn nginx_serves_ranges_caches_generations_and_sends_the_engine_compressed() {
+    let tmp = TempDir::new("nginx");
+    let site = site_with_demo(tmp.path());
+    let out = Command::new("bash")
+        .arg(repo_root().join("scripts/precompress.sh"))
+        .arg(&site)
+        .output()
+        .expect("run precompress.sh");
+    assert!(out.status.success(), "precompress: {out:?}");
+    let work = tmp.path().join("nginx");
+    std::fs::create_dir_all(&work).expect("nginx dir");
+    let server = StaticServer::start_nginx(&tmp.path().join("www"), &work);
+    let url = |p: &str| server.url(&format!("{SUB_PATH}/{p}"));
+
+    // The manifest: always revalidated.
+    let (status, h, _) = fetch(&url("data/manifest.json"), &[]);
+    assert_eq!(status, 200);
+    assert_eq!(header(&h, "cache-control"), Some("no-cache"));
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(site.join("data/manifest.json")).expect("manifest"))
+            .expect("json");
+    let file = manifest["files"][0]["path"].as_str().expect("path");
+    let bytes = manifest["files"][0]["bytes"].as_u64().expect("bytes");
+
+    // A published generation: ranges, cached for good.
+    let (status, h, body) = fetch(&url(&format!("data/{file}")), &["Range: bytes=4096-8191"]);
+    assert_eq!(status, 206, "{h:?}");
+    assert_eq!(body, 4096);
+    assert_eq!(
+        header(&h, "content-range").map(str::to_owned),
+        Some(format!("bytes 4096-8191/{bytes}"))
+    );
+    let immutable = Some("public, max-age=31536000, immutable");
+    assert_eq!(header(&h, "cache-control"), immutable);
+    let first = manifest["first_view"].as_str().expect("first view file");
+    let (_, h, _) = fetch(&url(&format!("data/{first}")), &[]);
+    assert_eq!(header(&h, "cache-control"), immutable);
+
+    // The engine: gzip to browsers that take it, whole to those that do not; revalidated.
+    let engine = site.join("vendor/duckdb-eh.wasm");
+    let (status, h, body) = fetch(&url("vendor/duckdb-eh.wasm"), &["Accept-Encoding: gzip"]);
+    assert_eq!(status, 200);
+    assert_eq!(header(&h, "content-encoding"), Some("gzip"));
+    assert_eq!(header(&h, "content-type"), Some("application/wasm"));
+    assert_eq!(header(&h, "cache-control"), Some("no-cache"));
+    assert_eq!(body, size(&engine.with_extension("wasm.gz")));
+    assert!(body * 3 < size(&engine), "gzip saves most of the engine");
+    let (_, h, body) = fetch(&url("vendor/duckdb-eh.wasm"), &[]);
+    assert_eq!(header(&h, "content-encoding"), None);
+    assert_eq!(body, size(&engine));
+
+    // The app's own files carry their content hash: immutable, and compressed.
+    let app_wasm = std::fs::read_dir(&site)
+        .expect("site")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .find(|n| n.starts_with("lmscope-app-") && n.ends_with("_bg.wasm"))
+        .expect("the app's wasm");
+    let (_, h, _) = fetch(&url(&app_wasm), &["Accept-Encoding: gzip"]);
+    assert_eq!(header(&h, "cache-control"), immutable);
+    assert_eq!(header(&h, "content-encoding"), Some("gzip"));
+    let (_, h, _) = fetch(&url("index.html"), &[]);
+    assert_eq!(header(&h, "cache-control"), Some("no-cache"));
+
+    // The overview in Chromium through nginx, every data file read by ranges.
+    let log = work.join("access.log");
+    std::fs::write(&log, "").expect("clear the access log");
+    let page = scrape(&url("index.html?read=range"), "nginx-overview.png");
+    assert!(page.get("error").is_none(), "page failed to load: {page}");
+    assert_eq!(page["pageErrors"], Value::Array(vec![]), "page errors");
+    assert_eq!(page["openModes"], serde_json::json!(["range", "range"]));
+    let db = lmscope_e2e::published_db(&site);
+    let want: i64 = db
+        .query_row("SELECT count(*) FROM feature_now", [], |r| r.get(0))
+        .expect("count");
+    assert!(want > 10);
+    assert_eq!(cells(&page["features"]).len() as i64, want);
+
+    // What the cold first view cost on the wire, from nginx's own log: the engine went
+    // compressed, and no published file was sent more than once over.
+    let text = std::fs::read_to_string(&log).expect("access log");
+    let mut sent: std::collections::BTreeMap<String, usize> = Default::default();
+    for line in text.lines() {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let (Some(uri), Some(bytes)) = (fields.first(), fields.get(2)) else {
+            continue;
+        };
+        let path = uri.split('?').next().unwrap_or(uri).to_owned();
+        *sent.entry(path).or_default() += bytes.parse::<usize>().unwrap_or(0);
+    }
+    let total: usize = sent.values().sum();
+    println!(
+        "cold first view through nginx: {} requests, {total} bytes sent: {sent:?}",
+        text.lines().count()
+    );
+    let engine_sent = sent
+        .get(&format!("/{SUB_PATH}/vendor/duckdb-eh.wasm"))
+        .copied()
+        .unwrap_or(0);
+    assert_eq!(
+        engine_sent,
+        size(&engine.with_extension("wasm.gz")),
+        "the browser got the engine gzipped:\n{text}"
+    );
+    for data in [
+        file,
+        manifest["snapshot"]["path"].as_str().expect("snapshot"),
+    ] {
+        let got = sent
+            .get(&format!("/{SUB_PATH}/data/{data}"))
+            .copied()
+            .unwrap_or(0);
+        assert!(
+            got <= size(&site.join("data").join(data)) + 1,
+            "{data} sent at most once: {got} bytes\n{text}"
+        );
+    }
+}
