@@ -58,9 +58,8 @@ async function download(url, path) {
   return new Uint8Array(await response.arrayBuffer());
 }
 
-// Attach one published file read-only as `alias` and expose `tables` as views in the
-// default schema, so queries name tables without knowing which file holds them.
-async function attachFile(eng, file, alias, tables) {
+// Attach one published file read-only as `alias` (its tables not yet exposed).
+async function attachOnly(eng, file, alias) {
   const url = new URL('data/' + file.path, document.baseURI).href;
   const name = `${alias}.duckdb`;
   // `?read=range` / `?read=whole` in the page URL overrides the choice (diagnostics, tests).
@@ -76,12 +75,34 @@ async function attachFile(eng, file, alias, tables) {
   try {
     await eng.conn.query(`ATTACH '${name}' AS ${alias} (READ_ONLY)`);
   } catch (err) {
+    await eng.db.dropFile(name).catch(() => {});
     fail(`${file.path} is not a readable DuckDB file`, err);
   }
+  openAliases.push(alias);
+}
+
+// Expose `tables` of the attached `alias` as views in the default schema, so queries name
+// tables without knowing which file (or which generation) holds them.
+async function expose(eng, file, alias, tables) {
   for (const table of tables) {
     // Table names come from our own manifest, but only plain identifiers are accepted.
     if (!/^[a-z_][a-z0-9_]*$/.test(table)) fail(`${file.path}`, `unexpected table name ${JSON.stringify(table)}`);
     await eng.conn.query(`CREATE OR REPLACE VIEW main.${table} AS SELECT * FROM ${alias}.${table}`);
+  }
+}
+
+async function attachFile(eng, file, alias, tables) {
+  await attachOnly(eng, file, alias);
+  await expose(eng, file, alias, tables);
+}
+
+// The aliases attached, in order: a newer generation detaches the ones before it.
+let openAliases = [];
+
+async function detach(eng, aliases) {
+  for (const alias of aliases) {
+    await eng.conn.query(`DETACH ${alias}`).catch(() => {});
+    await eng.db.dropFile(`${alias}.duckdb`).catch(() => {});
   }
 }
 
@@ -126,6 +147,48 @@ async function openData(dataJson) {
   if (!snapshot) await ensureComplete();
   attached = eng;
   performance.mark('lmscope:data-attached');
+}
+
+// The generation of the published data open now (0: the one the page opened with).
+let generation = 0;
+
+// Replace the open data by a newer publish: every new file is attached first, then the
+// views point at it, then the old files are detached. Queries asked for meanwhile wait; a
+// failure (a file that vanished mid-read) detaches what it attached and leaves the old data.
+function reopen(dataJson) {
+  const before = opening;
+  const swap = reopenData(dataJson, before);
+  opening = swap.catch(() => before);
+  return swap;
+}
+
+async function reopenData(dataJson, before) {
+  const { files, snapshot } = JSON.parse(dataJson);
+  await before;
+  await ensureComplete();
+  const eng = await engine;
+  const gen = ++generation;
+  const previous = openAliases;
+  openAliases = [];
+  const parts = [];
+  try {
+    if (snapshot) {
+      await attachOnly(eng, snapshot, `lm${gen}_now`);
+      parts.push([snapshot, `lm${gen}_now`, snapshot.tables]);
+    }
+    const early = snapshot ? snapshot.tables : [];
+    for (const [i, file] of files.entries()) {
+      await attachOnly(eng, file, `lm${gen}_${i}`);
+      parts.push([file, `lm${gen}_${i}`, file.tables.filter((t) => !early.includes(t))]);
+    }
+  } catch (err) {
+    await detach(eng, openAliases);
+    openAliases = previous;
+    throw err;
+  }
+  for (const [file, alias, tables] of parts) await expose(eng, file, alias, tables);
+  await detach(eng, previous);
+  performance.mark('lmscope:data-reopened');
 }
 
 function plain(value) {
@@ -180,4 +243,4 @@ async function runQuery(sql, paramsJson, early) {
   return text;
 }
 
-globalThis.lmscopeBridge = { open, query, modes, pending: () => pending };
+globalThis.lmscopeBridge = { open, reopen, query, modes, pending: () => pending };

@@ -41,6 +41,49 @@ pub async fn open(files_json: &str) -> Result<(), String> {
         .map(|_| ())
 }
 
+/// Replace the open data by a newer publish's files (the same JSON as [`open`]). New
+/// queries wait for the swap; on failure the data open before stays open.
+pub async fn reopen(files_json: &str) -> Result<(), String> {
+    call("reopen", &[JsValue::from_str(files_json)])
+        .await
+        .map(|_| ())
+}
+
+/// Wait `ms` milliseconds (a browser timer).
+pub async fn sleep(ms: i32) {
+    let promise = Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+/// Keep `main` at least as tall as it is now for `ms` milliseconds: views redrawn in place
+/// (a newer publish) then never shorten the page under the reader, so the scroll stays.
+pub fn hold_height(ms: u64) {
+    let Some(main) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.query_selector("main").ok().flatten())
+    else {
+        return;
+    };
+    let _ = main.set_attribute("style", &format!("min-height: {}px", main.client_height()));
+    leptos::prelude::set_timeout(
+        move || {
+            let _ = main.remove_attribute("style");
+        },
+        std::time::Duration::from_millis(ms),
+    );
+}
+
+/// Whether the page is hidden (a background tab, a minimised window).
+pub fn page_hidden() -> bool {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .is_some_and(|d| d.hidden())
+}
+
 #[derive(Deserialize)]
 struct QueryResult {
     rows: Vec<Vec<Value>>,

@@ -92,9 +92,11 @@ pub struct DayRow {
     pub issued: f64,
 }
 
-/// Load the manifest (checking its schema version), open the data and read the first view.
-pub async fn load() -> Result<Loaded, String> {
+/// Fetch `data/manifest.json` and check its schema version. The browser revalidates it with
+/// the server every time (a conditional request: a 304 until the next publish).
+async fn fetch_manifest() -> Result<Manifest, String> {
     let response = gloo_net::http::Request::get("data/manifest.json")
+        .cache(web_sys::RequestCache::NoCache)
         .send()
         .await
         .map_err(|e| format!("Cannot fetch data/manifest.json: {e}"))?;
@@ -108,12 +110,34 @@ pub async fn load() -> Result<Loaded, String> {
         .text()
         .await
         .map_err(|e| format!("Cannot read data/manifest.json: {e}"))?;
-    let manifest = Manifest::from_json(&text).map_err(|e| e.to_string())?;
-    let files = serde_json::to_string(&serde_json::json!({
+    Manifest::from_json(&text).map_err(|e| e.to_string())
+}
+
+/// The manifest's files as the bridge opens them.
+fn files_json(manifest: &Manifest) -> Result<String, String> {
+    serde_json::to_string(&serde_json::json!({
         "files": manifest.files,
         "snapshot": manifest.snapshot,
     }))
-    .map_err(|e| e.to_string())?;
+    .map_err(|e| e.to_string())
+}
+
+/// The first view read with queries, for a publish without a first-view file.
+async fn first_view_by_query() -> Result<FirstView, String> {
+    Ok(FirstView {
+        servers: query_early(&first_view::servers_sql(), &[]).await?,
+        daemons: query_early(&first_view::daemons_sql(), &[]).await?,
+        features: query_early(first_view::FEATURES_SQL, &[]).await?,
+        currency: query_early(first_view::CURRENCY_SQL, &[]).await?,
+        names: query_early(first_view::NAMES_SQL, &[]).await?,
+        spark: query(first_view::SPARK_SQL, &[]).await?,
+    })
+}
+
+/// Load the manifest (checking its schema version), open the data and read the first view.
+pub async fn load() -> Result<Loaded, String> {
+    let manifest = fetch_manifest().await?;
+    let files = files_json(&manifest)?;
     // The first view from its JSON file when the publish wrote one: drawn at once, while
     // DuckDB-Wasm starts and opens the data in the background.
     if let Some(first) = manifest.first_view.clone() {
@@ -131,15 +155,80 @@ pub async fn load() -> Result<Loaded, String> {
         }
     }
     bridge::open(&files).await?;
-    let view = FirstView {
-        servers: query_early(&first_view::servers_sql(), &[]).await?,
-        daemons: query_early(&first_view::daemons_sql(), &[]).await?,
-        features: query_early(first_view::FEATURES_SQL, &[]).await?,
-        currency: query_early(first_view::CURRENCY_SQL, &[]).await?,
-        names: query_early(first_view::NAMES_SQL, &[]).await?,
-        spark: query(first_view::SPARK_SQL, &[]).await?,
+    from_first_view(first_view_by_query().await?, manifest)
+}
+
+/// A newer publish than `current`, if the manifest names one: its files open in the engine
+/// (replacing the old ones) and its first view read. `None` while nothing changed. A
+/// manifest whose files vanished mid-read is an error here, retried at the next check.
+async fn newer(
+    current: &Manifest,
+    engine: RwSignal<EngineState>,
+) -> Result<Option<Loaded>, String> {
+    let manifest = fetch_manifest().await?;
+    let paths = |m: &Manifest| m.files.iter().map(|f| f.path.clone()).collect::<Vec<_>>();
+    if manifest.generated_at == current.generated_at && paths(&manifest) == paths(current) {
+        return Ok(None);
+    }
+    let view = match manifest.first_view.clone() {
+        Some(file) => Some(first_view(&file).await?),
+        None => None,
     };
-    from_first_view(view, manifest)
+    bridge::reopen(&files_json(&manifest)?).await?;
+    let view = match view {
+        Some(v) => v,
+        None => first_view_by_query().await?,
+    };
+    let mut loaded = from_first_view(view, manifest)?;
+    loaded.engine = engine;
+    Ok(Some(loaded))
+}
+
+/// The publish the site shows, replaced in place when a newer one appears: the overview
+/// and the freshness line follow [`Live::current`]; views that query the data follow
+/// [`Live::generation`].
+#[derive(Clone, Copy)]
+pub struct Live {
+    pub current: RwSignal<Loaded>,
+    /// How many newer publishes have replaced the first one.
+    pub generation: RwSignal<u32>,
+}
+
+/// The manifest is read again at most this often, whatever the poll interval.
+const MIN_CHECK_SECONDS: u64 = 30;
+
+impl Live {
+    pub fn new(data: Loaded) -> Self {
+        Self {
+            current: RwSignal::new(data),
+            generation: RwSignal::new(0),
+        }
+    }
+
+    /// While the page is visible, read the manifest again every poll interval (at least
+    /// [`MIN_CHECK_SECONDS`] apart) and switch to a newer publish when one appears.
+    pub fn watch(self) {
+        leptos::task::spawn_local(async move {
+            loop {
+                let every = self
+                    .current
+                    .with_untracked(|d| d.manifest.poll_interval_seconds)
+                    .max(MIN_CHECK_SECONDS);
+                bridge::sleep((every * 1000).min(i32::MAX as u64) as i32).await;
+                if bridge::page_hidden() {
+                    continue;
+                }
+                let (manifest, engine) = self
+                    .current
+                    .with_untracked(|d| (d.manifest.clone(), d.engine));
+                if let Ok(Some(next)) = newer(&manifest, engine).await {
+                    bridge::hold_height(10_000);
+                    self.current.set(next);
+                    self.generation.update(|g| *g += 1);
+                }
+            }
+        });
+    }
 }
 
 /// Fetch the publish's first-view file.

@@ -50,7 +50,7 @@ pub fn money(x: f64, currency: &str, decimals: usize) -> String {
     }
 }
 
-/// Seconds → `3 d 4 h`, `2 h 5 min`, `7 min`.
+/// Seconds → `3 d 4 h`, `2 h 5 min`, `7 min`, `40 s`.
 pub fn duration(seconds: i64) -> String {
     let (d, h, m) = (
         seconds / 86_400,
@@ -58,6 +58,7 @@ pub fn duration(seconds: i64) -> String {
         seconds % 3600 / 60,
     );
     match (d, h) {
+        (0, 0) if seconds < 60 => format!("{seconds} s"),
         (0, 0) => format!("{m} min"),
         (0, _) => format!("{h} h {m} min"),
         _ => format!("{d} d {h} h"),
@@ -67,6 +68,14 @@ pub fn duration(seconds: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_in_words() {
+        assert_eq!(duration(40), "40 s");
+        assert_eq!(duration(7 * 60 + 59), "7 min");
+        assert_eq!(duration(2 * 3600 + 5 * 60), "2 h 5 min");
+        assert_eq!(duration(3 * 86_400 + 4 * 3600 + 120), "3 d 4 h");
+    }
 
     #[test]
     fn thousands_and_decimals() {

@@ -20,7 +20,7 @@ use chrono::{Datelike, NaiveDate};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::data::{EngineState, Loaded};
+use crate::data::{EngineState, Live, Loaded};
 use crate::state::{Page, ViewState};
 use crate::url::{href_with, params_map};
 use crate::widgets::banners::{Freshness, RolePresets};
@@ -49,6 +49,9 @@ pub fn Shell(data: Loaded) -> impl IntoView {
     });
     let page = Memo::new(move |_| state.with(|s| s.page.clone()));
     let latest = latest_day(&data);
+    let live = Live::new(data.clone());
+    provide_context(live);
+    live.watch();
     let nav = move || {
         Page::ALL
             .iter()
@@ -60,7 +63,6 @@ pub fn Shell(data: Loaded) -> impl IntoView {
             })
             .collect_view()
     };
-    let overview = data.clone();
     let engine = data.engine;
     let engine_state = move || {
         match engine.get() {
@@ -83,7 +85,7 @@ pub fn Shell(data: Loaded) -> impl IntoView {
         <nav class="pages" aria-label="Pages">{nav}</nav>
         {engine_state}
         <RolePresets latest />
-        <Freshness data=data.clone() />
+        <Freshness />
         <FilterBar latest features=data.features.clone() />
         {move || {
             let s = state.get();
@@ -112,7 +114,7 @@ pub fn Shell(data: Loaded) -> impl IntoView {
             });
             let (from, to) = f.range(latest);
             let body = match page {
-                Page::Overview => view! { <overview::Overview data=overview.clone() /> }.into_any(),
+                Page::Overview => view! { <overview::Overview /> }.into_any(),
                 Page::Features => view! {
                     <crate::pages::features::FeaturesPage filters=f.clone() from to />
                 }.into_any(),

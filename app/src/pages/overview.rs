@@ -4,21 +4,38 @@
 use leptos::prelude::*;
 use leptos_router::hooks::query_signal;
 
-use crate::data::Loaded;
+use crate::data::Live;
 use crate::widgets::feature_table::FeatureTable;
 use crate::widgets::server_health::ServerHealth;
 use crate::widgets::usage_chart::FeatureUsageChart;
 
-/// The overview: freshness, server health, feature summary and one feature's history.
+/// The overview: server health, feature summary, one feature's history and the live feed.
+/// All of it follows the newest publish in place (see [`Live`]), filters and scroll kept.
 #[component]
-pub fn Overview(data: Loaded) -> impl IntoView {
+pub fn Overview() -> impl IntoView {
+    let live = expect_context::<Live>();
     let (feature_param, _) = query_signal::<String>("feature");
-    let default_feature = data.features.first().map(|f| f.feature.clone());
-    let feature = Memo::new(move |_| feature_param.get().or_else(|| default_feature.clone()));
+    let feature = Memo::new(move |_| {
+        feature_param.get().or_else(|| {
+            live.current
+                .with(|d| d.features.first().map(|f| f.feature.clone()))
+        })
+    });
     view! {
-        <ServerHealth servers=data.servers daemons=data.daemons />
-        <FeatureTable features=data.features spark=data.spark selected=feature />
-        {move || feature.get().map(|f| view! { <FeatureUsageChart feature=f /> })}
-        <crate::widgets::live_feed::LiveFeed />
+        {move || {
+            let d = live.current.get();
+            view! {
+                <ServerHealth servers=d.servers daemons=d.daemons />
+                <FeatureTable features=d.features spark=d.spark selected=feature />
+            }
+        }}
+        {move || {
+            live.generation.track();
+            feature.get().map(|f| view! { <FeatureUsageChart feature=f /> })
+        }}
+        {move || {
+            live.generation.track();
+            view! { <crate::widgets::live_feed::LiveFeed /> }
+        }}
     }
 }
