@@ -16,19 +16,22 @@ const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir()
   args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
     '--disable-component-update', '--disable-sync'],
 });
-const result = { pageErrors: [] };
+const result = { pageErrors: [], console: [] };
 const page = context.pages()[0] ?? (await context.newPage());
 page.on('pageerror', (e) => result.pageErrors.push(String(e)));
+page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') result.console.push(m.text()); });
 const lines = createInterface({ input: process.stdin });
 const nextLine = () => new Promise((resolve) => lines.once('line', resolve));
 const text = (sel) => page.$eval(sel, (e) => e.textContent.trim()).catch(() => null);
+// The publish time to the second (the page shows it to the minute).
+const published = () => page.$eval('[data-testid=generated-at]', (e) => e.dataset.value).catch(() => null);
 const servers = () => page.$$eval('[data-testid=servers] tbody tr', (rows) =>
   rows.map((r) => r.querySelector('th, td').textContent.trim())).catch(() => []);
 try {
   await page.goto(url, { waitUntil: 'domcontentloaded' });
   await page.waitForSelector('[data-testid=features] tbody', { timeout: 60_000 });
   await page.waitForSelector('[data-testid=feed] tbody', { timeout: 60_000 });
-  result.before = await text('[data-testid=generated-at]');
+  result.before = await published();
   result.serversBefore = await servers();
   // "updated N ago" ticks: read it twice, eleven seconds apart.
   result.agoFirst = await text('[data-testid=updated-ago]');
@@ -42,12 +45,12 @@ try {
   const started = Date.now();
   await page.waitForFunction((before) => {
     const t = document.querySelector('[data-testid=generated-at]');
-    return t && t.textContent.trim() !== before;
+    return t && t.dataset.value !== before;
   }, result.before, { timeout: 120_000, polling: 500 });
   await page.waitForSelector('[data-testid=features] tbody', { timeout: 60_000 });
   await page.waitForSelector('[data-testid=feed] tbody', { timeout: 60_000 });
   result.secondsToUpdate = Math.round((Date.now() - started) / 1000);
-  result.after = await text('[data-testid=generated-at]');
+  result.after = await published();
   result.serversAfter = await servers();
   result.kept = await page.evaluate(() => window.__lmscopeKept === true);
   result.scrollAfter = await page.evaluate(() => window.scrollY);

@@ -64,7 +64,7 @@ pub fn Freshness() -> impl IntoView {
             view! {
                 <p class="freshness">
                     "Data as of " <strong data-testid="data-as-of">{as_of}</strong>
-                    " · last updated " <span data-testid="generated-at">{generated}</span>
+                    " · last updated " <span data-testid="generated-at" data-value=m.generated_at.clone()>{generated}</span>
                     <span data-testid="updated-ago">{ago}</span>
                 </p>
             }
