@@ -3,7 +3,7 @@
 
 use duckdb::Connection;
 use lmscope_e2e::{
-    cells, published_db, scrape, scrape_tables, site_with_demo, StaticServer, TempDir, SUB_PATH,
+    cells, published_db, scrape, site_with_demo, StaticServer, TempDir, Visit, SUB_PATH,
 };
 use serde_json::Value;
 
@@ -291,7 +291,7 @@ fn missing_broken_or_foreign_data_gets_a_clear_message() {
     std::fs::write(&file, b"this is not a duckdb database file, just text").expect("corrupt");
     let server = StaticServer::start(&tmp.path().join("www"));
     let index = server.url(&format!("{SUB_PATH}/index.html"));
-    let page = scrape_tables(&index, "error-corrupt-full-overview.png", &["features"]);
+    let (mut visit, page) = Visit::open(&index, "error-corrupt-full-overview.png", &["features"]);
     // The parts of the overview that need the full file (queue, live feed) may already say
     // why they failed; the rest shows.
     assert!(
@@ -304,7 +304,7 @@ fn missing_broken_or_foreign_data_gets_a_clear_message() {
         cells(&page["tables"]["features"]["rows"]).len() >= 30,
         "{page}"
     );
-    let page = scrape_tables(
+    let page = visit.follow(
         &server.url(&format!("{SUB_PATH}/index.html?page=clusters")),
         "error-corrupt-full.png",
         &["clusters"],
@@ -367,12 +367,12 @@ fn a_truncated_or_missing_data_file_gets_a_clear_message() {
     // the snapshot; a page that needs the full file says it cannot read it.
     let bytes = std::fs::read(&file).expect("read");
     std::fs::write(&file, &bytes[..bytes.len() / 2]).expect("truncate");
-    let page = scrape_tables(&index, "error-truncated-overview.png", &["features"]);
+    let (mut visit, page) = Visit::open(&index, "error-truncated-overview.png", &["features"]);
     assert!(
         cells(&page["tables"]["features"]["rows"]).len() >= 30,
         "the snapshot still serves: {page}"
     );
-    let page = scrape_tables(&clusters, "error-truncated.png", &["clusters"]);
+    let page = visit.follow(&clusters, "error-truncated.png", &["clusters"]);
     let error = page["error"].as_str().unwrap_or_default();
     assert!(
         error.contains("query failed") && error.contains(name),
@@ -381,12 +381,13 @@ fn a_truncated_or_missing_data_file_gets_a_clear_message() {
 
     // The full file gone (the host lost it): the message names it and says it is missing.
     std::fs::remove_file(&file).expect("remove");
-    let page = scrape_tables(&index, "error-gone-overview.png", &["features"]);
+    drop(visit);
+    let (mut visit, page) = Visit::open(&index, "error-gone-overview.png", &["features"]);
     assert!(
         cells(&page["tables"]["features"]["rows"]).len() >= 30,
         "the snapshot still serves: {page}"
     );
-    let page = scrape_tables(&clusters, "error-gone.png", &["clusters"]);
+    let page = visit.follow(&clusters, "error-gone.png", &["clusters"]);
     let error = page["error"].as_str().unwrap_or_default();
     assert!(
         error.contains(name) && error.contains("404"),
@@ -527,7 +528,7 @@ fn pages_compute_what_native_duckdb_reads() {
 
     // Teams and departments over one week of one server.
     let (from, to, srv) = ("2026-11-09", "2026-11-15", "1055@lic-mw01");
-    let page = scrape_tables(
+    let (mut visit, page) = Visit::open(
         &url(&format!(
             "page=departments&from={from}&to={to}&server={}",
             srv.replace('@', "%40")
@@ -616,7 +617,7 @@ fn pages_compute_what_native_duckdb_reads() {
     }
 
     // Clusters for one department over the default range (30 days to the newest data).
-    let page = scrape_tables(
+    let page = visit.follow(
         &url("page=clusters&department=chip"),
         "clusters.png",
         &["clusters"],
@@ -655,7 +656,7 @@ fn pages_compute_what_native_duckdb_reads() {
     }
 
     // A report from the URL: license-hours and users by cluster and month, whole data.
-    let page = scrape_tables(
+    let page = visit.follow(
         &url("page=report&from=2025-01-01&dims=cluster,month&measures=license_hours,users"),
         "report.png",
         &["report"],
@@ -672,14 +673,14 @@ fn pages_compute_what_native_duckdb_reads() {
     assert_table(&page, "report", 2, &expected);
 
     // Hostile and malformed URLs: a clear message, nothing executed.
-    let page = scrape_tables(&url("page=users&from=yesterday"), "bad-url.png", &["users"]);
+    let page = visit.follow(&url("page=users&from=yesterday"), "bad-url.png", &["users"]);
     assert!(
         page["error"]
             .as_str()
             .is_some_and(|e| e.contains("`from`") && e.contains("yesterday")),
         "{page}"
     );
-    let page = scrape_tables(
+    let page = visit.follow(
         &url("page=users&user=x%27%20OR%20%271%27%3D%271"),
         "hostile-url.png",
         &["users"],

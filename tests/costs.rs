@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use lmscope_e2e::{
-    cells, lmscope_ok, number as f, published_db, raw, scrape_tables, site_with_demo, text as t,
-    StaticServer, TempDir, SUB_PATH,
+    cells, lmscope_ok, number as f, published_db, raw, site_with_demo, text as t, StaticServer,
+    TempDir, Visit, SUB_PATH,
 };
 use serde_json::Value;
 
@@ -151,12 +151,18 @@ fn chargeback_matches_raw_rows_and_the_site() {
 
     // The site's costs page shows the CLI's numbers, for cost centers and for projects.
     let server = StaticServer::start(&tmp.path().join("www"));
+    let mut visit = None;
     for (by, key) in [("cost-center", "cost-center"), ("project", "project")] {
         let cli: Value = serde_json::from_str(&november(by, "json")).expect("JSON");
         let url = server.url(&format!(
             "{SUB_PATH}/?page=costs&from=2026-11-01&to=2026-11-30&by={key}&policy=full-allocation"
         ));
-        let page = scrape_tables(&url, &format!("costs-{by}.png"), &["chargeback", "budgets"]);
+        let page = Visit::open_or_follow(
+            &mut visit,
+            &url,
+            &format!("costs-{by}.png"),
+            &["chargeback", "budgets"],
+        );
         assert!(page["error"].is_null(), "{}", page["error"]);
         let shown = cells(&page["tables"]["chargeback"]["rows"]);
         let expected: Vec<Vec<String>> = cli["lines"]
@@ -252,7 +258,12 @@ fn chargeback_matches_raw_rows_and_the_site() {
     let url = server.url(&format!(
         "{SUB_PATH}/?page=costs&from=2026-10-01&to=2026-11-30&by=department&policy=pay-for-use"
     ));
-    let page = scrape_tables(&url, "costs-monthly.png", &["monthly-costs-table"]);
+    let page = Visit::open_or_follow(
+        &mut visit,
+        &url,
+        "costs-monthly.png",
+        &["monthly-costs-table"],
+    );
     assert!(page["error"].is_null(), "{}", page["error"]);
     let chart = &page["canvases"]["monthly-costs-chart"]["data"];
     let list = |k: &str| -> Value {

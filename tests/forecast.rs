@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use lmscope::analytics::forecast::{daily, outlook, Outlook};
 use lmscope_e2e::{
     cells, copy_dir, demo_in, dist, lmscope_ok, published_db, scrape_tables, StaticServer, TempDir,
-    SUB_PATH,
+    Visit, SUB_PATH,
 };
 
 /// The site with a demo of `weeks` weeks ending 2026-11-20 12:00.
@@ -106,7 +106,7 @@ fn forecasts_match_raw_rows_and_the_site() {
 
     // The site: the same outlook for every series, and MATLAB's chart and daily forecast.
     let server = StaticServer::start(&tmp.path().join("www"));
-    let page = scrape_tables(
+    let (mut visit, page) = Visit::open(
         &server.url(&format!("{SUB_PATH}/?page=forecast")),
         "forecast.png",
         &["forecasts"],
@@ -134,7 +134,7 @@ fn forecasts_match_raw_rows_and_the_site() {
         "{SUB_PATH}/?page=forecast&feature=MATLAB&server={}",
         matlab[0]
     ));
-    let page = scrape_tables(&url, "forecast-matlab.png", &["forecast-points"]);
+    let page = visit.follow(&url, "forecast-matlab.png", &["forecast-points"]);
     let shown = cells(&page["tables"]["forecast-points"]["rows"]);
     assert_eq!(shown.len(), forecast.len());
     for (s, p) in shown.iter().zip(&forecast) {

@@ -3,9 +3,7 @@
 //! never run, never breaking a query; and the site's content security policy holds on
 //! every page visited.
 
-use lmscope_e2e::{
-    cells, copy_dir, dist, fixture, scrape_tables, StaticServer, StoreDir, SUB_PATH,
-};
+use lmscope_e2e::{cells, copy_dir, dist, fixture, StaticServer, StoreDir, Visit, SUB_PATH};
 use serde_json::Value;
 
 const SCRIPT_USER: &str = "<script>window.__pwned=2</script>";
@@ -78,7 +76,7 @@ fn hostile_names_are_shown_as_text_and_nothing_runs() {
     let server = StaticServer::start(&tmp.path().join("www"));
     let url = |query: &str| server.url(&format!("{SUB_PATH}/index.html?{query}"));
 
-    let page = scrape_tables(
+    let (mut visit, page) = Visit::open(
         &url("page=overview"),
         "hostile-overview.png",
         &["features", "feed"],
@@ -95,7 +93,7 @@ fn hostile_names_are_shown_as_text_and_nothing_runs() {
         assert!(fed.iter().any(|u| u == user), "{user} in the feed: {fed:?}");
     }
 
-    let page = scrape_tables(&url("page=users"), "hostile-users.png", &["users"]);
+    let page = visit.follow(&url("page=users"), "hostile-users.png", &["users"]);
     assert_inert(&page);
     let users = column(&page, "users", 0);
     for user in [SCRIPT_USER, SQL_USER, FORMULA_USER, long_user.as_str()] {
@@ -105,7 +103,7 @@ fn hostile_names_are_shown_as_text_and_nothing_runs() {
     lmscope_e2e::assert_chart_of_table(&page, "users", 2);
 
     // Hostile values as URL filters: bound parameters, exact matches.
-    let page = scrape_tables(
+    let page = visit.follow(
         &url(&format!("page=features&feature={}", encode(IMG_FEATURE))),
         "hostile-feature.png",
         &["feature-stats", "feature-users"],
@@ -125,7 +123,7 @@ fn hostile_names_are_shown_as_text_and_nothing_runs() {
     want.sort();
     assert_eq!(users, want);
 
-    let page = scrape_tables(
+    let page = visit.follow(
         &url(&format!("page=me&user={}", encode(SQL_USER))),
         "hostile-me.png",
         &["me-features"],

@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{NaiveDate, TimeDelta};
 use lmscope_e2e::{
-    cells, lmscope_ok, number, published_db, raw, scrape_tables, site_with_demo, text,
-    StaticServer, TempDir, SUB_PATH,
+    cells, lmscope_ok, number, published_db, raw, site_with_demo, text, StaticServer, TempDir,
+    Visit, SUB_PATH,
 };
 use serde_json::Value;
 
@@ -339,7 +339,7 @@ fn projects_recommendations_and_summary_match_raw_rows() {
     let spend = project_spend(&db, &prices, today);
     assert!(spend.values().all(|s| s.spent > 0.0), "{spend:?}");
     let url = server.url(&format!("{SUB_PATH}/?page=projects&to={TO}&project=atlas"));
-    let page = scrape_tables(
+    let (mut visit, page) = Visit::open(
         &url,
         "projects.png",
         &["projects", "project-phases", "project-members"],
@@ -408,7 +408,7 @@ fn projects_recommendations_and_summary_match_raw_rows() {
     let url = server.url(&format!(
         "{SUB_PATH}/?page=recommendations&from={FROM}&to={TO}"
     ));
-    let page = scrape_tables(&url, "recommendations.png", &["recommendations"]);
+    let page = visit.follow(&url, "recommendations.png", &["recommendations"]);
     assert!(page["error"].is_null(), "{}", page["error"]);
     let table = &page["tables"]["recommendations"];
     let rows = cells(&table["rows"]);
@@ -464,7 +464,7 @@ fn projects_recommendations_and_summary_match_raw_rows() {
         href.contains("page=features") && href.contains(&format!("from={FROM}")),
         "{href}"
     );
-    let evidence = scrape_tables(
+    let evidence = visit.follow(
         &server.url(&format!("{SUB_PATH}/{href}")),
         "recommendation-evidence.png",
         &["feature-stats"],
@@ -481,7 +481,7 @@ fn projects_recommendations_and_summary_match_raw_rows() {
 
     // The executive summary: the same figures, from one printable page.
     let url = server.url(&format!("{SUB_PATH}/?page=summary&from={FROM}&to={TO}"));
-    let page = scrape_tables(&url, "summary.png", &["sum-months"]);
+    let page = visit.follow(&url, "summary.png", &["sum-months"]);
     assert!(page["error"].is_null(), "{}", page["error"]);
     let texts = &page["texts"];
     let shown = |k: &str| texts[k].as_str().unwrap_or_default().to_owned();

@@ -9,7 +9,7 @@ use chrono::{DateTime, Datelike, Timelike};
 use duckdb::Connection;
 use lmscope_e2e::{
     cells, published_db, scrape_tables, scrape_tables_with, site_with_demo, StaticServer, TempDir,
-    SUB_PATH,
+    Visit, SUB_PATH,
 };
 use serde_json::{json, Value};
 
@@ -280,7 +280,7 @@ fn features_page_feature_detail_heatmap_and_users_match_raw_rows() {
     let raw = &c.raw;
     let url = |query: &str| c.url(query);
     // Features: per feature and server over one week.
-    let page = scrape_tables(
+    let (mut visit, page) = Visit::open(
         &url(&format!("page=features&from={FROM}&to={TO}")),
         "features.png",
         &["feature-stats", "heatmap"],
@@ -359,7 +359,7 @@ fn features_page_feature_detail_heatmap_and_users_match_raw_rows() {
         .max_by_key(|(_, n)| **n)
         .map(|(f, n)| (f.clone(), *n))
         .expect("a denied feature");
-    let page = scrape_tables(
+    let page = visit.follow(
         &url(&format!(
             "page=features&from={FROM}&to={TO}&feature={feature}"
         )),
@@ -455,7 +455,7 @@ fn personal_dashboard_and_peak_hours_match_raw_rows() {
         .max_by(|a, b| a.1.total_cmp(b.1))
         .map(|(u, _)| u.clone())
         .expect("a user");
-    let page = scrape_tables(
+    let (mut visit, page) = Visit::open(
         &url(&format!("page=me&from={FROM}&to={TO}&user={user}")),
         "me.png",
         &["me-features", "me-hours"],
@@ -527,7 +527,7 @@ fn personal_dashboard_and_peak_hours_match_raw_rows() {
         0.0051,
     );
     // Everyone's peak hours, for one department.
-    let page = scrape_tables(
+    let page = visit.follow(
         &url(&format!("page=users&from={FROM}&to={TO}&department=chip")),
         "user-hours.png",
         &["user-hours"],
@@ -879,7 +879,7 @@ fn report_cost_and_calculated_column_match_raw_rows() {
     let price = |feature: &str, vendor: Option<&str>| price_of(&prices, feature, vendor);
     // The report builder: cost at the org's prices, and a calculated column evaluated per
     // row from the URL's expression.
-    let page = scrape_tables(
+    let (mut visit, page) = Visit::open(
         &url(&format!(
             "page=report&from={FROM}&to={TO}&dims=department&measures=license_hours,cost\
              &calc=cost%20%2F%20users&calc_name=Cost%20per%20user"
@@ -917,7 +917,7 @@ fn report_cost_and_calculated_column_match_raw_rows() {
         .collect();
     // The calculated column divides the shown (rounded) cost.
     assert_rows(&page, "report", 1, &expected, 0.01);
-    let page = scrape_tables(
+    let page = visit.follow(
         &url("page=report&calc=users%3B%20DROP%20TABLE%20sessions"),
         "report-bad-calc.png",
         &["report"],

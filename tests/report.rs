@@ -6,8 +6,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Timelike};
 use lmscope_e2e::{
-    cells, number, published_db, raw, scrape_tables, site_with_demo, text, StaticServer, TempDir,
-    SUB_PATH,
+    cells, number, published_db, raw, site_with_demo, text, StaticServer, TempDir, Visit, SUB_PATH,
 };
 
 const FROM: &str = "2026-11-10";
@@ -151,7 +150,7 @@ fn hours_peaks_and_denials_match_raw_sessions_and_events() {
         "{SUB_PATH}/?page=report&from={FROM}&to={TO}&dims=hour\
          &measures=license_hours,sessions,peak_concurrency,denials"
     ));
-    let page = scrape_tables(&url, "report-hours.png", &["report"]);
+    let (mut visit, page) = Visit::open(&url, "report-hours.png", &["report"]);
     assert!(page["error"].is_null(), "{}", page["error"]);
     let head = &page["tables"]["report"]["head"];
     assert_eq!(
@@ -197,7 +196,7 @@ fn hours_peaks_and_denials_match_raw_sessions_and_events() {
         "{SUB_PATH}/?page=report&from={FROM}&to={TO}&dims=department\
          &measures=peak_concurrency,denials&calc=denials%2Fpeak_concurrency&calc_name=Denials%20per%20seat"
     ));
-    let page = scrape_tables(&url, "report-departments.png", &["report"]);
+    let page = visit.follow(&url, "report-departments.png", &["report"]);
     assert!(page["error"].is_null(), "{}", page["error"]);
     let rows = cells(&page["tables"]["report"]["rows"]);
     assert_eq!(rows.len(), expected.len(), "{rows:?} vs {expected:?}");
@@ -238,7 +237,7 @@ fn hours_peaks_and_denials_match_raw_sessions_and_events() {
     let url = server.url(&format!(
         "{SUB_PATH}/?page=features&from={FROM}&to={TO}&feature={scarce}"
     ));
-    let page = scrape_tables(&url, "feature-teams.png", &["feature-teams"]);
+    let page = visit.follow(&url, "feature-teams.png", &["feature-teams"]);
     assert!(page["error"].is_null(), "{}", page["error"]);
     let rows = cells(&page["tables"]["feature-teams"]["rows"]);
     assert_eq!(rows.len(), expected.len(), "{rows:?} vs {expected:?}");
@@ -278,7 +277,7 @@ fn hours_peaks_and_denials_match_raw_sessions_and_events() {
     let url = server.url(&format!(
         "{SUB_PATH}/?page=departments&from={FROM}&to={TO}&team={busiest}"
     ));
-    let page = scrape_tables(&url, "team-concurrency.png", &["team-concurrency"]);
+    let page = visit.follow(&url, "team-concurrency.png", &["team-concurrency"]);
     assert!(page["error"].is_null(), "{}", page["error"]);
     let rows = cells(&page["tables"]["team-concurrency"]["rows"]);
     let with_peaks: Vec<&Vec<String>> = rows.iter().filter(|r| shown(&r[2]) > 0.0).collect();

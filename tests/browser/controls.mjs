@@ -7,6 +7,7 @@
 //           "fill": "optional text typed into the matched input, then Enter" }, ...]
 import { chromium } from 'playwright-core';
 import { readFileSync } from 'node:fs';
+import { followLink } from './navigate.mjs';
 
 const [base, stepsFile] = process.argv.slice(2);
 const steps = JSON.parse(readFileSync(stepsFile, 'utf8'));
@@ -72,6 +73,11 @@ for (const step of steps) {
     const start = `${base}?${step.query}`;
     if (previous && previous.url === start) {
       out.before = previous.view;
+    } else if (page.url().startsWith(base)) {
+      // Later steps reach their page by a link inside the site (a fresh load is checked
+      // below, for the URL each click leaves).
+      if ((await followLink(page, start)) !== 'in-page') throw new Error(`${start} reloaded the page`);
+      out.before = await settled(page);
     } else {
       await page.goto(start, { waitUntil: 'domcontentloaded' });
       out.before = await settled(page);

@@ -296,6 +296,122 @@ pub fn scrape_tables_with(
         .unwrap_or_else(|e| panic!("bad JSON from browser ({e}): {stdout}"))
 }
 
+/// One visit to the site in one Chromium page (tests/browser/site.mjs --serve): the first
+/// view is loaded, each later one reached by following a link inside the page, as a person
+/// clicking through (the site routes it without a reload; a reload fails the test, as it
+/// would hide a routing bug). Each view is read as [`scrape_tables`] reads one, so a test
+/// can check one view before asking for the next. The browser closes on drop.
+pub struct Visit {
+    child: Child,
+    stdin: Option<std::process::ChildStdin>,
+    stdout: std::io::BufReader<std::process::ChildStdout>,
+    views: usize,
+}
+
+impl Visit {
+    /// Start the browser on `url` and return the visit and its first view.
+    pub fn open(url: &str, screenshot: &str, tables: &[&str]) -> (Self, serde_json::Value) {
+        let mut child = Command::new("node")
+            .arg(repo_root().join("tests/browser/site.mjs"))
+            .arg("--serve")
+            .current_dir(repo_root())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run node");
+        let stdin = child.stdin.take();
+        let stdout = std::io::BufReader::new(child.stdout.take().expect("node stdout"));
+        let mut visit = Self {
+            child,
+            stdin,
+            stdout,
+            views: 0,
+        };
+        let first = visit.view(url, screenshot, tables);
+        (visit, first)
+    }
+
+    /// Follow a link to `url` and read the view it leads to.
+    pub fn follow(&mut self, url: &str, screenshot: &str, tables: &[&str]) -> serde_json::Value {
+        let view = self.view(url, screenshot, tables);
+        assert_eq!(
+            view["navigation"], "in-page",
+            "{url} was not routed inside the page: {view}"
+        );
+        view
+    }
+
+    /// The first view of a visit not yet begun (`visit` is `None`), or the next one.
+    pub fn open_or_follow(
+        visit: &mut Option<Self>,
+        url: &str,
+        screenshot: &str,
+        tables: &[&str],
+    ) -> serde_json::Value {
+        match visit {
+            Some(v) => v.follow(url, screenshot, tables),
+            None => {
+                let (v, first) = Self::open(url, screenshot, tables);
+                *visit = Some(v);
+                first
+            }
+        }
+    }
+
+    fn view(&mut self, url: &str, screenshot: &str, tables: &[&str]) -> serde_json::Value {
+        use std::io::{BufRead, Read, Write};
+        let line = serde_json::json!({
+            "url": url,
+            "screenshot": artifacts_dir().join(screenshot),
+            "tables": tables,
+        });
+        let stdin = self.stdin.as_mut().expect("the visit is open");
+        writeln!(stdin, "{line}").expect("ask the browser for a view");
+        stdin.flush().expect("flush the view request");
+        let mut answer = String::new();
+        self.stdout
+            .read_line(&mut answer)
+            .expect("read the browser's answer");
+        if answer.trim().is_empty() {
+            self.stdin = None;
+            let mut err = String::new();
+            if let Some(mut e) = self.child.stderr.take() {
+                let _ = e.read_to_string(&mut err);
+            }
+            let status = self.child.wait();
+            panic!(
+                "browser script ended at view {} ({url}, {status:?}):\n{err}",
+                self.views + 1
+            );
+        }
+        self.views += 1;
+        serde_json::from_str(answer.trim())
+            .unwrap_or_else(|e| panic!("bad JSON from browser ({e}): {answer}"))
+    }
+}
+
+impl Drop for Visit {
+    fn drop(&mut self) {
+        // Closing stdin ends the script, which closes the browser.
+        self.stdin = None;
+        let _ = self.child.wait();
+    }
+}
+
+/// Several views in one [`Visit`]: `(url, screenshot, tables)` each, read in order.
+pub fn scrape_views(views: &[(String, &str, &[&str])]) -> Vec<serde_json::Value> {
+    let Some(((url, shot, tables), rest)) = views.split_first() else {
+        return Vec::new();
+    };
+    let (mut visit, first) = Visit::open(url, shot, tables);
+    let mut results = vec![first];
+    for (url, shot, tables) in rest {
+        results.push(visit.follow(url, shot, tables));
+    }
+    results
+}
+
 /// The built site (`trunk build --release`).
 pub fn dist() -> PathBuf {
     let dist = repo_root().join("dist");
