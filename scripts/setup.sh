@@ -14,6 +14,16 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+# --prebuild-app: compile the site's release wasm (what `trunk build --release` compiles) in
+# the background while the tools below install, so Trunk later finds it built. On a fresh
+# machine the tools leave a core idle for minutes; when they are installed it runs alone.
+app_pid=
+if [ "${1:-}" = "--prebuild-app" ]; then
+  app_log="${TMPDIR:-/tmp}/lmscope-setup-app.log"
+  cargo build --release --target wasm32-unknown-unknown -p lmscope-app > "$app_log" 2>&1 &
+  app_pid=$!
+fi
+
 # Downloads (Chromium from Debian, the npm packages) run in the background while the
 # tools compile: they wait on the network and the disk, the compiler on the CPU.
 downloads() {
@@ -53,8 +63,11 @@ install_tool() {
     CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_DEBUG=false)
   # wasm-bindgen-cli's lock file pins webpki-roots 1.0.11, which the registry here does not
   # serve; fall back to a fresh resolution of the same version when --locked fails.
-  "${fast[@]}" cargo install "$crate" --version "$version" --no-default-features --locked \
-    || "${fast[@]}" cargo install "$crate" --version "$version" --no-default-features --force
+  # Each tool in its own target directory: in the shared one (CARGO_TARGET_DIR) the two
+  # installs would wait on each other's build lock instead of running side by side.
+  local dir="${CARGO_TARGET_DIR:-$HOME/.cache/lmscope/target}/tools/$crate"
+  "${fast[@]}" cargo install "$crate" --version "$version" --no-default-features --locked --target-dir "$dir" \
+    || "${fast[@]}" cargo install "$crate" --version "$version" --no-default-features --force --target-dir "$dir"
 }
 
 # Both at once: each spends minutes on one crate with one core busy (trunk's own crate,
@@ -77,5 +90,11 @@ done
 if ! wait "$downloads_pid"; then
   cat "${TMPDIR:-/tmp}/lmscope-setup-downloads.log" >&2
   log "installing Chromium or the npm packages failed (log above)"
+  exit 1
+fi
+
+if [ -n "$app_pid" ] && ! wait "$app_pid"; then
+  cat "$app_log" >&2
+  log "compiling the site's wasm failed (log above)"
   exit 1
 fi

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
-bash scripts/setup.sh
+bash scripts/setup.sh --prebuild-app
 
 step() { printf '\n\033[1;34m== %s\033[0m\n' "$*"; }
 start=$(date +%s)
@@ -19,8 +19,8 @@ step "clippy (wasm32: the shared library without its native part, and the app)"
 cargo clippy -p lmscope --no-default-features --lib --target wasm32-unknown-unknown -- -D warnings
 cargo clippy -p lmscope-app --target wasm32-unknown-unknown -- -D warnings
 
-step "build the site (trunk, release)"
-trunk build --release
+step "build the site (trunk, release; skipped when dist/ is up to date)"
+bash scripts/build-site.sh
 
 # The test build also builds the lmscope binary the end-to-end tests run (the collector has
 # integration tests), with the same features as clippy above (DuckDB linked, not compiled).

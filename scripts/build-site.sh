@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Build the site into dist/ (`trunk build --release`), unless dist/ was built from exactly
+# these inputs: the app and the library it shares with the collector, the page and its style,
+# public/data, the lock files and the build's own configuration. Trunk runs wasm-bindgen and
+# wasm-opt on every build (about a minute on 2 cores) even when cargo has nothing to do.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+stamp=dist/.lmscope-inputs.sha256
+inputs() {
+  # Every file under these paths that git would track (ignored build output left out), plus
+  # the demo data Trunk copies into the site.
+  {
+    git ls-files -co --exclude-standard -- app collector/src collector/Cargo.toml public \
+      Cargo.toml Cargo.lock Trunk.toml package-lock.json scripts/vendor-duckdb.mjs
+    [ -d public/data ] && find public/data -type f
+  } | LC_ALL=C sort -u | while IFS= read -r f; do [ -f "$f" ] && printf '%s\n' "$f"; done \
+    | xargs -d '\n' sha256sum | sha256sum | awk '{print $1}'
+}
+want=$(inputs)
+if [ -f dist/index.html ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+  echo "lmscope: dist/ is up to date with its sources (trunk build skipped)"
+  exit 0
+fi
+trunk build --release
+echo "$want" > "$stamp"
