@@ -47,23 +47,63 @@ fn overview_shows_exactly_what_native_duckdb_reads() {
             ))
         })
         .expect("query");
+    // Reservations nobody checked out: the set each server listed last (its rows at its
+    // latest `ts`), summed per feature; lmstat's "in use" counts them.
+    // server → (latest ts, its rows as (feature, count, kind))
+    type Set = (String, Vec<(String, i64, String)>);
+    let mut sets: std::collections::BTreeMap<String, Set> = Default::default();
+    let mut stmt = db
+        .prepare("SELECT server, ts::VARCHAR, feature, count, kind FROM reservations")
+        .expect("prepare");
+    let reservation_rows = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, String>(4)?,
+            ))
+        })
+        .expect("query");
+    for row in reservation_rows {
+        let (server, ts, feature, count, kind) = row.expect("row");
+        let set = sets.entry(server).or_default();
+        if ts > set.0 {
+            *set = (ts.clone(), Vec::new());
+        }
+        if ts == set.0 {
+            set.1.push((feature, count, kind));
+        }
+    }
+    let reserved = |server: &str, feature: &str| -> i64 {
+        sets.get(server).map_or(0, |(_, rows)| {
+            rows.iter()
+                .filter(|(f, _, k)| f == feature && k != "NONE")
+                .map(|(_, c, _)| c)
+                .sum()
+        })
+    };
     for row in rows {
         let (feature, server, vendor, counting, in_use, issued) = row.expect("row");
         let key = (server.clone(), vendor.clone(), feature.clone());
         match (counting.as_str(), in_use, issued) {
             ("counted", Some(u), Some(i)) => {
+                let r = reserved(&server, &feature);
+                let out = (u - r).max(0);
                 latest.insert(
                     key,
                     vec![
                         feature,
                         server,
                         vendor,
-                        u.to_string(),
+                        out.to_string(),
+                        r.to_string(),
                         i.to_string(),
                         (i - u).to_string(),
                         format!(
                             "{:.1} %",
-                            (u as f64 * 100.0 / i as f64 * 10.0).round() / 10.0
+                            (out as f64 * 100.0 / i as f64 * 10.0).round() / 10.0
                         ),
                     ],
                 );
@@ -121,7 +161,7 @@ fn overview_shows_exactly_what_native_duckdb_reads() {
     }
     let percents: Vec<f64> = shown
         .iter()
-        .map(|r| r[6].trim_end_matches(" %").parse().expect("percent"))
+        .map(|r| r[7].trim_end_matches(" %").parse().expect("percent"))
         .collect();
     assert!(
         percents.windows(2).all(|w| w[0] >= w[1]),

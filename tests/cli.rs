@@ -522,3 +522,94 @@ fn pseudonymized_publish_hides_every_user_and_host_name_and_keeps_the_figures() 
         "another key, other aliases"
     );
 }
+
+const APP6: &str = "lmstat/mjtrangoni__flexlm_exporter__collector_fixtures_lmstat_app6.txt";
+
+/// Per counted feature of one lmstat output, read line by line here: lmstat's "in use" from the
+/// `Users of` header, the checkout lines' licenses and the RESERVATION lines' counts.
+fn in_use_checkouts_reservations(
+    path: &std::path::Path,
+) -> std::collections::BTreeMap<String, (i64, i64, i64)> {
+    let text = String::from_utf8_lossy(&std::fs::read(path).expect("read fixture")).into_owned();
+    let mut out: std::collections::BTreeMap<String, (i64, i64, i64)> = Default::default();
+    let mut current = None;
+    for line in text.lines() {
+        let t = line.trim();
+        if let Some(rest) = t.strip_prefix("Users of ") {
+            let name = rest.split(':').next().expect("feature name").to_owned();
+            // Counted features only: an uncounted one has no figures to split.
+            if !rest.contains(" issued;") {
+                current = None;
+                continue;
+            }
+            let in_use = rest
+                .split("Total of ")
+                .nth(2)
+                .and_then(|s| s.split_whitespace().next())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+            out.entry(name.clone()).or_default().0 = in_use;
+            current = Some(name);
+        } else if let Some(name) = &current {
+            let entry = out.entry(name.clone()).or_default();
+            let first_number = || {
+                t.split_whitespace()
+                    .next()
+                    .and_then(|n| n.parse::<i64>().ok())
+            };
+            if t.contains(" RESERVATION") {
+                entry.2 += first_number().expect("reservation count");
+            } else if t.contains(", start ") {
+                // `..., start Mon 1/2 3:04, 4 licenses` or one license.
+                let licenses = t
+                    .rsplit_once(", ")
+                    .and_then(|(_, last)| last.strip_suffix(" licenses"))
+                    .and_then(|n| n.trim().parse().ok())
+                    .unwrap_or(1);
+                entry.1 += licenses;
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn reserved_licenses_nobody_checked_out_are_not_counted_as_checked_out() {
+    let tmp = StoreDir::new("cli-reserved");
+    let file = fixture(APP6);
+    tmp.ok(&["import", "lmstat", &file.to_string_lossy()]);
+    let out_dir = tmp.path().join("site-data");
+    tmp.ok(&["publish", "--out", &out_dir.to_string_lossy()]);
+    let db = Connection::open(published_file(&out_dir)).expect("published file opens");
+
+    let expected = in_use_checkouts_reservations(&file);
+    let reserved: i64 = expected.values().map(|e| e.2).sum();
+    assert!(reserved >= 4, "the recording holds RESERVATION lines");
+    let mut stmt = db
+        .prepare("SELECT feature, in_use, reserved, checked_out FROM feature_now WHERE counting = 'counted'")
+        .expect("prepare");
+    let rows: Vec<(String, i64, i64, i64)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    assert_eq!(rows.len(), expected.len(), "{rows:?}");
+    for (feature, in_use, reserved, checked_out) in &rows {
+        let (want_in_use, checkouts, want_reserved) = expected[feature];
+        assert_eq!(*in_use, want_in_use, "{feature}: lmstat's in use, kept raw");
+        assert_eq!(*reserved, want_reserved, "{feature}: reserved");
+        assert_eq!(
+            *checked_out, checkouts,
+            "{feature}: checked out = the checkout lines"
+        );
+        assert_eq!(*checked_out, in_use - reserved, "{feature}");
+    }
+    // The cases lmstat's header count hides: seats "in use" with nobody using them.
+    let of = |f: &str| rows.iter().find(|r| r.0 == f).cloned().expect(f);
+    for f in ["Power_System_Blocks", "SIMULINK_Perf_Tools"] {
+        let (_, in_use, reserved, checked_out) = of(f);
+        assert_eq!((in_use, reserved, checked_out), (1, 1, 0), "{f}");
+    }
+    let matlab = of("MATLAB");
+    assert_eq!((matlab.1, matlab.3), (60, matlab.1 - matlab.2));
+}

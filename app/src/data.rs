@@ -69,9 +69,14 @@ pub struct FeatureRow {
     pub server: String,
     pub vendor: Option<String>,
     pub counting: String,
-    pub in_use: Option<f64>,
+    /// Licenses checked out: lmstat's "in use" less the reservations nobody uses.
+    pub checked_out: Option<f64>,
+    /// Reserved and not checked out (lmstat counts them as in use).
+    pub reserved: f64,
     pub issued: Option<f64>,
+    /// Issued less lmstat's "in use": neither checked out nor reserved.
     pub available: Option<f64>,
+    /// Checked out, as a share of issued.
     pub pct: Option<f64>,
 }
 

@@ -1,4 +1,4 @@
-//! The recommendations page: seats to cut, move, add or reserve over the range, each with
+//! The recommendations page: seats to cut, move, add, reserve or release over the range, each with
 //! the numbers behind it and a link to the filtered view that shows them
 //! ([`lmscope::analytics::recommend`] decides; this page loads and shows).
 
@@ -8,8 +8,9 @@ use lmscope::analytics::filters::Filters;
 use lmscope::analytics::forecast::{outlooks, Outlook};
 use lmscope::analytics::page_sql;
 use lmscope::analytics::recommend::{
-    features_sql, recommend, row, teams_sql, Action, FeatureFacts, Recommendation, Shortage,
-    TeamFacts, ADD_MIN_DENIALS, ADD_MIN_QUEUED, REDUCE_MAX_P95_SHARE, RESERVE_MIN_WAITS,
+    features_sql, recommend, reservations_sql, row, teams_sql, Action, FeatureFacts,
+    Recommendation, ReservationFacts, Shortage, TeamFacts, ADD_MIN_DENIALS, ADD_MIN_QUEUED,
+    REDUCE_MAX_P95_SHARE, RESERVE_MIN_WAITS,
 };
 use serde_json::Value;
 
@@ -36,6 +37,12 @@ pub async fn load(
         .iter()
         .filter_map(|r| TeamFacts::from_row(r))
         .collect();
+    let (sql, p) = reservations_sql(&f, from, to);
+    let reservations: Vec<ReservationFacts> = bridge::query::<Vec<Value>>(&sql, &p)
+        .await?
+        .iter()
+        .filter_map(|r| ReservationFacts::from_row(r))
+        .collect();
     let (sql, p) = page_sql::daily_peaks(&f);
     let shortages: Vec<Shortage> = outlooks(&bridge::query::<Vec<Value>>(&sql, &p).await?)
         .into_iter()
@@ -56,7 +63,10 @@ pub async fn load(
             }
         })
         .collect();
-    Ok((recommend(&features, &teams, &shortages), shortages))
+    Ok((
+        recommend(&features, &teams, &reservations, &shortages),
+        shortages,
+    ))
 }
 
 /// The view behind a recommendation: its link's filters over the same range.
@@ -91,7 +101,9 @@ pub fn RecommendationsPage(filters: Filters, from: NaiveDate, to: NaiveDate) -> 
                  {ADD_MIN_QUEUED} queued requests, 1 % of hours at 100 %, or a forecast whose expected \
                  peak reaches the issued count (seats for that peak). Redistribute: spare seats of a vendor's feature to \
                  one of its features that is short. Reserve: a team that waited {RESERVE_MIN_WAITS} \
-                 times or more gets its average use over an 8-hour day. Money at yearly list price.",
+                 times or more gets its average use over an 8-hour day. Release: a FlexLM reservation \
+                 whose seats lmstat listed as reserved and unused at every poll of the range. Money at \
+                 yearly list price.",
                 100.0 * REDUCE_MAX_P95_SHARE
             )}
         </p>
@@ -109,6 +121,11 @@ pub fn RecommendationsPage(filters: Filters, from: NaiveDate, to: NaiveDate) -> 
 #[component]
 fn Recommendations(all: Vec<Recommendation>, from: NaiveDate, to: NaiveDate) -> impl IntoView {
     let (saving, cost) = totals(&all);
+    // Whole units, in the org's currency: `$117,000`.
+    let currency = use_context::<crate::widgets::table::Display>()
+        .map(|d| d.currency)
+        .unwrap_or_default();
+    let money = move |x: f64| lmscope::format::money(x, &currency, 0);
     let count = |a: Action| all.iter().filter(|r| r.action == a).count();
     let columns = vec![
         Column::text("Subject"),
@@ -137,12 +154,19 @@ fn Recommendations(all: Vec<Recommendation>, from: NaiveDate, to: NaiveDate) -> 
     crate::widgets::query_table::mark_view_ready();
     view! {
         <dl class="cards" data-testid="recommendation-totals">
-            <div><dt>"Yearly saving from cuts"</dt><dd data-testid="saving">{format!("{saving:.2}")}</dd></div>
-            <div><dt>"Yearly cost of additions"</dt><dd data-testid="addition-cost">{format!("{cost:.2}")}</dd></div>
+            <div>
+                <dt>"Yearly saving from cuts"</dt>
+                <dd data-testid="saving" data-value=format!("{saving:.2}")>{money(saving)}</dd>
+            </div>
+            <div>
+                <dt>"Yearly cost of additions"</dt>
+                <dd data-testid="addition-cost" data-value=format!("{cost:.2}")>{money(cost)}</dd>
+            </div>
             <div><dt>"Cut"</dt><dd>{count(Action::Reduce)}</dd></div>
             <div><dt>"Redistribute"</dt><dd>{count(Action::Redistribute)}</dd></div>
             <div><dt>"Add"</dt><dd>{count(Action::Add)}</dd></div>
             <div><dt>"Reserve"</dt><dd>{count(Action::Reserve)}</dd></div>
+            <div><dt>"Release"</dt><dd>{count(Action::Release)}</dd></div>
         </dl>
         <DataTable testid="recommendations" title columns rows link />
     }

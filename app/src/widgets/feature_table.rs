@@ -1,4 +1,4 @@
-//! The feature summary table (Feature, Used, Total, Available, % Utilized).
+//! The feature summary table (Feature, Checked out, Reserved, Total, Available, % Utilized).
 
 use leptos::prelude::*;
 
@@ -34,17 +34,24 @@ pub fn FeatureTable(
                     .then(|| v.map(|v| format!("{v:.0}")))
                     .flatten()
             };
-            let (used_v, total_v, available_v) = (raw(f.in_use), raw(f.issued), raw(f.available));
-            let (used, total, available, pct) = if f.counting == "counted" {
+            let (used_v, reserved_v, total_v, available_v) = (
+                raw(f.checked_out),
+                raw(Some(f.reserved)),
+                raw(f.issued),
+                raw(f.available),
+            );
+            let (used, reserved, total, available, pct) = if f.counting == "counted" {
                 (
-                    format::count(f.in_use),
+                    format::count(f.checked_out),
+                    format::count(Some(f.reserved)),
                     format::count(f.issued),
                     format::count(f.available),
                     format::pct(f.pct),
                 )
             } else {
                 let label = f.counting.clone();
-                (label.clone(), label, "—".to_owned(), "—".to_owned())
+                let none = || "—".to_owned();
+                (label.clone(), none(), label, none(), none())
             };
             let level = match f.pct {
                 Some(p) if p >= 95.0 => "meter full",
@@ -68,6 +75,7 @@ pub fn FeatureTable(
                     <td>{crate::widgets::server_health::server_name(&f.server)}</td>
                     <td>{f.vendor.unwrap_or_default()}</td>
                     <td class="num" data-value=used_v>{used}</td>
+                    <td class="num" data-value=reserved_v>{reserved}</td>
                     <td class="num" data-value=total_v>{total}</td>
                     <td class="num" data-value=available_v>{available}</td>
                     <td class="num">
@@ -89,7 +97,16 @@ pub fn FeatureTable(
                             <th scope="col">"Feature"</th>
                             <th scope="col">"Server"</th>
                             <th scope="col">"Vendor"</th>
-                            <th scope="col" class="num">"Used"</th>
+                            <th scope="col" class="num" title="Licenses checked out by someone">
+                                "Checked out"
+                            </th>
+                            <th
+                                scope="col"
+                                class="num"
+                                title="Reserved for a user, host or group and not checked out: lmstat counts these as in use"
+                            >
+                                "Reserved"
+                            </th>
                             <th scope="col" class="num">"Total"</th>
                             <th scope="col" class="num">"Available"</th>
                             <th scope="col" class="num">"% Utilized"</th>

@@ -14,6 +14,10 @@
 //! - **Reserve**: a team that waited (denials plus queued requests) for a feature beyond a
 //!   threshold, with a reserved pool smaller than its average concurrent use over an
 //!   eight-hour working day.
+//! - **Release**: a FlexLM reservation (options file `RESERVE`) whose seats sat unused
+//!   over the whole range: lmstat lists a RESERVATION line only for reserved seats nobody
+//!   has checked out, so the fewest it listed while the range lasted were never used by
+//!   the user, host or group they are kept for, and no one else could use them either.
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -119,6 +123,83 @@ pub fn teams_sql(f: &Filters, from: NaiveDate, to: NaiveDate) -> Sql {
     (sql, params)
 }
 
+/// Per reservation in force during the range (server, feature, kind, target): the fewest
+/// reserved seats its server listed as unused at any time in the range (the set in force at
+/// `from`, then every change until `to`), and the feature's yearly seat price (the highest
+/// any vendor's price gives it: a reservation line names no vendor). Only
+/// reservations that stayed unused throughout (at least one seat) are returned.
+pub fn reservations_sql(f: &Filters, from: NaiveDate, to: NaiveDate) -> Sql {
+    let mut params = vec![
+        json!(to.to_string()),
+        json!(from.to_string()),
+        json!(from.to_string()),
+    ];
+    let mut filters = String::new();
+    for (column, value) in [("server", &f.server), ("feature", &f.feature)] {
+        if let Some(v) = value {
+            filters.push_str(&format!(" AND k.{column} = ?"));
+            params.push(json!(v));
+        }
+    }
+    let sql = format!(
+        "WITH snaps AS (SELECT DISTINCT server, ts FROM reservations),
+         inrange AS (
+            SELECT s.server, s.ts FROM snaps s
+            WHERE s.ts < ?::DATE + INTERVAL 1 DAY
+              AND (s.ts >= ?::DATE
+                   OR s.ts = (SELECT max(x.ts) FROM snaps x
+                              WHERE x.server = s.server AND x.ts < ?::DATE))),
+         k AS (
+            SELECT DISTINCT r.server, r.feature, r.kind, r.target
+            FROM reservations r JOIN inrange i ON i.server = r.server AND i.ts = r.ts
+            WHERE r.kind <> 'NONE'),
+         per AS (
+            SELECT k.server, k.feature, k.kind, k.target, i.ts, coalesce(sum(r.count), 0) AS n
+            FROM k JOIN inrange i ON i.server = k.server
+                   LEFT JOIN reservations r
+                     ON r.server = k.server AND r.ts = i.ts AND r.feature = k.feature
+                    AND r.kind = k.kind AND r.target = k.target
+            GROUP BY ALL)
+         SELECT k.server, k.feature, k.kind, k.target, min(per.n)::DOUBLE,
+                coalesce((SELECT max(pr.per_seat_year) FROM org_prices pr
+                          WHERE pr.feature = k.feature), 0)::DOUBLE
+         FROM k JOIN per USING (server, feature, kind, target)
+         WHERE true{filters}
+         GROUP BY k.server, k.feature, k.kind, k.target
+         HAVING min(per.n) > 0
+         ORDER BY 1, 2, 3, 4"
+    );
+    (sql, params)
+}
+
+/// A reservation whose seats were never used over the range (a row of
+/// [`reservations_sql`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReservationFacts {
+    pub server: String,
+    pub feature: String,
+    /// `USER`, `HOST`, `DISPLAY`, `GROUP`, `HOST_GROUP`, as lmstat names it.
+    pub kind: String,
+    pub target: String,
+    /// Seats reserved and unused at every moment of the range.
+    pub unused: f64,
+    pub price: f64,
+}
+
+impl ReservationFacts {
+    /// From a row of [`reservations_sql`]; `None` when the names are missing.
+    pub fn from_row(r: &[Value]) -> Option<Self> {
+        Some(Self {
+            server: text(r, 0)?,
+            feature: text(r, 1)?,
+            kind: text(r, 2)?,
+            target: text(r, 3)?,
+            unused: num(r, 4),
+            price: num(r, 5),
+        })
+    }
+}
+
 /// One feature's figures over the range (a row of [`features_sql`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FeatureFacts {
@@ -213,6 +294,7 @@ pub enum Action {
     Redistribute,
     Add,
     Reserve,
+    Release,
 }
 
 impl Action {
@@ -222,6 +304,7 @@ impl Action {
             Action::Redistribute => "Redistribute",
             Action::Add => "Add licenses",
             Action::Reserve => "Reserve for a team",
+            Action::Release => "Release a reservation",
         }
     }
 }
@@ -320,6 +403,7 @@ fn feature_link(f: &FeatureFacts) -> Vec<(&'static str, String)> {
 pub fn recommend(
     features: &[FeatureFacts],
     teams: &[TeamFacts],
+    reservations: &[ReservationFacts],
     shortages: &[Shortage],
 ) -> Vec<Recommendation> {
     let mut out = Vec::new();
@@ -449,6 +533,33 @@ pub fn recommend(
             ],
         });
     }
+    for r in reservations {
+        let whom = format!("{} {}", r.kind.to_lowercase().replace('_', " "), r.target);
+        out.push(Recommendation {
+            action: Action::Release,
+            subject: format!("{} for {whom}", r.feature),
+            server: r.server.clone(),
+            feature: r.feature.clone(),
+            team: None,
+            seats: r.unused,
+            yearly_cost: 0.0,
+            evidence: format!(
+                "{} of {}'s seats reserved for {whom} were listed as reserved and unused at \
+                 every poll over the range: nobody it is kept for checked them out, and lmstat \
+                 counted them as in use for everyone else. Release {} in the options file \
+                 (seats worth {:.0} a year)",
+                seats(r.unused),
+                r.feature,
+                seats(r.unused),
+                r.unused * r.price
+            ),
+            link: vec![
+                ("page", "features".to_owned()),
+                ("server", r.server.clone()),
+                ("feature", r.feature.clone()),
+            ],
+        });
+    }
     out.sort_by(|a, b| {
         a.action
             .cmp(&b.action)
@@ -495,7 +606,7 @@ mod tests {
 
     #[test]
     fn over_provisioned_keeps_peak_and_headroom() {
-        let r = recommend(&[feature("a", 20.0, 6.0, 4.0)], &[], &[]);
+        let r = recommend(&[feature("a", 20.0, 6.0, 4.0)], &[], &[], &[]);
         assert_eq!(r.len(), 1);
         assert_eq!(r[0].action, Action::Reduce);
         // keep ceil(6 × 1.1) = 7, cut 13 seats at 1000 a year.
@@ -507,7 +618,7 @@ mod tests {
     #[test]
     fn headroom_is_exact_on_round_peaks() {
         // 30 × 1.1 is 33.000000000000004 in floating point; the rule keeps 33, not 34.
-        let r = recommend(&[feature("a", 100.0, 30.0, 20.0)], &[], &[]);
+        let r = recommend(&[feature("a", 100.0, 30.0, 20.0)], &[], &[], &[]);
         assert_eq!(r[0].seats, 67.0);
     }
 
@@ -517,7 +628,7 @@ mod tests {
         let mut denied = feature("denied", 20.0, 6.0, 4.0);
         denied.denials = 1.0;
         let small = feature("small", 1.0, 0.0, 0.0);
-        let r = recommend(&[busy, denied, small], &[], &[]);
+        let r = recommend(&[busy, denied, small], &[], &[], &[]);
         assert!(r.iter().all(|r| r.action != Action::Reduce), "{r:?}");
     }
 
@@ -531,7 +642,7 @@ mod tests {
         let spare = feature("spare", 20.0, 6.0, 4.0);
         let mut other_vendor = feature("other", 20.0, 2.0, 1.0);
         other_vendor.vendor = Some("snpslmd".into());
-        let r = recommend(&[short, spare, other_vendor], &[], &[]);
+        let r = recommend(&[short, spare, other_vendor], &[], &[], &[]);
         let add = r.iter().find(|r| r.action == Action::Add).expect("add");
         assert_eq!((add.seats, add.yearly_cost), (3.0, 9000.0));
         let moves: Vec<_> = r
@@ -553,12 +664,12 @@ mod tests {
             high: 14.9,
             mean: 12.4,
         };
-        let r = recommend(std::slice::from_ref(&f), &[], std::slice::from_ref(&s));
+        let r = recommend(std::slice::from_ref(&f), &[], &[], std::slice::from_ref(&s));
         let add = r.iter().find(|r| r.action == Action::Add).expect("add");
         assert_eq!(add.seats, 3.0);
         assert!(add.evidence.contains("2027-01-20"), "{}", add.evidence);
         // Only the upper bound crosses: a warning elsewhere, no purchase.
-        let r = recommend(&[f], &[], &[Shortage { mean: 9.0, ..s }]);
+        let r = recommend(&[f], &[], &[], &[Shortage { mean: 9.0, ..s }]);
         assert!(r.iter().all(|r| r.action != Action::Add), "{r:?}");
     }
 
@@ -579,10 +690,31 @@ mod tests {
             queued: 1.0,
             ..t.clone()
         };
-        let r = recommend(&[], &[t, quiet], &[]);
+        let r = recommend(&[], &[t, quiet], &[], &[]);
         assert_eq!(r.len(), 1);
         // 200 h over 10 days = 2.5 seats over 8 hours → 3, one already reserved.
         assert_eq!((r[0].action, r[0].seats), (Action::Reserve, 2.0));
+    }
+
+    #[test]
+    fn unused_reservations_are_released_with_their_price() {
+        let r = ReservationFacts {
+            server: "27000@lic".into(),
+            feature: "xl".into(),
+            kind: "HOST_GROUP".into(),
+            target: "cad-pcs".into(),
+            unused: 2.0,
+            price: 1500.0,
+        };
+        let out = recommend(&[], &[], &[r], &[]);
+        assert_eq!(out.len(), 1);
+        assert_eq!((out[0].action, out[0].seats), (Action::Release, 2.0));
+        assert_eq!(out[0].subject, "xl for host group cad-pcs");
+        assert!(
+            out[0].evidence.contains("worth 3000 a year"),
+            "{}",
+            out[0].evidence
+        );
     }
 
     #[test]
@@ -591,5 +723,82 @@ mod tests {
         let f = FeatureFacts::from_row(&row).expect("row");
         assert_eq!((f.vendor, f.issued), (None, 0.0));
         assert!(FeatureFacts::from_row(&[Value::Null]).is_none());
+    }
+}
+
+#[cfg(all(test, feature = "native"))]
+mod sql_tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
+    }
+
+    /// Reservations of one server over time, then [`reservations_sql`] over `[from, to]`:
+    /// `(feature, target, unused seats)` for those never used throughout.
+    fn released(from: &str, to: &str, f: &Filters) -> Vec<(String, String, f64)> {
+        let db = duckdb::Connection::open_in_memory().expect("db");
+        for (_, ddl) in crate::store::schema::TABLES
+            .iter()
+            .chain(crate::store::schema::ORG_TABLES)
+        {
+            db.execute_batch(ddl).expect("schema");
+        }
+        // 1 Nov: 2 seats of `xl` for group DED and 1 of `sim` for user ann; 10 Nov: DED's
+        // reservation is down to 1 (one seat in use); 20 Nov: nothing reserved any more.
+        db.execute_batch(
+            "INSERT INTO reservations VALUES
+               (1, '2026-11-01 08:00', 's', 'xl', 2, 'GROUP', 'DED'),
+               (1, '2026-11-01 08:00', 's', 'sim', 1, 'USER', 'ann'),
+               (2, '2026-11-10 08:00', 's', 'xl', 1, 'GROUP', 'DED'),
+               (2, '2026-11-10 08:00', 's', 'sim', 1, 'USER', 'ann'),
+               (3, '2026-11-20 08:00', 's', '', 0, 'NONE', '');
+             INSERT INTO org_prices VALUES ('xl', NULL, 1200.0, 'USD')",
+        )
+        .expect("rows");
+        let (sql, params) = reservations_sql(f, d(from), d(to));
+        let params: Vec<String> = params
+            .iter()
+            .map(|p| p.as_str().unwrap_or_default().to_owned())
+            .collect();
+        let mut stmt = db.prepare(&sql).unwrap_or_else(|e| panic!("{e}: {sql}"));
+        let rows = stmt
+            .query_map(duckdb::params_from_iter(params.iter()), |r| {
+                Ok((r.get(1)?, r.get(3)?, r.get(4)?))
+            })
+            .expect("query");
+        rows.collect::<Result<_, _>>().expect("rows")
+    }
+
+    #[test]
+    fn the_fewest_unused_seats_while_the_range_lasts_are_released() {
+        let all = Filters::default();
+        // 5–15 Nov: the set in force on the 5th (from the 1st), then the 10th's.
+        assert_eq!(
+            released("2026-11-05", "2026-11-15", &all),
+            vec![
+                ("sim".to_owned(), "ann".to_owned(), 1.0),
+                ("xl".to_owned(), "DED".to_owned(), 1.0)
+            ]
+        );
+        // 1–9 Nov: DED's two seats were unused throughout.
+        let early = released("2026-11-01", "2026-11-09", &all);
+        assert!(
+            early.contains(&("xl".to_owned(), "DED".to_owned(), 2.0)),
+            "{early:?}"
+        );
+        // Reaching the 20th, when the reservations were dropped: nothing stayed unused.
+        assert_eq!(released("2026-11-05", "2026-11-25", &all), vec![]);
+        // After the drop: nothing in force.
+        assert_eq!(released("2026-11-21", "2026-11-25", &all), vec![]);
+        // Filters by feature, bound as parameters.
+        let xl = Filters {
+            feature: Some("xl".to_owned()),
+            ..Filters::default()
+        };
+        assert_eq!(
+            released("2026-11-05", "2026-11-15", &xl),
+            vec![("xl".to_owned(), "DED".to_owned(), 1.0)]
+        );
     }
 }

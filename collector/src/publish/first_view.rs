@@ -38,13 +38,15 @@ pub fn daemons_sql() -> String {
     )
 }
 
-/// Each feature's latest recorded state: feature, server, vendor, counting, in use,
-/// issued, available, % utilized; the most utilized first.
+/// Each feature's latest recorded state: feature, server, vendor, counting, checked out,
+/// reserved (reservations nobody has checked out, which lmstat counts as in use), issued,
+/// available (issued less lmstat's in use: reserved seats are not available to others),
+/// % utilized (checked out of issued); the most utilized first.
 pub const FEATURES_SQL: &str = "SELECT feature, server, vendor, counting,
-        in_use::DOUBLE, issued::DOUBLE, (issued - in_use)::DOUBLE,
-        round(100.0 * in_use / NULLIF(issued, 0), 1)::DOUBLE
+        checked_out::DOUBLE, reserved::DOUBLE, issued::DOUBLE, (issued - in_use)::DOUBLE,
+        round(100.0 * checked_out / NULLIF(issued, 0), 1)::DOUBLE
  FROM feature_now
- ORDER BY 8 DESC NULLS LAST, feature, server";
+ ORDER BY 9 DESC NULLS LAST, feature, server";
 
 /// The org's currency, as its prices give it (one row, maybe NULL).
 pub const CURRENCY_SQL: &str = "SELECT max(currency) FROM org_prices";

@@ -334,14 +334,24 @@ fn copy_sessions(conn: &duckdb::Connection) -> Result<(), duckdb::Error> {
 fn write_rollups(conn: &duckdb::Connection) -> Result<(), duckdb::Error> {
     conn.execute_batch(
         "INSERT INTO publish_target.feature_now
-         SELECT l.ts, server, vendor, feature, l.counting, l.issued, l.in_use, l.version,
-                l.expiry, l.error
+         WITH reserved AS (
+             -- Each server's reservations as its latest poll listed them: lmstat counts a
+             -- reserved license nobody has checked out as in use.
+             SELECT server, feature, sum(count) AS n
+             FROM main.reservations r
+             WHERE kind <> 'NONE'
+               AND ts = (SELECT max(ts) FROM main.reservations x WHERE x.server = r.server)
+             GROUP BY ALL)
+         SELECT l.ts, f.server, vendor, f.feature, l.counting, l.issued, l.in_use, l.version,
+                l.expiry, l.error, coalesce(r.n, 0),
+                greatest(l.in_use - coalesce(r.n, 0), 0)
          FROM (SELECT server, vendor, feature,
                       arg_max({'ts': ts, 'counting': counting, 'issued': issued, 'in_use': in_use,
                                'version': version, 'expiry': expiry, 'error': error}, ts) AS l
-               FROM main.feature_usage GROUP BY ALL)
+               FROM main.feature_usage GROUP BY ALL) f
+         LEFT JOIN reserved r ON r.server = f.server AND r.feature = f.feature
          WHERE l.counting <> 'absent'
-         ORDER BY server, feature;
+         ORDER BY f.server, f.feature;
          INSERT INTO publish_target.host_now
          SELECT l.ts, server, host, l.up, l.master, l.version, l.error
          FROM (SELECT server, host,

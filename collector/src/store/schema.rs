@@ -4,7 +4,7 @@
 //! [`SCHEMA_VERSION`] on any change a reader could notice.
 
 /// Version of the published schema, written to `manifest.json`; the site refuses others.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// All timestamps in the store and the published files are UTC, `TIMESTAMP` (no zone).
 pub const TABLES: &[(&str, &str)] = &[
@@ -195,7 +195,9 @@ pub const ROLLUP_TABLES: &[(&str, &str)] = &[
             in_use INTEGER,
             version VARCHAR,
             expiry VARCHAR,
-            error VARCHAR
+            error VARCHAR,
+            reserved INTEGER NOT NULL,
+            checked_out INTEGER
         )",
     ),
     (
