@@ -5,6 +5,7 @@
 # wasm-opt on every build (about a minute on 2 cores) even when cargo has nothing to do.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+trap 'echo "build-site.sh: failed at line $LINENO" >&2' ERR
 
 stamp=dist/.lmscope-inputs.sha256
 inputs() {
@@ -13,7 +14,7 @@ inputs() {
   {
     git ls-files -co --exclude-standard -- app collector/src collector/Cargo.toml public \
       Cargo.toml Cargo.lock Trunk.toml package-lock.json scripts/vendor-duckdb.mjs
-    [ -d public/data ] && find public/data -type f
+    if [ -d public/data ]; then find public/data -type f; fi
   } | LC_ALL=C sort -u | while IFS= read -r f; do [ -f "$f" ] && printf '%s\n' "$f"; done \
     | xargs -d '\n' sha256sum | sha256sum | awk '{print $1}'
 }
