@@ -190,7 +190,10 @@ impl StaticServer {
             );
             let path = work.join("nginx.conf");
             std::fs::write(&path, conf).expect("write nginx.conf");
-            let mut cmd = Command::new("nginx");
+            // Debian puts nginx in /usr/sbin, which a user's PATH often lacks.
+            let on_path = std::env::var_os("PATH")
+                .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join("nginx").is_file()));
+            let mut cmd = Command::new(if on_path { "nginx" } else { "/usr/sbin/nginx" });
             cmd.arg("-c").arg(&path).arg("-p").arg(work);
             cmd
         })
