@@ -3,7 +3,8 @@
 
 use duckdb::Connection;
 use lmscope_e2e::{
-    cells, published_db, scrape, site_with_demo, StaticServer, TempDir, Visit, SUB_PATH,
+    cells, number, published_db, raw, scrape, site_with_demo, text, StaticServer, TempDir, Visit,
+    SUB_PATH,
 };
 use serde_json::Value;
 
@@ -52,28 +53,22 @@ fn overview_shows_exactly_what_native_duckdb_reads() {
     // server → (latest ts, its rows as (feature, count, kind))
     type Set = (String, Vec<(String, i64, String)>);
     let mut sets: std::collections::BTreeMap<String, Set> = Default::default();
-    let mut stmt = db
-        .prepare("SELECT server, ts::VARCHAR, feature, count, kind FROM reservations")
-        .expect("prepare");
-    let reservation_rows = stmt
-        .query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, i64>(3)?,
-                r.get::<_, String>(4)?,
-            ))
-        })
-        .expect("query");
-    for row in reservation_rows {
-        let (server, ts, feature, count, kind) = row.expect("row");
-        let set = sets.entry(server).or_default();
+    let reservation_rows = raw(
+        &db,
+        "SELECT server, ts::VARCHAR, feature, count, kind FROM reservations",
+        5,
+    );
+    for r in &reservation_rows {
+        let (ts, row) = (
+            text(&r[1]),
+            (text(&r[2]), number(&r[3]) as i64, text(&r[4])),
+        );
+        let set = sets.entry(text(&r[0])).or_default();
         if ts > set.0 {
             *set = (ts.clone(), Vec::new());
         }
         if ts == set.0 {
-            set.1.push((feature, count, kind));
+            set.1.push(row);
         }
     }
     let reserved = |server: &str, feature: &str| -> i64 {

@@ -7,8 +7,8 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use lmscope_e2e::{
-    cells, copy_dir, dist, fixture, number, published_db, raw, scrape_views, text, StaticServer,
-    StoreDir, SUB_PATH,
+    cells, copy_dir, dist, fixture, number, published_db, raw, text, StaticServer, StoreDir, Visit,
+    SUB_PATH,
 };
 
 fn fixtures(dir: &str) -> Vec<String> {
@@ -113,28 +113,14 @@ fn every_page_works_on_the_recorded_fixtures() {
         ("report", &["report"]),
         ("alerts", &["alerts-firing", "alerts-timeline"]),
     ];
-    // One visit: the first page loaded, every other reached through the site's own routing,
-    // and last the report builder asked for denials per feature.
-    let report = server.url(&format!(
-        "{SUB_PATH}/?page=report&{range}&dims=feature&measures=denials"
-    ));
-    let mut views: Vec<(String, String, &[&str])> = pages
-        .iter()
-        .map(|&(page, tables)| {
-            let url = server.url(&format!("{SUB_PATH}/?page={page}&{range}&user={user}"));
-            (url, format!("fixtures-{page}.png"), tables)
-        })
-        .collect();
-    views.push((report, "fixtures-report-denials.png".into(), &["report"]));
-    let views: Vec<(String, &str, &[&str])> = views
-        .iter()
-        .map(|(u, s, t)| (u.clone(), s.as_str(), *t))
-        .collect();
-    let mut results = scrape_views(&views);
-    let denials = results.pop().expect("the report view");
+    // One visit: the first page loaded, every other reached through the site's own routing.
+    let mut visit = None;
     let mut shown = BTreeSet::new();
     let mut nav_checked = false;
-    for (&(page, tables), result) in pages.iter().zip(&results) {
+    for &(page, tables) in pages {
+        let url = server.url(&format!("{SUB_PATH}/?page={page}&{range}&user={user}"));
+        let result =
+            Visit::open_or_follow(&mut visit, &url, &format!("fixtures-{page}.png"), tables);
         assert!(result["error"].is_null(), "{page}: {}", result["error"]);
         assert!(
             result["pageErrors"].as_array().is_some_and(Vec::is_empty),
@@ -214,7 +200,11 @@ fn every_page_works_on_the_recorded_fixtures() {
     }
 
     // The report builder over the fixtures: denials per feature as the debug logs hold them.
-    let result = denials;
+    let url = server.url(&format!(
+        "{SUB_PATH}/?page=report&{range}&dims=feature&measures=denials"
+    ));
+    let result =
+        Visit::open_or_follow(&mut visit, &url, "fixtures-report-denials.png", &["report"]);
     let rows = cells(&result["tables"]["report"]["rows"]);
     let expected = raw(
         &db,

@@ -402,19 +402,6 @@ impl Drop for Visit {
     }
 }
 
-/// Several views in one [`Visit`]: `(url, screenshot, tables)` each, read in order.
-pub fn scrape_views(views: &[(String, &str, &[&str])]) -> Vec<serde_json::Value> {
-    let Some(((url, shot, tables), rest)) = views.split_first() else {
-        return Vec::new();
-    };
-    let (mut visit, first) = Visit::open(url, shot, tables);
-    let mut results = vec![first];
-    for (url, shot, tables) in rest {
-        results.push(visit.follow(url, shot, tables));
-    }
-    results
-}
-
 /// The built site (`trunk build --release`).
 pub fn dist() -> PathBuf {
     let dist = repo_root().join("dist");

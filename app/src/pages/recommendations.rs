@@ -18,6 +18,18 @@ use crate::bridge;
 use crate::url::href_with;
 use crate::widgets::table::{Column, DataTable};
 
+/// The rows of a query, each read by `from_row` (rows it cannot read are left out).
+async fn facts<T>(
+    (sql, params): page_sql::Sql,
+    from_row: fn(&[Value]) -> Option<T>,
+) -> Result<Vec<T>, String> {
+    Ok(bridge::query::<Vec<Value>>(&sql, &params)
+        .await?
+        .iter()
+        .filter_map(|r| from_row(r))
+        .collect())
+}
+
 /// Every recommendation for the filtered features over `[from, to]`, and the forecast
 /// shortages among them.
 pub async fn load(
@@ -25,24 +37,9 @@ pub async fn load(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<(Vec<Recommendation>, Vec<Shortage>), String> {
-    let (sql, p) = features_sql(&f, from, to);
-    let features: Vec<FeatureFacts> = bridge::query::<Vec<Value>>(&sql, &p)
-        .await?
-        .iter()
-        .filter_map(|r| FeatureFacts::from_row(r))
-        .collect();
-    let (sql, p) = teams_sql(&f, from, to);
-    let teams: Vec<TeamFacts> = bridge::query::<Vec<Value>>(&sql, &p)
-        .await?
-        .iter()
-        .filter_map(|r| TeamFacts::from_row(r))
-        .collect();
-    let (sql, p) = reservations_sql(&f, from, to);
-    let reservations: Vec<ReservationFacts> = bridge::query::<Vec<Value>>(&sql, &p)
-        .await?
-        .iter()
-        .filter_map(|r| ReservationFacts::from_row(r))
-        .collect();
+    let features = facts(features_sql(&f, from, to), FeatureFacts::from_row).await?;
+    let teams = facts(teams_sql(&f, from, to), TeamFacts::from_row).await?;
+    let reservations = facts(reservations_sql(&f, from, to), ReservationFacts::from_row).await?;
     let (sql, p) = page_sql::daily_peaks(&f);
     let shortages: Vec<Shortage> = outlooks(&bridge::query::<Vec<Value>>(&sql, &p).await?)
         .into_iter()
