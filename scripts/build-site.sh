@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Build the site into dist/ (`trunk build --release`), unless dist/ was built from exactly
-# these inputs: the app and the library it shares with the collector, the page and its style,
-# public/data, the lock files and the build's own configuration. Trunk runs wasm-bindgen and
-# wasm-opt on every build (about a minute on 2 cores) even when cargo has nothing to do.
+# Build the site into dist/ (scripts/build-site.mjs: what `trunk build --release` builds,
+# without Trunk), unless dist/ was built from exactly these inputs: the app and the library it
+# shares with the collector, the page and its style, public/data, the lock files and the
+# build's own configuration. wasm-bindgen and wasm-opt take about a minute on 2 cores even
+# when cargo has nothing to do.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 trap 'echo "build-site.sh: failed at line $LINENO" >&2' ERR
@@ -10,18 +11,18 @@ trap 'echo "build-site.sh: failed at line $LINENO" >&2' ERR
 stamp=dist/.lmscope-inputs.sha256
 inputs() {
   # Every file under these paths that git would track (ignored build output left out), plus
-  # the demo data Trunk copies into the site.
+  # the demo data the build copies into the site.
   {
     git ls-files -co --exclude-standard -- app collector/src collector/Cargo.toml public \
-      Cargo.toml Cargo.lock Trunk.toml package-lock.json scripts/vendor-duckdb.mjs
+      Cargo.toml Cargo.lock Trunk.toml package-lock.json scripts/vendor-duckdb.mjs scripts/build-site.mjs
     if [ -d public/data ]; then find public/data -type f; fi
   } | LC_ALL=C sort -u | while IFS= read -r f; do [ -f "$f" ] && printf '%s\n' "$f"; done \
     | xargs -d '\n' sha256sum | sha256sum | awk '{print $1}'
 }
 want=$(inputs)
 if [ -f dist/index.html ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
-  echo "lmscope: dist/ is up to date with its sources (trunk build skipped)"
+  echo "lmscope: dist/ is up to date with its sources (site build skipped)"
   exit 0
 fi
-trunk build --release
+node scripts/build-site.mjs
 echo "$want" > "$stamp"

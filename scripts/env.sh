@@ -2,7 +2,7 @@
 # machine that has built before rebuilds only what changed.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/lmscope/target}"
 _lmscope_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-# node_modules/.bin: wasm-opt (binaryen), esbuild, http-server for Trunk and the tests.
+# node_modules/.bin: wasm-opt (binaryen), esbuild, http-server for the site build and the tests.
 export PATH="$HOME/.cargo/bin:$_lmscope_root/node_modules/.bin:$PATH"
 # Link DuckDB 1.4.3 as the prebuilt libduckdb.so of the npm package (installed by setup.sh)
 # instead of compiling its C++: the scripts build with `--no-default-features` (no `bundled`).

@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 bash scripts/setup.sh >/dev/null
-trunk build --release >/dev/null 2>&1
+bash scripts/build-site.sh >/dev/null 2>&1
 work=$(mktemp -d)
 trap 'kill ${server:-} 2>/dev/null || true; rm -rf "$work"' EXIT
 cp -r dist "$work/site"

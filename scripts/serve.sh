@@ -22,6 +22,7 @@ port="${PORT:-8080}"
 echo "lmscope: the site is served at http://127.0.0.1:$port/ (Ctrl-C stops it)"
 # A static server with HTTP Range support, as a real host: files as built, nothing cached (a
 # new publish into public/data shows after scripts/build-site.sh). To rebuild on every change
-# while working on the app: trunk serve --release --no-autoreload (its auto-reload script is
-# refused by the site's content security policy).
+# while working on the app: bash scripts/setup.sh --with-trunk once, then
+# trunk serve --release --no-autoreload (its auto-reload script is refused by the site's
+# content security policy).
 exec http-server dist -a 127.0.0.1 -p "$port" -c-1 -s "$@"

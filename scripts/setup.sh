@@ -14,11 +14,21 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
-# --prebuild-app: compile the site's release wasm (what `trunk build --release` compiles) in
-# the background while the tools below install, so Trunk later finds it built. On a fresh
-# machine the tools leave a core idle for minutes; when they are installed it runs alone.
+# --prebuild-app: compile the site's release wasm (what scripts/build-site.mjs compiles) in
+# the background while the tools below install, so the site build later finds it built. On a
+# fresh machine wasm-bindgen's install leaves a core idle for minutes.
+# --with-trunk: also install Trunk, for `trunk serve` while working on the app. The scripts
+# build the site without it (scripts/build-site.mjs); compiling it costs ~12 minutes fresh.
+prebuild=0 with_trunk=0
+for arg in "$@"; do
+  case "$arg" in
+    --prebuild-app) prebuild=1 ;;
+    --with-trunk) with_trunk=1 ;;
+    *) log "unknown option $arg (known: --prebuild-app, --with-trunk)"; exit 2 ;;
+  esac
+done
 app_pid=
-if [ "${1:-}" = "--prebuild-app" ]; then
+if [ "$prebuild" = 1 ]; then
   app_log="${TMPDIR:-/tmp}/lmscope-setup-app.log"
   cargo build --release --target wasm32-unknown-unknown -p lmscope-app > "$app_log" 2>&1 &
   app_pid=$!
@@ -52,10 +62,10 @@ downloads() {
 downloads > "${TMPDIR:-/tmp}/lmscope-setup-downloads.log" 2>&1 &
 downloads_pid=$!
 
-# The build tools, compiled once per machine for speed of compiling, not of running: Trunk
-# spends its time waiting on rustc and wasm-opt, so it is built unoptimized; wasm-bindgen
-# rewrites the app's wasm on every build, so it gets opt-level 1. Neither needs LTO, debug
-# info or TLS (Trunk must never download anything here).
+# The build tools, compiled once per machine for speed of compiling, not of running:
+# wasm-bindgen rewrites the app's wasm on every build, so it gets opt-level 1; Trunk (only
+# with --with-trunk) spends its time waiting on rustc and wasm-opt, so it is built
+# unoptimized. Neither needs LTO, debug info or TLS (Trunk must never download anything here).
 install_tool() {
   local crate=$1 version=$2 opt=$3
   log "installing $crate $version (a few minutes, once per machine)"
@@ -70,15 +80,15 @@ install_tool() {
     || "${fast[@]}" cargo install "$crate" --version "$version" --no-default-features --force --target-dir "$dir"
 }
 
-# Both at once: each spends minutes on one crate with one core busy (trunk's own crate,
-# wasm-bindgen's), so together they keep both cores working.
+# Both at once when both are wanted: each spends minutes on one crate with one core busy
+# (trunk's own crate, wasm-bindgen's), so together they keep both cores working.
 tool_pids=()
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
   install_tool wasm-bindgen-cli "$WASM_BINDGEN_VERSION" 1 &
   tool_pids+=($!)
 fi
 
-if [ "$(trunk --version 2>/dev/null | awk '{print $2}')" != "$TRUNK_VERSION" ]; then
+if [ "$with_trunk" = 1 ] && [ "$(trunk --version 2>/dev/null | awk '{print $2}')" != "$TRUNK_VERSION" ]; then
   install_tool trunk "$TRUNK_VERSION" 0 &
   tool_pids+=($!)
 fi

@@ -19,7 +19,7 @@ step "clippy (wasm32: the shared library without its native part, and the app)"
 cargo clippy -p lmscope --no-default-features --lib --target wasm32-unknown-unknown -- -D warnings
 cargo clippy -p lmscope-app --target wasm32-unknown-unknown -- -D warnings
 
-step "build the site (trunk, release; skipped when dist/ is up to date)"
+step "build the site (release; skipped when dist/ is up to date)"
 bash scripts/build-site.sh
 
 # The test build also builds the lmscope binary the end-to-end tests run (the collector has

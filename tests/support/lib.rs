@@ -402,12 +402,12 @@ impl Drop for Visit {
     }
 }
 
-/// The built site (`trunk build --release`).
+/// The built site (`scripts/build-site.sh`).
 pub fn dist() -> PathBuf {
     let dist = repo_root().join("dist");
     assert!(
         dist.join("index.html").exists() && dist.join("vendor/bridge.js").exists(),
-        "dist/ is not built: run `trunk build --release` (scripts/test.sh does)"
+        "dist/ is not built: run `bash scripts/build-site.sh` (scripts/test.sh does)"
     );
     dist
 }
