@@ -79,14 +79,16 @@ const preloads =
 html = html.replace('</head>', () => `  ${preloads}</head>`);
 writeFileSync(join(staging, 'index.html'), html);
 
-// 6. Trunk's post-build hook: DuckDB-Wasm, the bridge, the demo data and the CSP.
-run('node', [join(root, 'scripts', 'vendor-duckdb.mjs')], { TRUNK_STAGING_DIR: staging });
+// 6. Trunk's post-build hook: DuckDB-Wasm, the bridge and the CSP (the published data is
+// copied by scripts/build-site.sh, apart from the build).
+run('node', [join(root, 'scripts', 'vendor-duckdb.mjs')], { TRUNK_STAGING_DIR: staging, LMSCOPE_SITE_NO_DATA: '1' });
 
-// 7. Swap the finished site in whole: dist/ is never half built.
+// 7. Swap the finished site in whole: dist/ is never half built. The data folder stays.
 if (!existsSync(join(staging, 'vendor', 'bridge.js'))) {
   console.error('build-site: the vendoring step left no vendor/bridge.js');
   process.exit(1);
 }
+if (existsSync(join(dist, 'data'))) renameSync(join(dist, 'data'), join(staging, 'data'));
 rmSync(dist, { recursive: true, force: true });
 renameSync(staging, dist);
 console.log(`build-site: dist/ built (${base})`);

@@ -3,9 +3,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
-bash scripts/setup.sh --prebuild-app
-# The collector alone, with the features scripts/test.sh uses (DuckDB linked, not compiled).
+# The tools, with the site's wasm and the collector compiling beside them.
+bash scripts/setup.sh --prebuild-app --prebuild-collector
+# The collector alone, with the features scripts/test.sh uses (DuckDB linked, not compiled);
+# built by setup.sh, so this only checks it is up to date.
 cargo build "${LMSCOPE_FEATURES[@]}" --bins
+# The site (built again only when its sources changed) while the demo is made.
+site_log="${TMPDIR:-/tmp}/lmscope-serve-site.log"
+bash scripts/build-site.sh --skip-data > "$site_log" 2>&1 &
+site_pid=$!
 # The demo year, published again only when the collector changed since it was written.
 bin="$CARGO_TARGET_DIR/debug/lmscope"
 if [ ! -f public/data/manifest.json ] || [ "$bin" -nt public/data/manifest.json ]; then
@@ -16,7 +22,9 @@ if [ ! -f public/data/manifest.json ] || [ "$bin" -nt public/data/manifest.json 
 else
   echo "lmscope: reusing the demo in public/data (the collector has not changed since)"
 fi
-# The site, built again only when its sources or the demo data changed.
+wait "$site_pid" || { cat "$site_log" >&2; echo "lmscope: building the site failed (log above)" >&2; exit 1; }
+cat "$site_log"
+# The demo data into the site.
 bash scripts/build-site.sh
 port="${PORT:-8080}"
 echo "lmscope: the site is served at http://127.0.0.1:$port/ (Ctrl-C stops it)"

@@ -17,14 +17,20 @@ fi
 # --prebuild-app: compile the site's release wasm (what scripts/build-site.mjs compiles) in
 # the background while the tools below install, so the site build later finds it built. On a
 # fresh machine wasm-bindgen's install leaves a core idle for minutes.
+# --prebuild-collector / --prebuild-tests: compile the collector's binary (serve.sh) or every
+# native target with its tests (test.sh) in the background too, once the npm packages (which
+# hold the prebuilt libduckdb.so it links) are in. Cargo locks each profile's build folder on
+# its own, so the wasm32 release build and the native debug build run side by side.
 # --with-trunk: also install Trunk, for `trunk serve` while working on the app. The scripts
 # build the site without it (scripts/build-site.mjs); compiling it costs ~12 minutes fresh.
-prebuild=0 with_trunk=0
+prebuild=0 with_trunk=0 native=
 for arg in "$@"; do
   case "$arg" in
     --prebuild-app) prebuild=1 ;;
+    --prebuild-collector) native=--bins ;;
+    --prebuild-tests) native=--all-targets ;;
     --with-trunk) with_trunk=1 ;;
-    *) log "unknown option $arg (known: --prebuild-app, --with-trunk)"; exit 2 ;;
+    *) log "unknown option $arg (known: --prebuild-app, --prebuild-collector, --prebuild-tests, --with-trunk)"; exit 2 ;;
   esac
 done
 app_pid=
@@ -36,7 +42,7 @@ fi
 
 # Downloads (Chromium from Debian, the npm packages) run in the background while the
 # tools compile: they wait on the network and the disk, the compiler on the CPU.
-downloads() {
+debian() {
   # Debian's chromium for the browser tests, nginx-light for the served-site test
   # (tests/nginx.rs, deploy/nginx/lmscope.conf).
   local debs=()
@@ -49,7 +55,8 @@ downloads() {
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${debs[@]}" >/dev/null
   fi
-
+}
+npm_packages() {
   # npm ci only when package-lock.json changed since the last install.
   stamp=node_modules/.lmscope-lock.sha256
   want=$(sha256sum package-lock.json | awk '{print $1}')
@@ -59,13 +66,26 @@ downloads() {
     echo "$want" > "$stamp"
   fi
 }
-downloads > "${TMPDIR:-/tmp}/lmscope-setup-downloads.log" 2>&1 &
+native_build() {
+  npm_packages
+  if [ -n "$native" ]; then
+    # shellcheck source=env.sh
+    source scripts/env.sh
+    cargo build "${LMSCOPE_FEATURES[@]}" "$native"
+  fi
+}
+downloads_log="${TMPDIR:-/tmp}/lmscope-setup-downloads.log"
+native_log="${TMPDIR:-/tmp}/lmscope-setup-native.log"
+debian > "$downloads_log" 2>&1 &
 downloads_pid=$!
+native_build > "$native_log" 2>&1 &
+native_pid=$!
 
-# The build tools, compiled once per machine for speed of compiling, not of running:
-# wasm-bindgen rewrites the app's wasm on every build, so it gets opt-level 1; Trunk (only
-# with --with-trunk) spends its time waiting on rustc and wasm-opt, so it is built
-# unoptimized. Neither needs LTO, debug info or TLS (Trunk must never download anything here).
+# The build tools, compiled once per machine for speed of compiling, not of running: both
+# unoptimized (wasm-bindgen then takes ~10 s instead of ~2 s on the app's wasm, against
+# minutes saved compiling it on a fresh machine; Trunk, only with --with-trunk, waits on
+# rustc and wasm-opt). Neither needs LTO, debug info or TLS (Trunk must never download
+# anything here).
 install_tool() {
   local crate=$1 version=$2 opt=$3
   log "installing $crate $version (a few minutes, once per machine)"
@@ -84,7 +104,7 @@ install_tool() {
 # (trunk's own crate, wasm-bindgen's), so together they keep both cores working.
 tool_pids=()
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
-  install_tool wasm-bindgen-cli "$WASM_BINDGEN_VERSION" 1 &
+  install_tool wasm-bindgen-cli "$WASM_BINDGEN_VERSION" 0 &
   tool_pids+=($!)
 fi
 
@@ -98,8 +118,14 @@ for pid in "${tool_pids[@]}"; do
 done
 
 if ! wait "$downloads_pid"; then
-  cat "${TMPDIR:-/tmp}/lmscope-setup-downloads.log" >&2
-  log "installing Chromium or the npm packages failed (log above)"
+  cat "$downloads_log" >&2
+  log "installing Chromium or nginx failed (log above)"
+  exit 1
+fi
+
+if ! wait "$native_pid"; then
+  cat "$native_log" >&2
+  log "installing the npm packages or compiling the collector failed (log above)"
   exit 1
 fi
 

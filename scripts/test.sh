@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
-bash scripts/setup.sh --prebuild-app
+# The tools, with the site's wasm and the test build compiling beside them.
+bash scripts/setup.sh --prebuild-app --prebuild-tests
 
 step() { printf '\n\033[1;34m== %s\033[0m\n' "$*"; }
 start=$(date +%s)

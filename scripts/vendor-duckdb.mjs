@@ -27,8 +27,9 @@ await build({
   outfile: join(vendor, 'bridge.js'),
   logLevel: 'warning',
 });
+// (scripts/build-site.mjs leaves the data to scripts/build-site.sh, which copies it apart.)
 const data = join(root, 'public', 'data');
-if (existsSync(data)) cpSync(data, join(staging, 'data'), { recursive: true });
+if (existsSync(data) && !process.env.LMSCOPE_SITE_NO_DATA) cpSync(data, join(staging, 'data'), { recursive: true });
 
 // Content security policy: only the site's own files. Trunk's inline loader script is
 // allowed by its hash; wasm needs 'wasm-unsafe-eval'; Leptos sets style attributes (chart

@@ -50,15 +50,15 @@ fn imports_fixtures_with_their_counts_and_publishes_them() {
         serde_json::from_slice(&std::fs::read(out_dir.join("manifest.json")).expect("manifest"))
             .expect("json");
     assert_eq!(manifest["schema_version"], lmscope_schema_version());
-    let file = manifest["files"][0]["path"]
-        .as_str()
-        .expect("path")
-        .to_owned();
-    assert_eq!(
-        manifest["files"][0]["bytes"].as_u64(),
-        Some(std::fs::metadata(out_dir.join(&file)).expect("file").len())
-    );
-    let db = Connection::open(out_dir.join(&file)).expect("published file opens");
+    for f in manifest["files"].as_array().expect("files") {
+        let file = f["path"].as_str().expect("path");
+        assert_eq!(
+            f["bytes"].as_u64(),
+            Some(std::fs::metadata(out_dir.join(file)).expect("file").len()),
+            "{file}"
+        );
+    }
+    let db = lmscope_e2e::published_dir_db(&out_dir);
 
     assert_eq!(count(&db, "SELECT count(*) FROM polls"), 3);
     let features: i64 = files[..3].iter().map(|f| text_count(f, "Users of ")).sum();
@@ -194,13 +194,25 @@ fn publish_keeps_the_previous_generation_and_drops_older_ones() {
     for _ in 0..3 {
         tmp.ok(&["publish", "--out", &out_arg]);
     }
-    let mut names: Vec<String> = std::fs::read_dir(&out_dir)
-        .expect("out dir")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+    let names = || {
+        let mut names: Vec<String> = std::fs::read_dir(&out_dir)
+            .expect("out dir")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    // The fixture's month is closed: one partition, written by the first publish and kept.
+    let all = names();
+    let partitions: Vec<&String> = all
+        .iter()
+        .filter(|n| lmscope::publish::partition::is_file_name(n))
         .collect();
-    names.sort();
+    assert_eq!(partitions.len(), 1, "{all:?}");
+    assert!(partitions[0].starts_with("lmscope-2017-10-"), "{all:?}");
+    let rest: Vec<&String> = all.iter().filter(|n| !partitions.contains(n)).collect();
     assert_eq!(
-        names,
+        rest,
         [
             "lmscope-000002-first.json",
             "lmscope-000002-now.duckdb",
@@ -208,12 +220,39 @@ fn publish_keeps_the_previous_generation_and_drops_older_ones() {
             "lmscope-000003-first.json",
             "lmscope-000003-now.duckdb",
             "lmscope-000003.duckdb",
+            "lmscope.sql",
             "manifest.json"
         ]
     );
     let manifest = std::fs::read_to_string(out_dir.join("manifest.json")).expect("manifest");
     assert!(manifest.contains("lmscope-000003.duckdb"));
+    assert!(manifest.contains(partitions[0].as_str()));
     assert!(manifest.contains("\"first_view\": \"lmscope-000003-first.json\""));
+    let partition = out_dir.join(partitions[0]);
+    let written = std::fs::metadata(&partition)
+        .expect("partition")
+        .modified()
+        .expect("mtime");
+
+    // A poll of another server in a later month: only that month is written; the old file
+    // stays as it was.
+    tmp.ok(&["import", "lmstat", &fixture(APP6).to_string_lossy()]);
+    tmp.ok(&["publish", "--out", &out_arg]);
+    let after = names();
+    let months: Vec<&String> = after
+        .iter()
+        .filter(|n| lmscope::publish::partition::is_file_name(n))
+        .collect();
+    assert_eq!(months.len(), 2, "{after:?}");
+    assert!(months.contains(&partitions[0]) && months[1].starts_with("lmscope-2026-03-"));
+    assert_eq!(
+        std::fs::metadata(&partition)
+            .expect("kept")
+            .modified()
+            .expect("mtime"),
+        written,
+        "a closed month's file is written once"
+    );
 }
 
 const MATLAB_LOG: &str = "debuglog/joseantoniovilar__Stats_Logs_FlexLM__data_raw_matlab.log.txt";
@@ -305,7 +344,7 @@ fn org_file_becomes_dimension_tables_and_unknown_users_stay() {
         "--org",
         &org.to_string_lossy(),
     ]);
-    let db = Connection::open(out_dir.join("lmscope-000001.duckdb")).expect("published");
+    let db = lmscope_e2e::published_dir_db(&out_dir);
     let users = count(&db, "SELECT count(DISTINCT user_name) FROM sessions");
     assert_eq!(
         count(&db, "SELECT count(*) FROM org_people"),
@@ -352,12 +391,13 @@ fn org_file_becomes_dimension_tables_and_unknown_users_stay() {
 }
 
 /// Every distinct text value in every VARCHAR column of a published file.
-fn all_text(path: &std::path::Path) -> std::collections::BTreeSet<String> {
-    let db = Connection::open(path).expect("open published file");
+fn all_text(dir: &std::path::Path) -> std::collections::BTreeSet<String> {
+    // One view per published table over every file that holds it.
+    let db = lmscope_e2e::published_dir_db(dir);
     let columns: Vec<(String, String)> = db
         .prepare(
             "SELECT table_name, column_name FROM information_schema.columns
-             WHERE data_type = 'VARCHAR'",
+             WHERE data_type = 'VARCHAR' AND table_catalog = current_database()",
         )
         .expect("prepare")
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -381,16 +421,9 @@ fn all_text(path: &std::path::Path) -> std::collections::BTreeSet<String> {
     out
 }
 
-fn published_file(dir: &std::path::Path) -> std::path::PathBuf {
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).expect("manifest"))
-            .expect("json");
-    dir.join(manifest["files"][0]["path"].as_str().expect("path"))
-}
-
 /// Sorted license-hours per user: the same multiset under any names.
-fn hours_per_user(path: &std::path::Path) -> Vec<i64> {
-    let db = Connection::open(path).expect("open");
+fn hours_per_user(dir: &std::path::Path) -> Vec<i64> {
+    let db = lmscope_e2e::published_dir_db(dir);
     let mut v: Vec<i64> = db
         .prepare(
             "SELECT round(sum(license_hours) * 1000)::BIGINT FROM user_daily GROUP BY user_name",
@@ -442,7 +475,7 @@ fn pseudonymized_publish_hides_every_user_and_host_name_and_keeps_the_figures() 
         String::from_utf8_lossy(&out.stderr)
     );
 
-    let plain_db = Connection::open(published_file(&plain)).expect("open");
+    let plain_db = lmscope_e2e::published_dir_db(&plain);
     let names = |sql: &str| -> Vec<String> {
         plain_db
             .prepare(sql)
@@ -458,7 +491,7 @@ fn pseudonymized_publish_hides_every_user_and_host_name_and_keeps_the_figures() 
         users.len() > 50 && hosts.len() > 50,
         "the demo has people and hosts"
     );
-    let text = all_text(&published_file(&hidden));
+    let text = all_text(&hidden);
     let leaked: Vec<&String> = users
         .iter()
         .chain(&hosts)
@@ -501,26 +534,15 @@ fn pseudonymized_publish_hides_every_user_and_host_name_and_keeps_the_figures() 
         .collect();
     assert!(leaked.is_empty(), "names in the first view: {leaked:?}");
     // The figures are the same, under stable aliases.
-    assert_eq!(
-        hours_per_user(&published_file(&plain)),
-        hours_per_user(&published_file(&hidden))
-    );
+    assert_eq!(hours_per_user(&plain), hours_per_user(&hidden));
     let again = tmp.path().join("again");
     assert!(publish(&again, Some(key)).status.success());
-    assert_eq!(
-        all_text(&published_file(&again)),
-        text,
-        "same key, same aliases"
-    );
+    assert_eq!(all_text(&again), text, "same key, same aliases");
     let other = tmp.path().join("other");
     assert!(publish(&other, Some("another-secret-key-entirely"))
         .status
         .success());
-    assert_ne!(
-        all_text(&published_file(&other)),
-        text,
-        "another key, other aliases"
-    );
+    assert_ne!(all_text(&other), text, "another key, other aliases");
 }
 
 const APP6: &str = "lmstat/mjtrangoni__flexlm_exporter__collector_fixtures_lmstat_app6.txt";
@@ -580,7 +602,7 @@ fn reserved_licenses_nobody_checked_out_are_not_counted_as_checked_out() {
     tmp.ok(&["import", "lmstat", &file.to_string_lossy()]);
     let out_dir = tmp.path().join("site-data");
     tmp.ok(&["publish", "--out", &out_dir.to_string_lossy()]);
-    let db = Connection::open(published_file(&out_dir)).expect("published file opens");
+    let db = lmscope_e2e::published_dir_db(&out_dir);
 
     let expected = in_use_checkouts_reservations(&file);
     let reserved: i64 = expected.values().map(|e| e.2).sum();

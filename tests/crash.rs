@@ -3,18 +3,14 @@
 
 use std::time::Duration;
 
-use duckdb::Connection;
 use lmscope_e2e::{demo_in, StoreDir};
 
 fn published_sessions(out_dir: &std::path::Path) -> i64 {
-    let manifest: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(out_dir.join("manifest.json")).expect("manifest.json is always there"),
-    )
-    .expect("manifest.json is always complete JSON");
-    let file = out_dir.join(manifest["files"][0]["path"].as_str().expect("path"));
-    let db = Connection::open(&file).unwrap_or_else(|e| panic!("{} opens: {e}", file.display()));
+    // Every file the manifest names (the month partitions and the current file) opens.
+    let (db, _) = lmscope::publish::files::open(out_dir)
+        .unwrap_or_else(|e| panic!("the published files open: {e}"));
     db.query_row("SELECT count(*) FROM sessions", [], |r| r.get(0))
-        .expect("published file is complete")
+        .expect("published files are complete")
 }
 
 #[test]

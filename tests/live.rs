@@ -46,6 +46,18 @@ fn the_overview_follows_a_new_publish_in_place() {
         "2026-11-20T12:10",
     ]);
     tmp.ok(&["publish", "--out", &site.join("data").to_string_lossy()]);
+    let paths = |m: &Value| -> Vec<String> {
+        m["files"]
+            .as_array()
+            .expect("files")
+            .iter()
+            .filter_map(|f| f["path"].as_str().map(str::to_owned))
+            .collect()
+    };
+    let old_files = paths(&manifest);
+    let new_files = paths(
+        &serde_json::from_slice(&std::fs::read(&manifest_path).expect("manifest")).expect("json"),
+    );
     let mut stdin = browser.stdin.take().expect("stdin");
     writeln!(stdin, "PUBLISHED").expect("tell the browser");
     drop(stdin);
@@ -78,6 +90,29 @@ fn the_overview_follows_a_new_publish_in_place() {
     assert_eq!(result["kept"], Value::Bool(true), "{result}");
     assert_eq!(result["scrollAfter"], result["scrollBefore"], "{result}");
     assert_eq!(result["errorShown"], Value::Bool(false), "{result}");
+    // Only what is new was fetched: the months both publishes share stay attached.
+    let fetched: Vec<&str> = result["fetchedAfter"]
+        .as_array()
+        .expect("fetched")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let shared: Vec<&String> = new_files.iter().filter(|f| old_files.contains(f)).collect();
+    assert!(
+        !shared.is_empty(),
+        "a month both publishes share: {old_files:?} {new_files:?}"
+    );
+    for f in &shared {
+        assert!(
+            !fetched.contains(&f.as_str()),
+            "{f} fetched again: {fetched:?}"
+        );
+    }
+    let current = new_files.last().expect("current file");
+    assert!(
+        fetched.contains(&current.as_str()),
+        "{current} not fetched: {fetched:?}"
+    );
     // "updated N ago" ticked while the page sat open.
     let ago = |k: &str| result[k].as_str().unwrap_or_default().to_owned();
     assert!(ago("agoFirst").contains("ago"), "{result}");

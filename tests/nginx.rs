@@ -73,19 +73,28 @@ fn nginx_serves_ranges_caches_generations_and_sends_the_engine_compressed() {
     let manifest: Value =
         serde_json::from_slice(&std::fs::read(site.join("data/manifest.json")).expect("manifest"))
             .expect("json");
-    let file = manifest["files"][0]["path"].as_str().expect("path");
-    let bytes = manifest["files"][0]["bytes"].as_u64().expect("bytes");
-
-    // A published generation: ranges, cached for good.
-    let (status, h, body) = fetch(&url(&format!("data/{file}")), &["Range: bytes=4096-8191"]);
-    assert_eq!(status, 206, "{h:?}");
-    assert_eq!(body, 4096);
-    assert_eq!(
-        header(&h, "content-range").map(str::to_owned),
-        Some(format!("bytes 4096-8191/{bytes}"))
+    let files = manifest["files"].as_array().expect("files");
+    assert!(
+        files.iter().any(|f| f["month"].is_string()) && files.iter().any(|f| f["month"].is_null()),
+        "the demo spans months: partitions and a current file"
     );
+
+    // Every published file, partitions and the current generation: ranges, cached for good.
     let immutable = Some("public, max-age=31536000, immutable");
-    assert_eq!(header(&h, "cache-control"), immutable);
+    for f in files {
+        let file = f["path"].as_str().expect("path");
+        let bytes = f["bytes"].as_u64().expect("bytes");
+        let (status, h, body) = fetch(&url(&format!("data/{file}")), &["Range: bytes=4096-8191"]);
+        assert_eq!(status, 206, "{file}: {h:?}");
+        assert_eq!(body, 4096);
+        assert_eq!(
+            header(&h, "content-range").map(str::to_owned),
+            Some(format!("bytes 4096-8191/{bytes}"))
+        );
+        assert_eq!(header(&h, "cache-control"), immutable, "{file}");
+    }
+    let (_, h, _) = fetch(&url("data/lmscope.sql"), &[]);
+    assert_eq!(header(&h, "cache-control"), Some("no-cache"));
     let first = manifest["first_view"].as_str().expect("first view file");
     let (_, h, _) = fetch(&url(&format!("data/{first}")), &[]);
     assert_eq!(header(&h, "cache-control"), immutable);
@@ -121,7 +130,10 @@ fn nginx_serves_ranges_caches_generations_and_sends_the_engine_compressed() {
     let page = scrape(&url("index.html?read=range"), "nginx-overview.png");
     assert!(page.get("error").is_none(), "page failed to load: {page}");
     assert_eq!(page["pageErrors"], Value::Array(vec![]), "page errors");
-    assert_eq!(page["openModes"], serde_json::json!(["range", "range"]));
+    assert_eq!(
+        page["openModes"],
+        serde_json::json!(vec!["range"; lmscope_e2e::files_opened(&site)])
+    );
     let db = lmscope_e2e::published_db(&site);
     let want: i64 = db
         .query_row("SELECT count(*) FROM feature_now", [], |r| r.get(0))
@@ -155,10 +167,12 @@ fn nginx_serves_ranges_caches_generations_and_sends_the_engine_compressed() {
         size(&engine.with_extension("wasm.gz")),
         "the browser got the engine gzipped:\n{text}"
     );
-    for data in [
-        file,
-        manifest["snapshot"]["path"].as_str().expect("snapshot"),
-    ] {
+    let snapshot = manifest["snapshot"]["path"].as_str().expect("snapshot");
+    for data in files
+        .iter()
+        .map(|f| f["path"].as_str().expect("path"))
+        .chain([snapshot])
+    {
         let got = sent
             .get(&format!("/{SUB_PATH}/data/{data}"))
             .copied()

@@ -2,7 +2,7 @@
 //! sessions from debug logs, time zones, and the rollups published beside them.
 
 use duckdb::Connection;
-use lmscope_e2e::{fixture, StoreDir};
+use lmscope_e2e::{demo_in, fixture, StoreDir};
 
 const APP2: &str = "lmstat/mjtrangoni__flexlm_exporter__collector_fixtures_lmstat_app2.txt";
 const MATLAB_LOG: &str = "debuglog/joseantoniovilar__Stats_Logs_FlexLM__data_raw_matlab.log.txt";
@@ -114,7 +114,7 @@ fn repeated_polls_store_only_changes_and_exact_hourly_rollups() {
         "--poll-interval",
         "60",
     ]);
-    let published = Connection::open(out_dir.join("lmscope-000001.duckdb")).expect("published");
+    let published = lmscope_e2e::published_dir_db(&out_dir);
     assert_eq!(
         one::<String>(
             &published,
@@ -146,7 +146,7 @@ fn debug_log_checkouts_become_sessions_and_are_published() {
     tmp.ok(&["publish", "--out", &out_dir.to_string_lossy()]);
     for db in [
         Connection::open(tmp.store()).expect("store"),
-        Connection::open(out_dir.join("lmscope-000001.duckdb")).expect("published"),
+        lmscope_e2e::published_dir_db(&out_dir),
     ] {
         // Every IN closes one session; every OUT opens one.
         assert_eq!(
@@ -172,7 +172,7 @@ fn debug_log_checkouts_become_sessions_and_are_published() {
         );
     }
     // The per-user daily rollup holds exactly the sessions' hours, split at midnight.
-    let published = Connection::open(out_dir.join("lmscope-000001.duckdb")).expect("published");
+    let published = lmscope_e2e::published_dir_db(&out_dir);
     let mut stmt = published
         .prepare(
             "SELECT epoch(coalesce(started_at, first_seen))::DOUBLE,
@@ -229,4 +229,163 @@ fn named_time_zones_convert_server_local_times_with_daylight_saving() {
         ),
         "2017-10-20 21:02,2017-12-20 22:02"
     );
+}
+
+/// The midnights (epoch seconds, UTC) from the day of `s` to the day of `e`.
+fn days_between(s: f64, e: f64) -> impl Iterator<Item = f64> {
+    const DAY: f64 = 86_400.0;
+    let first = (s / DAY).floor() as i64;
+    let last = (e / DAY).floor() as i64;
+    (first..=last).map(|d| d as f64 * DAY)
+}
+
+#[test]
+fn monthly_partitions_hold_every_row_once_and_add_up_like_the_store() {
+    let tmp = StoreDir::new("store-partitions");
+    let out_dir = tmp.path().join("data");
+    // Nine weeks up to now: closed months in partitions, this month in the current file.
+    demo_in(tmp.path(), &out_dir, &["--weeks", "9"]);
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out_dir.join("manifest.json")).expect("manifest"))
+            .expect("json");
+    let files = manifest["files"].as_array().expect("files").clone();
+    let months: Vec<&str> = files.iter().filter_map(|f| f["month"].as_str()).collect();
+    assert!(months.len() >= 2, "two closed months at least: {months:?}");
+    assert!(files.last().expect("current")["month"].is_null());
+
+    // Each partition holds only its month's rows (sessions by the month they ended in).
+    for f in files.iter().filter(|f| f["month"].is_string()) {
+        let month = f["month"].as_str().expect("month");
+        let db = Connection::open(out_dir.join(f["path"].as_str().expect("path"))).expect("open");
+        for (table, column) in lmscope::store::schema::PARTITIONED {
+            let outside: i64 = one(
+                &db,
+                &format!(
+                    "SELECT count(*) FROM {table} WHERE strftime({column}, '%Y-%m') <> '{month}'
+                        OR {column} IS NULL"
+                ),
+            );
+            assert_eq!(outside, 0, "{month}: {table} rows of another month");
+        }
+    }
+
+    // Every time-keyed table: exactly the store's rows, each in one file.
+    let published = lmscope_e2e::published_dir_db(&out_dir);
+    let store = Connection::open(tmp.store()).expect("store");
+    for table in [
+        "server_status",
+        "vendor_status",
+        "feature_usage",
+        "queued",
+        "reservations",
+        "events",
+        "usage_hourly",
+        "sessions",
+    ] {
+        let sql = format!("SELECT count(*) FROM {table}");
+        assert_eq!(
+            one::<i64>(&published, &sql),
+            one::<i64>(&store, &sql),
+            "{table}"
+        );
+    }
+    drop(store);
+    assert!(
+        one::<i64>(
+            &published,
+            "SELECT count(*) FROM sessions WHERE ended_at IS NULL"
+        ) > 0
+    );
+
+    // The daily rollups, recomputed here from the published raw rows: usage by day from the
+    // hours, and each person's license-hours split at every midnight, months included.
+    let rows = |sql: &str| -> Vec<(String, f64)> {
+        let mut stmt = published.prepare(sql).expect("prepare");
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("query")
+            .map(|r| r.expect("row"))
+            .collect()
+    };
+    let from_hours = rows(
+        "SELECT strftime(hour, '%Y-%m-%d'), sum(sum_in_use)::DOUBLE FROM usage_hourly GROUP BY 1 ORDER BY 1",
+    );
+    let daily = rows(
+        "SELECT strftime(day, '%Y-%m-%d'), sum(sum_in_use)::DOUBLE FROM usage_daily GROUP BY 1 ORDER BY 1",
+    );
+    assert_eq!(daily, from_hours);
+
+    let mut expected: std::collections::BTreeMap<i64, f64> = Default::default();
+    let mut stmt = published
+        .prepare(
+            "SELECT epoch(started_at)::DOUBLE, epoch(first_seen)::DOUBLE,
+                    epoch(coalesce(ended_at, last_seen))::DOUBLE, licenses FROM sessions",
+        )
+        .expect("prepare");
+    for row in stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, Option<f64>>(0)?,
+                r.get::<_, f64>(1)?,
+                r.get::<_, f64>(2)?,
+                r.get::<_, i64>(3)?,
+            ))
+        })
+        .expect("query")
+    {
+        let (started, first_seen, e, licenses) = row.expect("row");
+        // Hours count from lmstat's start unless it lies over a day before the first poll.
+        let s = started
+            .filter(|t| *t >= first_seen - 86_400.0)
+            .unwrap_or(first_seen);
+        for d in days_between(s, e) {
+            let h = (e.min(d + 86_400.0) - s.max(d)) / 3600.0;
+            if h >= 0.0 && e >= s {
+                *expected.entry(d as i64).or_default() += h * licenses as f64;
+            }
+        }
+    }
+    let mut stmt = published
+        .prepare("SELECT epoch(day)::BIGINT, sum(license_hours) FROM user_daily GROUP BY 1")
+        .expect("prepare");
+    let got: std::collections::BTreeMap<i64, f64> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("query")
+        .map(|r| r.expect("row"))
+        .collect();
+    assert_eq!(
+        got.keys().collect::<Vec<_>>(),
+        expected.keys().collect::<Vec<_>>()
+    );
+    for (day, want) in &expected {
+        let have = got[day];
+        assert!(
+            (have - want).abs() <= 1e-6 * want.max(1.0),
+            "day {day}: {have} vs {want}"
+        );
+    }
+    let twice: i64 = one(
+        &published,
+        "SELECT count(*) FROM (SELECT day, server, feature, user_name, host FROM user_daily
+                               GROUP BY ALL HAVING count(*) > 1)",
+    );
+    assert_eq!(twice, 0, "a person's day is in one file");
+
+    // A publish with nothing new writes no month again.
+    let stamps = |dir: &std::path::Path| -> Vec<(String, std::time::SystemTime)> {
+        let mut v: Vec<_> = std::fs::read_dir(dir)
+            .expect("dir")
+            .map(|e| e.expect("entry"))
+            .filter(|e| lmscope::publish::partition::is_file_name(&e.file_name().to_string_lossy()))
+            .map(|e| {
+                let modified = e.metadata().expect("meta").modified().expect("mtime");
+                (e.file_name().to_string_lossy().into_owned(), modified)
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let before = stamps(&out_dir);
+    assert_eq!(before.len(), months.len());
+    tmp.ok(&["publish", "--out", &out_dir.to_string_lossy()]);
+    assert_eq!(stamps(&out_dir), before);
 }

@@ -78,26 +78,34 @@ async function attachOnly(eng, file, alias) {
     await eng.db.dropFile(name).catch(() => {});
     fail(`${file.path} is not a readable DuckDB file`, err);
   }
-  openAliases.push(alias);
 }
 
-// Expose `tables` of the attached `alias` as views in the default schema, so queries name
-// tables without knowing which file (or which generation) holds them.
-async function expose(eng, file, alias, tables) {
-  for (const table of tables) {
-    // Table names come from our own manifest, but only plain identifiers are accepted.
-    if (!/^[a-z_][a-z0-9_]*$/.test(table)) fail(`${file.path}`, `unexpected table name ${JSON.stringify(table)}`);
-    await eng.conn.query(`CREATE OR REPLACE VIEW main.${table} AS SELECT * FROM ${alias}.${table}`);
+// Expose each table as one view in the default schema over the attached files that hold it
+// (the monthly partitions and the current file: a row is in exactly one), so queries name
+// tables without knowing which file (or which generation) holds them. `parts`: [file,
+// alias, tables to expose from it].
+async function expose(eng, parts) {
+  const holders = new Map();
+  for (const [file, alias, tables] of parts) {
+    for (const table of tables) {
+      // Table names come from our own manifest, but only plain identifiers are accepted.
+      if (!/^[a-z_][a-z0-9_]*$/.test(table)) fail(`${file.path}`, `unexpected table name ${JSON.stringify(table)}`);
+      if (!holders.has(table)) holders.set(table, []);
+      holders.get(table).push(alias);
+    }
+  }
+  for (const [table, aliases] of holders) {
+    const union = aliases.map((alias) => `SELECT * FROM ${alias}.${table}`).join(' UNION ALL ');
+    await eng.conn.query(`CREATE OR REPLACE VIEW main.${table} AS ${union}`);
   }
 }
 
-async function attachFile(eng, file, alias, tables) {
-  await attachOnly(eng, file, alias);
-  await expose(eng, file, alias, tables);
-}
-
-// The aliases attached, in order: a newer generation detaches the ones before it.
-let openAliases = [];
+// The data files attached now, by their path in the manifest. Every published name is
+// immutable (a generation's files are named after it, a month's partition after its
+// content), so a newer publish reuses the files it shares with the open one — the months
+// already read — and detaches the rest. The snapshot is attached apart (`snapshotAlias`).
+let attachedByPath = new Map();
+let snapshotAlias = null;
 
 async function detach(eng, aliases) {
   for (const alias of aliases) {
@@ -137,11 +145,19 @@ async function openData(dataJson) {
     fail('DuckDB-Wasm could not start', err);
   }
   const early = snapshot ? snapshot.tables : [];
-  if (snapshot) await attachFile(eng, snapshot, 'lm_now', early);
+  if (snapshot) {
+    await attachOnly(eng, snapshot, 'lm_now');
+    snapshotAlias = 'lm_now';
+    await expose(eng, [[snapshot, 'lm_now', early]]);
+  }
   attachRest = async () => {
+    const parts = [];
     for (const [i, file] of files.entries()) {
-      await attachFile(eng, file, `lm${i}`, file.tables.filter((t) => !early.includes(t)));
+      await attachOnly(eng, file, `lm${i}`);
+      attachedByPath.set(file.path, `lm${i}`);
+      parts.push([file, `lm${i}`, file.tables.filter((t) => !early.includes(t))]);
     }
+    await expose(eng, parts);
     performance.mark('lmscope:data-complete');
   };
   if (!snapshot) await ensureComplete();
@@ -152,9 +168,10 @@ async function openData(dataJson) {
 // The generation of the published data open now (0: the one the page opened with).
 let generation = 0;
 
-// Replace the open data by a newer publish: every new file is attached first, then the
-// views point at it, then the old files are detached. Queries asked for meanwhile wait; a
-// failure (a file that vanished mid-read) detaches what it attached and leaves the old data.
+// Replace the open data by a newer publish: every file new to it is attached first (files
+// both publishes list stay attached), then the views point at the new set, then the files
+// it no longer lists are detached. Queries asked for meanwhile wait; a failure (a file that
+// vanished mid-read) detaches what it attached and leaves the old data.
 function reopen(dataJson) {
   const before = opening;
   const swap = reopenData(dataJson, before);
@@ -168,26 +185,39 @@ async function reopenData(dataJson, before) {
   await ensureComplete();
   const eng = await engine;
   const gen = ++generation;
-  const previous = openAliases;
-  openAliases = [];
+  const added = [];
   const parts = [];
+  const next = new Map();
+  let nextSnapshot = null;
   try {
     if (snapshot) {
-      await attachOnly(eng, snapshot, `lm${gen}_now`);
-      parts.push([snapshot, `lm${gen}_now`, snapshot.tables]);
+      nextSnapshot = `lm${gen}_now`;
+      await attachOnly(eng, snapshot, nextSnapshot);
+      added.push(nextSnapshot);
+      parts.push([snapshot, nextSnapshot, snapshot.tables]);
     }
     const early = snapshot ? snapshot.tables : [];
     for (const [i, file] of files.entries()) {
-      await attachOnly(eng, file, `lm${gen}_${i}`);
-      parts.push([file, `lm${gen}_${i}`, file.tables.filter((t) => !early.includes(t))]);
+      let alias = attachedByPath.get(file.path);
+      if (!alias) {
+        alias = `lm${gen}_${i}`;
+        await attachOnly(eng, file, alias);
+        added.push(alias);
+      }
+      next.set(file.path, alias);
+      parts.push([file, alias, file.tables.filter((t) => !early.includes(t))]);
     }
   } catch (err) {
-    await detach(eng, openAliases);
-    openAliases = previous;
+    await detach(eng, added);
     throw err;
   }
-  for (const [file, alias, tables] of parts) await expose(eng, file, alias, tables);
-  await detach(eng, previous);
+  await expose(eng, parts);
+  const kept = new Set(next.values());
+  const gone = [...attachedByPath.values()].filter((alias) => !kept.has(alias));
+  if (snapshotAlias) gone.push(snapshotAlias);
+  attachedByPath = next;
+  snapshotAlias = nextSnapshot;
+  await detach(eng, gone);
   performance.mark('lmscope:data-reopened');
 }
 

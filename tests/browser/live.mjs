@@ -1,6 +1,7 @@
 // The overview of a live site: open it, note what it shows, scroll and mark the page, then
 // print READY and wait for a line on stdin (the test publishes meanwhile); then wait for the
-// overview to show the new publish and print, as JSON, what changed and what was kept.
+// overview to show the new publish and print, as JSON, what changed and what was kept, and
+// which data files it fetched for the new publish.
 // Usage: node tests/browser/live.mjs URL
 import { chromium } from 'playwright-core';
 import { mkdtempSync } from 'node:fs';
@@ -42,6 +43,12 @@ try {
   result.scrollBefore = await page.evaluate(() => window.scrollY);
   console.log('READY');
   await nextLine();
+  // Which data files the page fetches for the new publish.
+  result.fetchedAfter = [];
+  page.on('request', (r) => {
+    const path = new URL(r.url()).pathname;
+    if (path.includes('/data/')) result.fetchedAfter.push(path.split('/data/')[1]);
+  });
   const started = Date.now();
   await page.waitForFunction((before) => {
     const t = document.querySelector('[data-testid=generated-at]');

@@ -473,17 +473,27 @@ pub fn shared_demo(args: &[&str]) -> PathBuf {
     dir
 }
 
-pub fn published_db(site: &Path) -> duckdb::Connection {
+/// How many files the site opens for the data of `site`: the snapshot, then every file of
+/// the manifest (the monthly partitions and the current file).
+pub fn files_opened(site: &Path) -> usize {
     let manifest: serde_json::Value = serde_json::from_slice(
         &std::fs::read(site.join("data/manifest.json")).expect("manifest written"),
     )
     .expect("manifest is JSON");
-    let file = manifest["files"][0]["path"].as_str().expect("file path");
-    let config = duckdb::Config::default()
-        .access_mode(duckdb::AccessMode::ReadOnly)
-        .expect("config");
-    duckdb::Connection::open_with_flags(site.join("data").join(file), config)
-        .expect("open published file")
+    1 + manifest["files"].as_array().map_or(0, Vec::len)
+}
+
+/// The site's published data as native DuckDB reads it: every file of the manifest
+/// (monthly partitions and the current file) opened as one database of views.
+pub fn published_db(site: &Path) -> duckdb::Connection {
+    published_dir_db(&site.join("data"))
+}
+
+/// [`published_db`] for a publish directory.
+pub fn published_dir_db(dir: &Path) -> duckdb::Connection {
+    lmscope::publish::files::open(dir)
+        .unwrap_or_else(|e| panic!("open the published data: {e}"))
+        .0
 }
 
 pub fn cells(v: &serde_json::Value) -> Vec<Vec<String>> {

@@ -1,6 +1,7 @@
-//! Reading a published directory natively: its manifest's full DuckDB file, opened
-//! read-only, and query rows as JSON values (the shape DuckDB-Wasm gives the site), so the
-//! CLI feeds the shared code exactly what the browser does.
+//! Reading a published directory natively: every DuckDB file its manifest lists (the
+//! monthly partitions and the current file) opened read-only as one database, and query
+//! rows as JSON values (the shape DuckDB-Wasm gives the site), so the CLI feeds the shared
+//! code exactly what the browser does.
 
 use std::path::Path;
 
@@ -16,30 +17,51 @@ pub struct PublishedError {
     pub message: String,
 }
 
-/// The published full file of `dir`, opened read-only, and its path for messages.
+/// The published data of `dir` as one read-only database (one view per table over the
+/// files that hold it), and the manifest's path for messages.
 pub fn open(dir: &Path) -> Result<(duckdb::Connection, String), PublishedError> {
     let manifest_path = dir.join(MANIFEST_FILE);
+    let shown = manifest_path.display().to_string();
     let bad = |message: String| PublishedError {
-        path: manifest_path.display().to_string(),
+        path: shown.clone(),
         message,
     };
     let text = std::fs::read_to_string(&manifest_path).map_err(|e| bad(e.to_string()))?;
     let manifest = Manifest::from_json(&text).map_err(|e| bad(e.to_string()))?;
-    let file = manifest
-        .files
-        .first()
-        .ok_or_else(|| bad("lists no data file".to_owned()))?;
-    let path = dir.join(&file.path);
-    let shown = path.display().to_string();
-    let unreadable = |e: duckdb::Error| PublishedError {
-        path: shown.clone(),
-        message: format!("not a readable DuckDB file: {e}"),
-    };
-    let config = duckdb::Config::default()
-        .access_mode(duckdb::AccessMode::ReadOnly)
-        .map_err(unreadable)?;
-    let db = duckdb::Connection::open_with_flags(&path, config).map_err(unreadable)?;
+    let db = open_manifest(dir, &manifest)?;
     Ok((db, shown))
+}
+
+/// The files of `manifest` (paths relative to `dir`) as one in-memory database of views.
+pub fn open_manifest(
+    dir: &Path,
+    manifest: &Manifest,
+) -> Result<duckdb::Connection, PublishedError> {
+    let in_dir = |p: &str| dir.join(p).to_string_lossy().into_owned();
+    let statements = manifest
+        .union_statements(in_dir)
+        .map_err(|e| PublishedError {
+            path: dir.join(MANIFEST_FILE).display().to_string(),
+            message: e.to_string(),
+        })?;
+    let engine = |e: duckdb::Error| PublishedError {
+        path: dir.display().to_string(),
+        message: format!("DuckDB could not start: {e}"),
+    };
+    let db = duckdb::Connection::open_in_memory().map_err(engine)?;
+    for (file, sql) in statements {
+        db.execute_batch(&sql).map_err(|e| match &file {
+            Some(file) => PublishedError {
+                path: dir.join(file).display().to_string(),
+                message: format!("not a readable DuckDB file: {e}"),
+            },
+            None => PublishedError {
+                path: dir.join(MANIFEST_FILE).display().to_string(),
+                message: format!("its files do not fit together: {e}"),
+            },
+        })?;
+    }
+    Ok(db)
 }
 
 /// Rows of `sql` with `params` bound, each cell as JSON (numbers, text, booleans, null).

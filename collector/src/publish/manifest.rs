@@ -55,6 +55,13 @@ pub struct DataFile {
     pub from: Option<String>,
     pub to: Option<String>,
     pub tables: Vec<String>,
+    /// The closed month (`YYYY-MM`, UTC) a partition holds; `None` for the current file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub month: Option<String>,
+    /// A digest of what a partition was written from: a publish that finds the same digest
+    /// for the month keeps the file instead of writing it again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
 }
 
 /// Why a manifest cannot be used.
@@ -97,6 +104,74 @@ impl Manifest {
     }
 }
 
+impl Manifest {
+    /// SQL that opens every data file of this manifest as one database: each file attached
+    /// read-only, and one view per table over the files that hold it (`UNION ALL`: a row is
+    /// in exactly one file). `path_of` maps a file's manifest path to what `ATTACH` is given.
+    pub fn union_sql(&self, path_of: impl Fn(&str) -> String) -> Result<String, ManifestError> {
+        Ok(self
+            .union_statements(path_of)?
+            .into_iter()
+            .map(|(_, sql)| sql + ";\n")
+            .collect())
+    }
+
+    /// [`Manifest::union_sql`] statement by statement, each `ATTACH` with the manifest path
+    /// of the file it opens (for error messages).
+    pub fn union_statements(
+        &self,
+        path_of: impl Fn(&str) -> String,
+    ) -> Result<Vec<(Option<String>, String)>, ManifestError> {
+        let mut statements = Vec::new();
+        let mut holders: Vec<(&str, Vec<String>)> = Vec::new();
+        for (i, file) in self.files.iter().enumerate() {
+            let alias = format!("lmscope_f{i}");
+            statements.push((
+                Some(file.path.clone()),
+                format!(
+                    "ATTACH '{}' AS {alias} (READ_ONLY)",
+                    path_of(&file.path).replace('\'', "''")
+                ),
+            ));
+            for table in &file.tables {
+                if !is_identifier(table) {
+                    return Err(ManifestError::Invalid(format!(
+                        "{} lists the table name {table:?}",
+                        file.path
+                    )));
+                }
+                match holders.iter_mut().find(|(t, _)| t == table) {
+                    Some((_, aliases)) => aliases.push(alias.clone()),
+                    None => holders.push((table, vec![alias.clone()])),
+                }
+            }
+        }
+        for (table, aliases) in holders {
+            let parts: Vec<String> = aliases
+                .iter()
+                .map(|a| format!("SELECT * FROM {a}.{table}"))
+                .collect();
+            statements.push((
+                None,
+                format!(
+                    "CREATE OR REPLACE VIEW {table} AS {}",
+                    parts.join(" UNION ALL ")
+                ),
+            ));
+        }
+        Ok(statements)
+    }
+}
+
+/// A plain lower-case SQL identifier (table names come from a manifest, which is input).
+fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,6 +199,38 @@ mod tests {
         assert!(matches!(
             Manifest::from_json(&sample(0)),
             Err(ManifestError::SchemaMismatch { found: 0, .. })
+        ));
+    }
+
+    #[test]
+    fn union_sql_views_each_table_over_the_files_that_hold_it() {
+        let file = |path: &str, tables: &[&str]| DataFile {
+            path: path.to_owned(),
+            bytes: 1,
+            from: None,
+            to: None,
+            tables: tables.iter().map(|t| (*t).to_owned()).collect(),
+            month: None,
+            fingerprint: None,
+        };
+        let mut m =
+            Manifest::from_json(&sample(crate::store::schema::SCHEMA_VERSION)).expect("valid");
+        m.files = vec![
+            file("lmscope-2026-01-x.duckdb", &["sessions"]),
+            file("it's.duckdb", &["sessions", "polls"]),
+        ];
+        let sql = m.union_sql(|p| format!("data/{p}")).expect("valid tables");
+        assert_eq!(
+            sql,
+            "ATTACH 'data/lmscope-2026-01-x.duckdb' AS lmscope_f0 (READ_ONLY);\n\
+             ATTACH 'data/it''s.duckdb' AS lmscope_f1 (READ_ONLY);\n\
+             CREATE OR REPLACE VIEW sessions AS SELECT * FROM lmscope_f0.sessions UNION ALL SELECT * FROM lmscope_f1.sessions;\n\
+             CREATE OR REPLACE VIEW polls AS SELECT * FROM lmscope_f1.polls;\n"
+        );
+        m.files[1].tables.push("x; DROP".to_owned());
+        assert!(matches!(
+            m.union_sql(|p| p.to_owned()),
+            Err(ManifestError::Invalid(_))
         ));
     }
 

@@ -1,11 +1,14 @@
 //! What the site reads: the manifest (the data contract's version and file list), the
 //! first-view JSON's queries, and, natively, writing the published files atomically
-//! (`write`), naming and cleaning them (`files`) and pseudonymizing user names.
+//! (`write`) in monthly partitions (`partition`), reading them back as one (`files`) and
+//! pseudonymizing user names.
 
 #[cfg(feature = "native")]
 pub mod files;
 pub mod first_view;
 pub mod manifest;
+#[cfg(feature = "native")]
+pub mod partition;
 #[cfg(feature = "native")]
 pub mod pseudonym;
 #[cfg(feature = "native")]

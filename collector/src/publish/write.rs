@@ -5,16 +5,18 @@ use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use chrono::{NaiveDateTime, Utc};
+use chrono::{NaiveDate, NaiveDateTime, Utc};
 
 use duckdb::params;
 
 use crate::parse::org::{Org, UNASSIGNED};
+use crate::publish::files::PublishedError;
 use crate::publish::first_view::{self, FirstView};
-use crate::publish::manifest::{DataFile, Manifest, MANIFEST_FILE, SNAPSHOT_TABLES};
+use crate::publish::manifest::{DataFile, Manifest, ManifestError, MANIFEST_FILE, SNAPSHOT_TABLES};
+use crate::publish::partition::{self, Slice};
 use crate::publish::pseudonym::Pseudonymize;
 use crate::store::db::{Store, StoreError};
-use crate::store::schema::{table_names, ORG_TABLES, ROLLUP_TABLES, SCHEMA_VERSION};
+use crate::store::schema::{table_names, ORG_TABLES, PARTITIONED, ROLLUP_TABLES, SCHEMA_VERSION};
 
 /// Errors of a publish.
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +32,10 @@ pub enum PublishError {
     Duckdb(#[from] duckdb::Error),
     #[error("encoding manifest.json failed: {0}")]
     Json(#[from] serde_json::Error),
+    #[error("reading back what was published: {0}")]
+    Published(#[from] PublishedError),
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PublishError + '_ {
@@ -54,13 +60,19 @@ const PREFIX: &str = "lmscope-";
 const SUFFIX: &str = ".duckdb";
 const SNAPSHOT: &str = "-now";
 
-/// Publish the store into `out_dir` and return the manifest written.
+/// Publish the store into `out_dir` and return the manifest written: one file per closed
+/// month (kept from the last publish when the month's rows did not change), a current file
+/// (the open month, the latest state, the org), its snapshot and first view, `lmscope.sql`
+/// and the manifest.
 pub fn publish(
     store: &Store,
     out_dir: &Path,
     opts: &PublishOptions,
 ) -> Result<Manifest, PublishError> {
     fs::create_dir_all(out_dir).map_err(io(out_dir))?;
+    let previous = fs::read_to_string(out_dir.join(MANIFEST_FILE))
+        .ok()
+        .and_then(|t| Manifest::from_json(&t).ok());
     let generations = existing_generations(out_dir)?;
     let generation = generations.iter().max().map_or(1, |g| g + 1);
     let name = format!("{PREFIX}{generation:06}{SUFFIX}");
@@ -71,12 +83,25 @@ pub fn publish(
     let snapshot_tmp = out_dir.join(format!(".{snapshot_name}.tmp"));
     let first_name = first_view::file_name(generation);
     let first_path = out_dir.join(&first_name);
+    let current = partition::month_of(Utc::now().naive_utc());
     // Until the manifest names them, this generation's files are nobody's: on any failure
     // (a full disk, say) they all go, and the published site stays as it was.
+    let mut new_partitions: Vec<PathBuf> = Vec::new();
     let written = (|| {
+        let partitions = write_partitions(
+            store,
+            out_dir,
+            opts,
+            current,
+            previous.as_ref(),
+            &mut new_partitions,
+        )?;
         remove_if_exists(&tmp_path)?;
         remove_if_exists(&wal_of(&tmp_path))?;
-        write_database(store, &tmp_path, opts)?;
+        let slice = Slice::Current {
+            start: current.and_hms_opt(0, 0, 0).unwrap_or_default(),
+        };
+        write_database(store, &tmp_path, opts, slice)?;
         sync_file(&tmp_path)?;
         fs::rename(&tmp_path, &final_path).map_err(io(&final_path))?;
         sync_dir(out_dir)?;
@@ -88,16 +113,23 @@ pub fn publish(
         sync_file(&snapshot_tmp)?;
         fs::rename(&snapshot_tmp, &snapshot_path).map_err(io(&snapshot_path))?;
         sync_dir(out_dir)?;
-        let first = first_view_rows(&final_path)?;
-        write_atomically(&first_path, serde_json::to_string(&first)?.as_bytes())?;
-        write_manifest(
+        let mut manifest = describe(
             store,
-            out_dir,
             opts,
+            partitions,
             (&name, &final_path),
             (&snapshot_name, &snapshot_path),
             &first_name,
-        )
+        )?;
+        let first = first_view_rows(out_dir, &manifest)?;
+        write_atomically(&first_path, serde_json::to_string(&first)?.as_bytes())?;
+        manifest.first_view = Some(first_name.clone());
+        write_atomically(&out_dir.join(RECIPE_FILE), recipe(&manifest)?.as_bytes())?;
+        write_atomically(
+            &out_dir.join(MANIFEST_FILE),
+            serde_json::to_string_pretty(&manifest)?.as_bytes(),
+        )?;
+        Ok(manifest)
     })();
     let manifest = match written {
         Ok(m) => m,
@@ -105,17 +137,11 @@ pub fn publish(
             // (Unless the manifest did get renamed into place and only a later step failed.)
             let named = fs::read_to_string(out_dir.join(MANIFEST_FILE))
                 .is_ok_and(|m| m.contains(&format!("\"{name}\"")));
-            let ours: &[&PathBuf] = if named {
-                &[&tmp_path, &snapshot_tmp]
-            } else {
-                &[
-                    &tmp_path,
-                    &snapshot_tmp,
-                    &final_path,
-                    &snapshot_path,
-                    &first_path,
-                ]
-            };
+            let mut ours: Vec<&PathBuf> = vec![&tmp_path, &snapshot_tmp];
+            if !named {
+                ours.extend([&final_path, &snapshot_path, &first_path]);
+                ours.extend(new_partitions.iter());
+            }
             for p in ours {
                 let _ = fs::remove_file(wal_of(p));
                 let _ = fs::remove_file(p);
@@ -125,20 +151,134 @@ pub fn publish(
     };
 
     // Keep the previous generation: a browser that read the old manifest a moment ago may
-    // still be fetching its file. Anything older goes.
+    // still be fetching its file. Anything older goes, and so do partitions neither
+    // manifest names.
     for old in generations.iter().filter(|g| **g + 1 < generation) {
         remove_if_exists(&out_dir.join(format!("{PREFIX}{old:06}{SUFFIX}")))?;
         remove_if_exists(&out_dir.join(format!("{PREFIX}{old:06}{SNAPSHOT}{SUFFIX}")))?;
         remove_if_exists(&out_dir.join(first_view::file_name(*old)))?;
     }
+    let named: Vec<&str> = manifest
+        .files
+        .iter()
+        .chain(previous.iter().flat_map(|m| m.files.iter()))
+        .map(|f| f.path.as_str())
+        .collect();
+    for entry in fs::read_dir(out_dir).map_err(io(out_dir))? {
+        let file = entry.map_err(io(out_dir))?.file_name();
+        let file = file.to_string_lossy();
+        if partition::is_file_name(&file) && !named.contains(&file.as_ref()) {
+            remove_if_exists(&out_dir.join(file.as_ref()))?;
+        }
+    }
     Ok(manifest)
 }
 
-/// Describe the generation just written and put `manifest.json` in place.
-fn write_manifest(
+/// File name of the SQL that opens a published directory as one database.
+pub const RECIPE_FILE: &str = "lmscope.sql";
+
+/// `lmscope.sql`: the manifest's files attached and viewed as one database, for the duckdb
+/// CLI (`duckdb -init lmscope.sql` in the folder) and other clients.
+fn recipe(manifest: &Manifest) -> Result<String, PublishError> {
+    let sql = manifest.union_sql(str::to_owned)?;
+    Ok(format!(
+        "-- The published lmscope data as one database: every monthly partition and the current\n\
+         -- file attached read-only, one view per table. Run from this folder:\n\
+         --   duckdb -init lmscope.sql\n\
+         -- or, in Python: duckdb.connect().execute(open('lmscope.sql').read())\n\
+         -- Written with manifest.json; a later publish writes a new one.\n{sql}"
+    ))
+}
+
+/// Write the closed months' partitions that are missing or whose rows changed, and return
+/// the entries of every closed month in order (kept ones as the last manifest had them).
+fn write_partitions(
     store: &Store,
     out_dir: &Path,
     opts: &PublishOptions,
+    current: NaiveDate,
+    previous: Option<&Manifest>,
+    written: &mut Vec<PathBuf>,
+) -> Result<Vec<DataFile>, PublishError> {
+    let tag = match &opts.pseudonymize {
+        Some(p) => format!(
+            "pseudonymized users={} hosts={} probe={}",
+            p.users,
+            p.hosts,
+            p.alias("user", "lmscope-partition-probe")
+        ),
+        None => "names as collected".to_owned(),
+    };
+    let months = partition::month_fingerprints(store.conn(), current, &tag)?;
+    let mut out = Vec::with_capacity(months.len());
+    for (month, fingerprint) in months {
+        let name = partition::file_name(month, &fingerprint);
+        let path = out_dir.join(&name);
+        let kept = previous
+            .into_iter()
+            .flat_map(|m| m.files.iter())
+            .find(|f| f.path == name && f.fingerprint.as_deref() == Some(fingerprint.as_str()));
+        if let Some(kept) = kept.filter(|_| path.exists()) {
+            out.push(kept.clone());
+            continue;
+        }
+        let tmp = out_dir.join(format!(".{name}.tmp"));
+        remove_if_exists(&tmp)?;
+        remove_if_exists(&wal_of(&tmp))?;
+        let slice = Slice::month(month);
+        let written_tmp = write_database(store, &tmp, opts, slice)
+            .and_then(|()| sync_file(&tmp))
+            .and_then(|()| fs::rename(&tmp, &path).map_err(io(&path)));
+        if let Err(e) = written_tmp {
+            let _ = fs::remove_file(wal_of(&tmp));
+            let _ = fs::remove_file(&tmp);
+            return Err(e);
+        }
+        written.push(path.clone());
+        let (from, to) = span_of(store.conn(), &path, slice)?;
+        out.push(DataFile {
+            path: name,
+            bytes: fs::metadata(&path).map_err(io(&path))?.len(),
+            from: from.map(rfc3339),
+            to: to.map(rfc3339),
+            tables: PARTITIONED.iter().map(|(t, _)| (*t).to_owned()).collect(),
+            month: Some(month.format("%Y-%m").to_string()),
+            fingerprint: Some(fingerprint),
+        });
+    }
+    if !out.is_empty() {
+        sync_dir(out_dir)?;
+    }
+    Ok(out)
+}
+
+/// The time a partition's rows cover: from its month's start, or the start of the earliest
+/// session in it that began before, to its month's end.
+fn span_of(
+    conn: &duckdb::Connection,
+    path: &Path,
+    slice: Slice,
+) -> Result<(Option<NaiveDateTime>, Option<NaiveDateTime>), PublishError> {
+    let Slice::Month { start, end } = slice else {
+        return Ok((None, None));
+    };
+    let literal = path.to_string_lossy().replace('\'', "''");
+    conn.execute_batch(&format!("ATTACH '{literal}' AS span_source (READ_ONLY)"))?;
+    let earliest = conn.query_row(
+        "SELECT min(least(coalesce(started_at, first_seen), first_seen)) FROM span_source.sessions",
+        [],
+        |r| r.get::<_, Option<NaiveDateTime>>(0),
+    );
+    conn.execute_batch("DETACH span_source")?;
+    let from = earliest?.map_or(start, |e| e.min(start));
+    Ok((Some(from), Some(end)))
+}
+
+/// The manifest of this generation: the partitions, then the current file, its snapshot.
+fn describe(
+    store: &Store,
+    opts: &PublishOptions,
+    partitions: Vec<DataFile>,
     (name, final_path): (&str, &Path),
     (snapshot_name, snapshot_path): (&str, &Path),
     first_view: &str,
@@ -148,32 +288,33 @@ fn write_manifest(
     let snapshot_bytes = fs::metadata(snapshot_path)
         .map_err(io(snapshot_path))?
         .len();
-    let manifest = Manifest {
+    let mut files = partitions;
+    files.push(DataFile {
+        path: name.to_owned(),
+        bytes,
+        from: from.map(rfc3339),
+        to: to.map(rfc3339),
+        tables: table_names().map(str::to_owned).collect(),
+        month: None,
+        fingerprint: None,
+    });
+    Ok(Manifest {
         schema_version: SCHEMA_VERSION,
         generated_at: Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
         data_as_of: to.map(rfc3339),
         poll_interval_seconds: opts.poll_interval_seconds,
-        files: vec![DataFile {
-            path: name.to_owned(),
-            bytes,
-            from: from.map(rfc3339),
-            to: to.map(rfc3339),
-            tables: table_names().map(str::to_owned).collect(),
-        }],
+        files,
         snapshot: Some(DataFile {
             path: snapshot_name.to_owned(),
             bytes: snapshot_bytes,
             from: from.map(rfc3339),
             to: to.map(rfc3339),
             tables: SNAPSHOT_TABLES.iter().map(|t| (*t).to_owned()).collect(),
+            month: None,
+            fingerprint: None,
         }),
         first_view: Some(first_view.to_owned()),
-    };
-    write_atomically(
-        &out_dir.join(MANIFEST_FILE),
-        serde_json::to_string_pretty(&manifest)?.as_bytes(),
-    )?;
-    Ok(manifest)
+    })
 }
 
 /// Copy [`SNAPSHOT_TABLES`] from the published file `full` into a new file at `path`.
@@ -199,11 +340,10 @@ fn write_snapshot(store: &Store, full: &Path, path: &Path) -> Result<(), Publish
     Ok(())
 }
 
-/// The overview's first view, read natively from the file just published with the queries
-/// the site would run.
-fn first_view_rows(published: &Path) -> Result<FirstView, PublishError> {
-    let config = duckdb::Config::default().access_mode(duckdb::AccessMode::ReadOnly)?;
-    let conn = duckdb::Connection::open_with_flags(published, config)?;
+/// The overview's first view, read natively from the files just published (as one, as the
+/// site reads them) with the queries the site would run.
+fn first_view_rows(out_dir: &Path, manifest: &Manifest) -> Result<FirstView, PublishError> {
+    let conn = crate::publish::files::open_manifest(out_dir, manifest)?;
     let rows = |sql: &str| -> Result<Vec<Vec<serde_json::Value>>, duckdb::Error> {
         let mut stmt = conn.prepare(sql)?;
         let mut found = stmt.query([])?;
@@ -262,25 +402,40 @@ fn wal_of(path: &Path) -> PathBuf {
     PathBuf::from(s)
 }
 
-/// Copy the store into a new DuckDB file at `path`: polls collapsed into runs, log
-/// sessions only where polls did not see them, rollups computed, every table sorted by time
-/// (hourly usage by feature) so readers skip row groups on their filters.
-fn write_database(store: &Store, path: &Path, opts: &PublishOptions) -> Result<(), PublishError> {
+/// Copy the store's rows of `slice` into a new DuckDB file at `path`: polls collapsed into
+/// runs, log sessions only where polls did not see them, rollups computed, every table
+/// sorted by time (hourly usage by feature) so readers skip row groups on their filters. A
+/// month's file holds only the partitioned tables; the current file holds every table.
+fn write_database(
+    store: &Store,
+    path: &Path,
+    opts: &PublishOptions,
+    slice: Slice,
+) -> Result<(), PublishError> {
     let conn = store.conn();
     let literal = path.to_string_lossy().replace('\'', "''");
     conn.execute_batch(&format!("ATTACH '{literal}' AS publish_target"))?;
     let result = (|| {
         for (table, ddl) in crate::store::schema::TABLES {
+            if !slice.holds(table) {
+                continue;
+            }
             conn.execute_batch(&ddl.replacen(
                 &format!("CREATE TABLE IF NOT EXISTS {table}"),
                 &format!("CREATE TABLE publish_target.{table}"),
                 1,
             ))?;
+            let rows = partition::partition_column(table)
+                .map_or_else(|| "true".to_owned(), |c| slice.condition(c));
             match *table {
                 "polls" => conn.execute_batch(
                     "INSERT INTO publish_target.polls SELECT * FROM main.poll_runs ORDER BY ts, server",
                 )?,
-                "sessions" => copy_sessions(conn)?,
+                "sessions" => conn.execute_batch(&format!(
+                    "INSERT INTO publish_target.sessions
+                     SELECT * FROM main.sessions s WHERE {PUBLISHED_SESSION} AND {rows}
+                     ORDER BY coalesce(started_at, first_seen), server, feature"
+                ))?,
                 _ => {
                     let order = match *table {
                         "entitlements" => "server, feature, version",
@@ -288,18 +443,28 @@ fn write_database(store: &Store, path: &Path, opts: &PublishOptions) -> Result<(
                         _ => "ts, server",
                     };
                     conn.execute_batch(&format!(
-                        "INSERT INTO publish_target.{table} SELECT * FROM main.{table} ORDER BY {order}"
+                        "INSERT INTO publish_target.{table} SELECT * FROM main.{table}
+                         WHERE {rows} ORDER BY {order}"
                     ))?;
                 }
             }
         }
-        for (_, ddl) in ROLLUP_TABLES.iter().chain(ORG_TABLES) {
-            conn.execute_batch(&ddl.replacen("CREATE TABLE ", "CREATE TABLE publish_target.", 1))?;
+        for (table, ddl) in ROLLUP_TABLES.iter().chain(ORG_TABLES) {
+            if slice.holds(table) {
+                conn.execute_batch(&ddl.replacen(
+                    "CREATE TABLE ",
+                    "CREATE TABLE publish_target.",
+                    1,
+                ))?;
+            }
         }
-        write_rollups(conn)?;
-        write_org(conn, &opts.org)?;
+        if matches!(slice, Slice::Current { .. }) {
+            write_latest(conn)?;
+            write_org(conn, &opts.org)?;
+        }
+        write_daily(conn, slice)?;
         if let Some(p) = &opts.pseudonymize {
-            pseudonymize(conn, p)?;
+            pseudonymize(conn, p, slice)?;
         }
         conn.execute_batch("CHECKPOINT publish_target")
     })();
@@ -309,29 +474,19 @@ fn write_database(store: &Store, path: &Path, opts: &PublishOptions) -> Result<(
     Ok(())
 }
 
-/// Poll sessions, plus log sessions that no run of successful polls of their server
-/// overlaps (logs fill the time before, between and after polling; where polls ran, their
-/// sessions already count the checkouts).
-fn copy_sessions(conn: &duckdb::Connection) -> Result<(), duckdb::Error> {
-    conn.execute_batch(
-        "INSERT INTO publish_target.sessions
-         SELECT * FROM main.sessions s
-         WHERE s.source = 'poll'
-            OR NOT EXISTS (
-                SELECT 1 FROM main.poll_runs r
-                WHERE r.server = s.server AND r.ok
-                  AND r.ts <= coalesce(s.ended_at, s.last_seen)
-                  AND r.until >= coalesce(s.started_at, s.first_seen))
-         ORDER BY coalesce(started_at, first_seen), server, feature",
-    )
-}
+/// Which stored sessions are published (of the store's `sessions` aliased `s`): poll
+/// sessions, plus log sessions that no run of successful polls of their server overlaps
+/// (logs fill the time before, between and after polling; where polls ran, their sessions
+/// already count the checkouts).
+const PUBLISHED_SESSION: &str = "(s.source = 'poll'
+    OR NOT EXISTS (
+        SELECT 1 FROM main.poll_runs r
+        WHERE r.server = s.server AND r.ok
+          AND r.ts <= coalesce(s.ended_at, s.last_seen)
+          AND r.until >= coalesce(s.started_at, s.first_seen)))";
 
-/// `usage_daily` from the hourly rollup; `user_daily` from the published sessions, each
-/// split at midnight (UTC) so a session's hours land on the days they were spent. Hours
-/// count from `started_at`, or from `first_seen` when lmstat's start lies more than a day
-/// before the first poll that showed the checkout (older than the collector's history, or
-/// a wrong clock): usage nobody observed is not billed.
-fn write_rollups(conn: &duckdb::Connection) -> Result<(), duckdb::Error> {
+/// The latest state of every feature, license server host and vendor daemon (`*_now`).
+fn write_latest(conn: &duckdb::Connection) -> Result<(), duckdb::Error> {
     conn.execute_batch(
         "INSERT INTO publish_target.feature_now
          WITH reserved AS (
@@ -364,29 +519,45 @@ fn write_rollups(conn: &duckdb::Connection) -> Result<(), duckdb::Error> {
          FROM (SELECT server, vendor,
                       arg_max({'ts': ts, 'up': up, 'version': version, 'error': error}, ts) AS l
                FROM main.vendor_status GROUP BY ALL)
-         ORDER BY server, vendor;
-         INSERT INTO publish_target.usage_daily
+         ORDER BY server, vendor;",
+    )
+}
+
+/// `usage_daily` from the hourly rollup; `user_daily` from the published sessions, each
+/// split at midnight (UTC) so a session's hours land on the days they were spent, for the
+/// days of `slice` (a session that spans months counts in each month's file for its days
+/// there). Hours count from `started_at`, or from `first_seen` when lmstat's start lies
+/// more than a day before the first poll that showed the checkout (older than the
+/// collector's history, or a wrong clock): usage nobody observed is not billed.
+fn write_daily(conn: &duckdb::Connection, slice: Slice) -> Result<(), duckdb::Error> {
+    let hours = slice.condition("hour");
+    let overlapping = slice.overlaps("s", "e");
+    let days = slice.condition("d");
+    conn.execute_batch(&format!(
+        "INSERT INTO publish_target.usage_daily
          SELECT hour::DATE AS day, server, vendor, feature, max(issued), max(peak_in_use),
                 sum(sum_in_use), sum(polls), sum(polls_full)
-         FROM main.usage_hourly GROUP BY ALL ORDER BY day, server, feature;
+         FROM main.usage_hourly WHERE {hours} GROUP BY ALL ORDER BY day, server, feature;
          INSERT INTO publish_target.user_daily
          WITH spans AS (
-             SELECT server, vendor, feature, user_name, host, licenses,
-                    CASE WHEN started_at >= first_seen - INTERVAL 1 DAY THEN started_at
-                         ELSE first_seen END AS s,
-                    coalesce(ended_at, last_seen) AS e
-             FROM publish_target.sessions),
+             SELECT * FROM (
+                 SELECT server, vendor, feature, user_name, host, licenses,
+                        CASE WHEN started_at >= first_seen - INTERVAL 1 DAY THEN started_at
+                             ELSE first_seen END AS s,
+                        coalesce(ended_at, last_seen) AS e
+                 FROM main.sessions s WHERE {PUBLISHED_SESSION})
+             WHERE {overlapping}),
          pieces AS (
              SELECT *, unnest(generate_series(date_trunc('day', s), date_trunc('day', e), INTERVAL 1 DAY)) AS d
              FROM spans WHERE e >= s),
          parts AS (
              SELECT *, epoch(least(e, d + INTERVAL 1 DAY) - greatest(s, d)) / 3600.0 AS h
-             FROM pieces)
+             FROM pieces WHERE {days})
          SELECT d::DATE AS day, server, vendor, feature, user_name, host,
                 sum(h * licenses), sum(h), count(*) FILTER (WHERE s >= d)::INTEGER,
                 max(licenses)
-         FROM parts GROUP BY ALL ORDER BY day, server, feature, user_name",
-    )
+         FROM parts GROUP BY ALL ORDER BY day, server, feature, user_name"
+    ))
 }
 
 /// Where user and host names sit in the published tables: (kind, table, column, which
@@ -417,13 +588,19 @@ const NAME_COLUMNS: &[(&str, &str, &str, &str)] = &[
 
 /// Replace every user and/or host name in the file being published with its alias: the
 /// aliases are computed here, in Rust, and applied with bound values.
-fn pseudonymize(conn: &duckdb::Connection, p: &Pseudonymize) -> Result<(), duckdb::Error> {
+fn pseudonymize(
+    conn: &duckdb::Connection,
+    p: &Pseudonymize,
+    slice: Slice,
+) -> Result<(), duckdb::Error> {
     conn.execute_batch(
         "CREATE OR REPLACE TEMP TABLE pseudonyms (kind VARCHAR, name VARCHAR, alias VARCHAR)",
     )?;
-    let wanted = |kind: &str| (kind == "user" && p.users) || (kind == "host" && p.hosts);
+    let wanted = |c: &&(&str, &str, &str, &str)| {
+        slice.holds(c.1) && ((c.0 == "user" && p.users) || (c.0 == "host" && p.hosts))
+    };
     let mut names: std::collections::BTreeSet<(&str, String)> = Default::default();
-    for (kind, table, column, condition) in NAME_COLUMNS.iter().filter(|c| wanted(c.0)) {
+    for (kind, table, column, condition) in NAME_COLUMNS.iter().filter(wanted) {
         let mut stmt = conn.prepare(&format!(
             "SELECT DISTINCT {column} FROM publish_target.{table} t WHERE {condition}"
         ))?;
@@ -439,7 +616,7 @@ fn pseudonymize(conn: &duckdb::Connection, p: &Pseudonymize) -> Result<(), duckd
         }
         app.flush()?;
     }
-    for (kind, table, column, condition) in NAME_COLUMNS.iter().filter(|c| wanted(c.0)) {
+    for (kind, table, column, condition) in NAME_COLUMNS.iter().filter(wanted) {
         conn.execute(
             &format!(
                 "UPDATE publish_target.{table} t SET {column} = p.alias FROM pseudonyms p

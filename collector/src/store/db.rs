@@ -15,7 +15,7 @@ use crate::store::delta::{
     add_to_hours, daemon_gone, diff, extend_runs, feature_gone, feature_states, host_states,
     vendor_states, DaemonState, FeatureKey, FeatureState, HourAgg, PollOutcome, PollRun,
 };
-use crate::store::schema::{SCHEMA_VERSION, STORE_TABLES, TABLES};
+use crate::store::schema::{STORE_TABLES, STORE_VERSION, TABLES};
 use crate::store::sessions::{sessions_from_log, LogCheckout, Session, SessionTracker};
 
 /// Errors of the store.
@@ -145,11 +145,11 @@ impl Store {
                 .flatten()
                 .flatten(),
         };
-        if let Some(found) = found.filter(|v| *v != SCHEMA_VERSION.to_string()) {
+        if let Some(found) = found.filter(|v| *v != STORE_VERSION.to_string()) {
             return Err(StoreError::Version {
                 path: path.to_owned(),
                 found,
-                expected: SCHEMA_VERSION,
+                expected: STORE_VERSION,
             });
         }
         Self::init(conn)
@@ -169,7 +169,7 @@ impl Store {
         )?;
         conn.execute(
             "INSERT OR REPLACE INTO lmscope_store VALUES ('schema_version', ?)",
-            params![SCHEMA_VERSION.to_string()],
+            params![STORE_VERSION.to_string()],
         )?;
         for (_, ddl) in TABLES.iter().chain(STORE_TABLES) {
             conn.execute_batch(ddl)?;

@@ -4,7 +4,13 @@
 //! [`SCHEMA_VERSION`] on any change a reader could notice.
 
 /// Version of the published schema, written to `manifest.json`; the site refuses others.
-pub const SCHEMA_VERSION: u32 = 3;
+/// Version 4 split the published data into monthly partitions and a current file.
+pub const SCHEMA_VERSION: u32 = 4;
+
+/// Version of the store's own tables, recorded in the store; a store of another version is
+/// refused. Equal to the published version until 3; version 4 changed only the published
+/// layout, so stores of version 3 stay readable.
+pub const STORE_VERSION: u32 = 3;
 
 /// All timestamps in the store and the published files are UTC, `TIMESTAMP` (no zone).
 pub const TABLES: &[(&str, &str)] = &[
@@ -349,3 +355,19 @@ pub fn table_names() -> impl Iterator<Item = &'static str> {
         .chain(ORG_TABLES)
         .map(|(name, _)| *name)
 }
+
+/// Tables published in monthly partitions (`publish`: one immutable file per closed month),
+/// each with the column whose month places a row. A session belongs to the month it ended
+/// in; open sessions, and every table not listed here, are in the current file only.
+pub const PARTITIONED: &[(&str, &str)] = &[
+    ("server_status", "ts"),
+    ("vendor_status", "ts"),
+    ("feature_usage", "ts"),
+    ("queued", "ts"),
+    ("reservations", "ts"),
+    ("events", "ts"),
+    ("usage_hourly", "hour"),
+    ("usage_daily", "day"),
+    ("user_daily", "day"),
+    ("sessions", "ended_at"),
+];
