@@ -72,9 +72,9 @@ pub(crate) fn demo_cmd(store_path: &Path, out: &Path, args: DemoArgs) -> Result<
         )
         .with_context(|| format!("publishing to {}", out.display()))?;
         println!(
-            "demo: published {} ({} bytes) in {:.1}s",
-            out.join(&m.files[0].path).display(),
-            m.files[0].bytes,
+            "demo: published {} into {} in {:.1}s",
+            m.summary(),
+            out.display(),
             started.elapsed().as_secs_f64()
         );
         return Ok(ExitCode::SUCCESS);
@@ -109,10 +109,10 @@ pub(crate) fn demo_cmd(store_path: &Path, out: &Path, args: DemoArgs) -> Result<
     )
     .with_context(|| format!("publishing to {}", out.display()))?;
     println!(
-        "demo: {polls} polls stored in {}, published {} ({} bytes)",
+        "demo: {polls} polls stored in {}, published {} into {}",
         store_path.display(),
-        out.join(&m.files[0].path).display(),
-        m.files[0].bytes
+        m.summary(),
+        out.display()
     );
     Ok(ExitCode::SUCCESS)
 }

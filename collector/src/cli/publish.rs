@@ -35,9 +35,9 @@ pub(crate) fn publish_cmd(
     let m =
         publish(&store, out, &opts).with_context(|| format!("publishing to {}", out.display()))?;
     println!(
-        "published {} ({} bytes), data as of {}",
-        out.join(&m.files[0].path).display(),
-        m.files[0].bytes,
+        "published {} into {}, data as of {}",
+        m.summary(),
+        out.display(),
         m.data_as_of.as_deref().unwrap_or("-")
     );
     Ok(ExitCode::SUCCESS)

@@ -105,6 +105,22 @@ impl Manifest {
 }
 
 impl Manifest {
+    /// What a publish wrote, in a line: the monthly partitions, the current file, the bytes.
+    pub fn summary(&self) -> String {
+        let months = self.files.iter().filter(|f| f.month.is_some()).count();
+        let current = self
+            .files
+            .iter()
+            .rfind(|f| f.month.is_none())
+            .map_or("no current file", |f| f.path.as_str());
+        let bytes: u64 = self.files.iter().map(|f| f.bytes).sum();
+        format!(
+            "{months} monthly file{} and {current}, {:.1} MB in all",
+            if months == 1 { "" } else { "s" },
+            bytes as f64 / 1e6
+        )
+    }
+
     /// SQL that opens every data file of this manifest as one database: each file attached
     /// read-only, and one view per table over the files that hold it (`UNION ALL`: a row is
     /// in exactly one file). `path_of` maps a file's manifest path to what `ATTACH` is given.
