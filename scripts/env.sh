@@ -12,3 +12,6 @@ export LD_LIBRARY_PATH="$DUCKDB_LIB_DIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 # part without `bundled`. One set for clippy, test and serve, so nothing builds twice.
 LMSCOPE_FEATURES=(--workspace --exclude lmscope-app --no-default-features --features lmscope/native)
 mkdir -p "$CARGO_TARGET_DIR"
+# DuckDB's Python client (setup.sh installs it there), for the tests that read the published
+# data as a client outside the site would.
+export LMSCOPE_VENV="${LMSCOPE_VENV:-$(dirname "$CARGO_TARGET_DIR")/lmscope-venv}"

@@ -56,6 +56,19 @@ debian() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${debs[@]}" >/dev/null
   fi
 }
+python_client() {
+  # DuckDB's Python client at the engine's version, in a virtual environment beside the cargo
+  # target: the tests open the published data with lmscope.sql as a reader outside the site
+  # would (tests/store.rs).
+  # shellcheck source=env.sh
+  source scripts/env.sh
+  local venv=$LMSCOPE_VENV
+  if ! "$venv/bin/python" -c 'import duckdb, sys; sys.exit(duckdb.__version__ != "1.4.3")' 2>/dev/null; then
+    log "installing DuckDB's Python client 1.4.3 into $venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet duckdb==1.4.3
+  fi
+}
 npm_packages() {
   # npm ci only when package-lock.json changed since the last install.
   stamp=node_modules/.lmscope-lock.sha256
@@ -76,7 +89,7 @@ native_build() {
 }
 downloads_log="${TMPDIR:-/tmp}/lmscope-setup-downloads.log"
 native_log="${TMPDIR:-/tmp}/lmscope-setup-native.log"
-debian > "$downloads_log" 2>&1 &
+{ debian && python_client; } > "$downloads_log" 2>&1 &
 downloads_pid=$!
 native_build > "$native_log" 2>&1 &
 native_pid=$!
@@ -119,7 +132,7 @@ done
 
 if ! wait "$downloads_pid"; then
   cat "$downloads_log" >&2
-  log "installing Chromium or nginx failed (log above)"
+  log "installing Chromium, nginx or DuckDB's Python client failed (log above)"
   exit 1
 fi
 

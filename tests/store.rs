@@ -370,6 +370,27 @@ fn monthly_partitions_hold_every_row_once_and_add_up_like_the_store() {
     );
     assert_eq!(twice, 0, "a person's day is in one file");
 
+    // lmscope.sql, as DuckDB's Python client runs it from the publish folder, sees the
+    // same rows.
+    let venv = std::env::var("LMSCOPE_VENV")
+        .expect("LMSCOPE_VENV (scripts/env.sh) names DuckDB's Python client; run scripts/setup.sh");
+    let script = "import duckdb, json\n\
+                  c = duckdb.connect()\n\
+                  c.execute(open('lmscope.sql').read())\n\
+                  print(json.dumps({t: c.sql(f'SELECT count(*) FROM {t}').fetchone()[0] \
+                  for t in ['sessions', 'usage_hourly', 'user_daily', 'polls', 'feature_now']}))";
+    let out = std::process::Command::new(std::path::Path::new(&venv).join("bin/python"))
+        .args(["-c", script])
+        .current_dir(&out_dir)
+        .output()
+        .expect("run DuckDB's Python client");
+    assert!(out.status.success(), "lmscope.sql in Python: {out:?}");
+    let counts: serde_json::Value = serde_json::from_slice(&out.stdout).expect("counts");
+    for table in ["sessions", "usage_hourly", "user_daily", "polls", "feature_now"] {
+        let sql = format!("SELECT count(*) FROM {table}");
+        assert_eq!(counts[table].as_i64(), Some(one::<i64>(&published, &sql)), "{table}");
+    }
+
     // A publish with nothing new writes no month again.
     let stamps = |dir: &std::path::Path| -> Vec<(String, std::time::SystemTime)> {
         let mut v: Vec<_> = std::fs::read_dir(dir)

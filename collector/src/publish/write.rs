@@ -87,6 +87,7 @@ pub fn publish(
     // Until the manifest names them, this generation's files are nobody's: on any failure
     // (a full disk, say) they all go, and the published site stays as it was.
     let mut new_partitions: Vec<PathBuf> = Vec::new();
+    let mut timings = Timings::from_env();
     let written = (|| {
         let partitions = write_partitions(
             store,
@@ -96,6 +97,7 @@ pub fn publish(
             previous.as_ref(),
             &mut new_partitions,
         )?;
+        timings.step("closed months (digests, files written)");
         remove_if_exists(&tmp_path)?;
         remove_if_exists(&wal_of(&tmp_path))?;
         let slice = Slice::Current {
@@ -105,6 +107,7 @@ pub fn publish(
         sync_file(&tmp_path)?;
         fs::rename(&tmp_path, &final_path).map_err(io(&final_path))?;
         sync_dir(out_dir)?;
+        timings.step("current file");
 
         // The snapshot: the first view's tables, copied from the file just written.
         remove_if_exists(&snapshot_tmp)?;
@@ -113,6 +116,7 @@ pub fn publish(
         sync_file(&snapshot_tmp)?;
         fs::rename(&snapshot_tmp, &snapshot_path).map_err(io(&snapshot_path))?;
         sync_dir(out_dir)?;
+        timings.step("snapshot");
         let mut manifest = describe(
             store,
             opts,
@@ -123,6 +127,7 @@ pub fn publish(
         )?;
         let first = first_view_rows(out_dir, &manifest)?;
         write_atomically(&first_path, serde_json::to_string(&first)?.as_bytes())?;
+        timings.step("first view");
         manifest.first_view = Some(first_name.clone());
         write_atomically(&out_dir.join(RECIPE_FILE), recipe(&manifest)?.as_bytes())?;
         write_atomically(
@@ -172,6 +177,23 @@ pub fn publish(
         }
     }
     Ok(manifest)
+}
+
+/// Step times of a publish, printed to standard error when `LMSCOPE_TIMINGS` is set (for
+/// `scripts/bench-publish.sh`).
+struct Timings(Option<std::time::Instant>);
+
+impl Timings {
+    fn from_env() -> Self {
+        Timings(std::env::var_os("LMSCOPE_TIMINGS").map(|_| std::time::Instant::now()))
+    }
+
+    fn step(&mut self, what: &str) {
+        if let Some(since) = &mut self.0 {
+            eprintln!("publish: {what}: {:.2} s", since.elapsed().as_secs_f64());
+            *since = std::time::Instant::now();
+        }
+    }
 }
 
 /// File name of the SQL that opens a published directory as one database.
@@ -631,17 +653,26 @@ fn pseudonymize(
 /// Fill the `org_*` tables: the org file, plus every user and host seen in the data that
 /// it does not know, as `unassigned`.
 fn write_org(conn: &duckdb::Connection, org: &Org) -> Result<(), duckdb::Error> {
-    let mut people =
-        conn.prepare("INSERT INTO publish_target.org_people VALUES (?, ?, ?, ?, ?)")?;
-    for p in org.resolved_people() {
-        people.execute(params![
-            p.user,
-            p.display_name,
-            p.team,
-            p.department,
-            p.cost_center
-        ])?;
+    // People and hosts run to thousands: appended in bulk (one INSERT per row costs seconds).
+    conn.execute_batch(
+        "CREATE OR REPLACE TEMP TABLE org_people_rows (user_name VARCHAR, display_name VARCHAR,
+             team VARCHAR, department VARCHAR, cost_center VARCHAR);
+         CREATE OR REPLACE TEMP TABLE org_host_rows (host VARCHAR, cluster VARCHAR)",
+    )?;
+    {
+        let mut people = conn.appender("org_people_rows")?;
+        for p in org.resolved_people() {
+            people.append_row(params![
+                p.user,
+                p.display_name,
+                p.team,
+                p.department,
+                p.cost_center
+            ])?;
+        }
+        people.flush()?;
     }
+    conn.execute_batch("INSERT INTO publish_target.org_people SELECT * FROM org_people_rows")?;
     conn.execute(
         "INSERT INTO publish_target.org_people
          SELECT u, u, ?1, ?1, ?1
@@ -674,10 +705,17 @@ fn write_org(conn: &duckdb::Connection, org: &Org) -> Result<(), duckdb::Error> 
         .prepare("SELECT host FROM main.sessions UNION SELECT host FROM main.events")?
         .query_map([], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
-    let mut host_rows = conn.prepare("INSERT INTO publish_target.org_hosts VALUES (?, ?)")?;
-    for host in &hosts {
-        host_rows.execute(params![host, org.cluster_of(host).unwrap_or(UNASSIGNED)])?;
+    {
+        let mut host_rows = conn.appender("org_host_rows")?;
+        for host in &hosts {
+            host_rows.append_row(params![host, org.cluster_of(host).unwrap_or(UNASSIGNED)])?;
+        }
+        host_rows.flush()?;
     }
+    conn.execute_batch(
+        "INSERT INTO publish_target.org_hosts SELECT * FROM org_host_rows;
+         DROP TABLE org_people_rows; DROP TABLE org_host_rows",
+    )?;
     let mut patterns =
         conn.prepare("INSERT INTO publish_target.org_cluster_patterns VALUES (?, ?)")?;
     for c in &org.clusters {
