@@ -386,9 +386,19 @@ fn monthly_partitions_hold_every_row_once_and_add_up_like_the_store() {
         .expect("run DuckDB's Python client");
     assert!(out.status.success(), "lmscope.sql in Python: {out:?}");
     let counts: serde_json::Value = serde_json::from_slice(&out.stdout).expect("counts");
-    for table in ["sessions", "usage_hourly", "user_daily", "polls", "feature_now"] {
+    for table in [
+        "sessions",
+        "usage_hourly",
+        "user_daily",
+        "polls",
+        "feature_now",
+    ] {
         let sql = format!("SELECT count(*) FROM {table}");
-        assert_eq!(counts[table].as_i64(), Some(one::<i64>(&published, &sql)), "{table}");
+        assert_eq!(
+            counts[table].as_i64(),
+            Some(one::<i64>(&published, &sql)),
+            "{table}"
+        );
     }
 
     // A publish with nothing new writes no month again.
