@@ -83,9 +83,10 @@ fn midnight(day: NaiveDate) -> NaiveDateTime {
 
 /// Per month and source table, the aggregates a month's file is written from: row counts,
 /// plus sums that move when a row is updated in place (a late poll in an hour). Sessions
-/// count twice: in the month they ended (the `sessions` rows of its file), and in every
-/// month their counted time overlaps, by their part in that month (its `user_daily` rows;
-/// an open session that goes on does not change the months it has left).
+/// count in the month they ended (the `sessions` rows of its file, whose times also fix
+/// their `user_daily` hours); the few that are open or span months count again in every
+/// month their counted time overlaps, by their part in that month (their `user_daily` rows
+/// there; an open session that goes on does not change the months it has left).
 const SOURCE_SQL: &str = "
     SELECT date_trunc('month', ts) AS m, 'server_status' AS t, count(*) AS n, 0::DOUBLE AS x FROM main.server_status GROUP BY 1
     UNION ALL SELECT date_trunc('month', ts), 'vendor_status', count(*), 0 FROM main.vendor_status GROUP BY 1
@@ -106,9 +107,10 @@ const SOURCE_SQL: &str = "
                                                   INTERVAL 1 MONTH)) AS m, s, e, licenses
                     FROM (SELECT CASE WHEN started_at >= first_seen - INTERVAL 1 DAY THEN started_at
                                       ELSE first_seen END AS s,
-                                 coalesce(ended_at, last_seen) AS e, licenses
+                                 coalesce(ended_at, last_seen) AS e, licenses, ended_at
                           FROM main.sessions)
-                    WHERE e >= s)
+                    WHERE e >= s
+                      AND (ended_at IS NULL OR date_trunc('month', s) < date_trunc('month', e)))
               GROUP BY 1";
 
 /// Each month before `current` that the store holds rows of, with the digest of its
