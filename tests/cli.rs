@@ -202,12 +202,16 @@ fn publish_keeps_the_previous_generation_and_drops_older_ones() {
         names.sort();
         names
     };
+    let months_of = |names: &[String]| -> Vec<String> {
+        names
+            .iter()
+            .filter(|n| lmscope::publish::partition::is_file_name(n))
+            .cloned()
+            .collect()
+    };
     // The fixture's month is closed: one partition, written by the first publish and kept.
     let all = names();
-    let partitions: Vec<&String> = all
-        .iter()
-        .filter(|n| lmscope::publish::partition::is_file_name(n))
-        .collect();
+    let partitions = months_of(&all);
     assert_eq!(partitions.len(), 1, "{all:?}");
     assert!(partitions[0].starts_with("lmscope-2017-10-"), "{all:?}");
     let rest: Vec<&String> = all.iter().filter(|n| !partitions.contains(n)).collect();
@@ -228,7 +232,7 @@ fn publish_keeps_the_previous_generation_and_drops_older_ones() {
     assert!(manifest.contains("lmscope-000003.duckdb"));
     assert!(manifest.contains(partitions[0].as_str()));
     assert!(manifest.contains("\"first_view\": \"lmscope-000003-first.json\""));
-    let partition = out_dir.join(partitions[0]);
+    let partition = out_dir.join(&partitions[0]);
     let written = std::fs::metadata(&partition)
         .expect("partition")
         .modified()
@@ -239,10 +243,7 @@ fn publish_keeps_the_previous_generation_and_drops_older_ones() {
     tmp.ok(&["import", "lmstat", &fixture(APP6).to_string_lossy()]);
     tmp.ok(&["publish", "--out", &out_arg]);
     let after = names();
-    let months: Vec<&String> = after
-        .iter()
-        .filter(|n| lmscope::publish::partition::is_file_name(n))
-        .collect();
+    let months = months_of(&after);
     assert_eq!(months.len(), 2, "{after:?}");
     assert!(months.contains(&partitions[0]) && months[1].starts_with("lmscope-2026-03-"));
     assert_eq!(

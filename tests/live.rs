@@ -51,7 +51,7 @@ fn the_overview_follows_a_new_publish_in_place() {
             .as_array()
             .expect("files")
             .iter()
-            .filter_map(|f| f["path"].as_str().map(str::to_owned))
+            .map(|f| f["path"].as_str().expect("path").to_owned())
             .collect()
     };
     let old_files = paths(&manifest);
@@ -71,18 +71,8 @@ fn the_overview_follows_a_new_publish_in_place() {
 
     // The new publish is shown...
     assert_ne!(result["after"], result["before"], "{result}");
-    let before: Vec<&str> = result["serversBefore"]
-        .as_array()
-        .expect("servers")
-        .iter()
-        .filter_map(Value::as_str)
-        .collect();
-    let after: Vec<&str> = result["serversAfter"]
-        .as_array()
-        .expect("servers")
-        .iter()
-        .filter_map(Value::as_str)
-        .collect();
+    let before = strings(&result["serversBefore"]);
+    let after = strings(&result["serversAfter"]);
     assert_eq!(after.len(), before.len() + 1, "{result}");
     assert!(after.iter().any(|s| s.starts_with("28000@")), "{result}");
     assert!(before.iter().all(|s| after.contains(s)), "{result}");
@@ -91,12 +81,7 @@ fn the_overview_follows_a_new_publish_in_place() {
     assert_eq!(result["scrollAfter"], result["scrollBefore"], "{result}");
     assert_eq!(result["errorShown"], Value::Bool(false), "{result}");
     // Only what is new was fetched: the months both publishes share stay attached.
-    let fetched: Vec<&str> = result["fetchedAfter"]
-        .as_array()
-        .expect("fetched")
-        .iter()
-        .filter_map(Value::as_str)
-        .collect();
+    let fetched = strings(&result["fetchedAfter"]);
     let shared: Vec<&String> = new_files.iter().filter(|f| old_files.contains(f)).collect();
     assert!(
         !shared.is_empty(),
@@ -122,4 +107,13 @@ fn the_overview_follows_a_new_publish_in_place() {
         result["secondsToUpdate"].as_u64().is_some_and(|s| s <= 70),
         "{result}"
     );
+}
+
+/// The strings of a JSON array the browser script printed.
+fn strings(v: &Value) -> Vec<&str> {
+    v.as_array()
+        .expect("an array")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect()
 }

@@ -31,7 +31,6 @@ impl Slice {
     /// SQL condition placing a row by `column` in this slice. The bounds are our own
     /// timestamps, never input.
     pub fn condition(&self, column: &str) -> String {
-        let at = |t: &NaiveDateTime| format!("TIMESTAMP '{}'", t.format("%Y-%m-%d %H:%M:%S"));
         match self {
             Slice::Month { start, end } => {
                 format!("({column} >= {} AND {column} < {})", at(start), at(end))
@@ -42,7 +41,6 @@ impl Slice {
 
     /// SQL condition for a span `[s, e]` that overlaps this slice.
     pub fn overlaps(&self, s: &str, e: &str) -> String {
-        let at = |t: &NaiveDateTime| format!("TIMESTAMP '{}'", t.format("%Y-%m-%d %H:%M:%S"));
         match self {
             Slice::Month { start, end } => format!("({e} >= {} AND {s} < {})", at(start), at(end)),
             Slice::Current { start } => format!("({e} >= {})", at(start)),
@@ -53,6 +51,11 @@ impl Slice {
     pub fn holds(&self, table: &str) -> bool {
         matches!(self, Slice::Current { .. }) || partition_column(table).is_some()
     }
+}
+
+/// A timestamp literal for SQL.
+fn at(t: &NaiveDateTime) -> String {
+    format!("TIMESTAMP '{}'", t.format("%Y-%m-%d %H:%M:%S"))
 }
 
 /// The column whose month places a row of `table`, if the table is partitioned.

@@ -117,7 +117,7 @@ pub fn publish(
         fs::rename(&snapshot_tmp, &snapshot_path).map_err(io(&snapshot_path))?;
         sync_dir(out_dir)?;
         timings.step("snapshot");
-        let mut manifest = describe(
+        let manifest = describe(
             store,
             opts,
             partitions,
@@ -128,7 +128,6 @@ pub fn publish(
         let first = first_view_rows(out_dir, &manifest)?;
         write_atomically(&first_path, serde_json::to_string(&first)?.as_bytes())?;
         timings.step("first view");
-        manifest.first_view = Some(first_name.clone());
         write_atomically(&out_dir.join(RECIPE_FILE), recipe(&manifest)?.as_bytes())?;
         write_atomically(
             &out_dir.join(MANIFEST_FILE),
