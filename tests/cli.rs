@@ -636,3 +636,62 @@ fn reserved_licenses_nobody_checked_out_are_not_counted_as_checked_out() {
     let matlab = of("MATLAB");
     assert_eq!((matlab.1, matlab.3), (60, matlab.1 - matlab.2));
 }
+
+/// A cron job's `lmstat -a >> saved.txt`: one file of appended outputs imports as those
+/// outputs imported one file each, and a truncated last output is named by its line.
+#[test]
+fn a_file_of_appended_outputs_imports_like_the_outputs_one_by_one() {
+    let read = |rel: &str| {
+        String::from_utf8_lossy(&std::fs::read(fixture(rel)).expect("read")).into_owned()
+    };
+    let later = read(APP2).replace(
+        "status on Fri 10/20/2017 17:02",
+        "status on Fri 10/20/2017 17:17",
+    );
+    assert_ne!(later, read(APP2));
+    let outputs = [read(APP2), read(ABAQUS), later, read(APP3)];
+
+    let apart = StoreDir::new("cli-appended-apart");
+    let mut files = Vec::new();
+    for (i, text) in outputs.iter().enumerate() {
+        let file = apart.path().join(format!("poll{i}.txt"));
+        std::fs::write(&file, text).expect("write");
+        files.push(file.to_string_lossy().into_owned());
+    }
+    let mut args = vec!["import".to_owned(), "lmstat".to_owned()];
+    args.extend(files);
+    let one_by_one = apart.ok(&args);
+
+    let together = StoreDir::new("cli-appended-together");
+    let joined = together.path().join("saved.txt");
+    // Cut off right after its header: nothing of it can be stored.
+    let truncated: String = outputs[1]
+        .lines()
+        .take(2)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let text = format!("{}{truncated}", outputs.concat());
+    std::fs::write(&joined, &text).expect("write");
+    let out = together.run(&["import", "lmstat", &joined.to_string_lossy()]);
+    assert!(out.status.success(), "{out:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let figures = |s: &str| s.split(';').next().map(str::to_owned).unwrap_or_default();
+    assert_eq!(figures(&stdout), figures(&one_by_one), "{stdout}");
+    assert!(stdout.contains("imported 4 poll(s)"), "{stdout}");
+    // The cut fifth output is named by its header line, after its copyright banner.
+    let fifth = outputs.concat().lines().count() + 2;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("saved.txt:{fifth}:")),
+        "the cut output is named by its line {fifth}: {stderr}"
+    );
+    let db = |dir: &StoreDir| Connection::open(dir.path().join("store.duckdb")).expect("store");
+    for table in ["polls", "sessions", "feature_usage"] {
+        let sql = format!("SELECT count(*) FROM {table}");
+        assert_eq!(
+            count(&db(&together), &sql),
+            count(&db(&apart), &sql),
+            "{table}"
+        );
+    }
+}

@@ -16,6 +16,8 @@ pub mod format;
 pub mod parse;
 pub mod publish;
 pub mod store;
+#[cfg(feature = "native")]
+pub mod timings;
 
 #[cfg(feature = "native")]
 pub mod demo;

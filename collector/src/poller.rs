@@ -87,7 +87,7 @@ fn run_lmutil(lmutil: &str, server: &str, timeout: Duration) -> Result<Output, S
 /// Turn one run into a report; anything that is not a readable status becomes a query error.
 /// So does the output of a run that failed without saying why (killed, crashed part way):
 /// half a status would read as licenses returned, so none of it is taken.
-fn report_for(server: &str, result: Result<Output, String>) -> LmstatReport {
+fn report_for(server: &str, result: Result<Output, String>) -> LmstatReport<'static> {
     let failed = |message: String| LmstatReport {
         license_servers: vec![server.to_owned()],
         query_error: Some(LmError {
@@ -112,7 +112,7 @@ fn report_for(server: &str, result: Result<Output, String>) -> LmstatReport {
                 || !report.features.is_empty()
                 || !report.servers.is_empty();
             if readable {
-                report
+                report.into_owned()
             } else {
                 let first = report
                     .issues
@@ -126,7 +126,7 @@ fn report_for(server: &str, result: Result<Output, String>) -> LmstatReport {
 }
 
 /// Poll every configured server concurrently; `at` (UTC) is the poll time of the round.
-pub fn poll_all(config: &Config, at: NaiveDateTime) -> Vec<Poll> {
+pub fn poll_all(config: &Config, at: NaiveDateTime) -> Vec<Poll<'static>> {
     let handles: Vec<_> = config
         .servers
         .iter()

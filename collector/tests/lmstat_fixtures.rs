@@ -112,7 +112,7 @@ struct Summary<'a> {
     reservations: Vec<String>,
 }
 
-fn summary(r: &LmstatReport) -> Summary<'_> {
+fn summary<'a>(r: &'a LmstatReport<'a>) -> Summary<'a> {
     Summary {
         polled_at: r.polled_at.map(|t| t.to_string()),
         license_servers: &r.license_servers,

@@ -6,11 +6,14 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use chrono::{NaiveDateTime, Utc};
 
-use lmscope::parse::lmstat::Issue;
+use lmscope::parse::debuglog::LogParser;
+use lmscope::parse::lmstat::{Issue, LmstatReport};
 use lmscope::parse::zone::Zone;
-use lmscope::parse::{debuglog, lmstat, lmstat_i};
-use lmscope::store::db::Poll;
+use lmscope::parse::{lmstat, lmstat_i};
+use lmscope::store::db::{IngestSummary, Poll, Store};
+use lmscope::timings::Timings;
 
+use super::chunks::{after_last_line, Chunks};
 use super::open_store;
 
 pub(crate) fn import_lmstat(
@@ -20,57 +23,99 @@ pub(crate) fn import_lmstat(
     server: Option<&str>,
     zone: Zone,
 ) -> Result<ExitCode> {
-    let mut polls = Vec::new();
-    let mut failed = 0;
+    let mut store = open_store(store_path)?;
+    store.limit_memory_for_import()?;
+    let mut total = IngestSummary::default();
+    let (mut stored, mut failed) = (0, 0);
     for file in files {
-        let shown = file.display();
-        let Some(text) = read_text(file) else {
-            failed += 1;
-            continue;
+        let shown = file.display().to_string();
+        let mut chunks = match Chunks::open(file) {
+            Ok(chunks) => chunks,
+            Err(e) => {
+                eprintln!("{shown}: cannot read: {e}");
+                failed += 1;
+                continue;
+            }
         };
-        let report = lmstat::parse(&text);
-        report_issues(file, &report.issues);
-        let Some(local) = at.or(report.polled_at) else {
-            eprintln!(
-                "{shown}: no `Flexible License Manager status on` time in the output; give --at"
-            );
-            failed += 1;
-            continue;
-        };
-        let name = server
-            .map(str::to_owned)
-            .or_else(|| {
-                (!report.license_servers.is_empty()).then(|| report.license_servers.join(","))
-            })
-            .or_else(|| report.servers.first().map(|s| s.host.clone()));
-        let Some(name) = name else {
-            eprintln!("{shown}: the output names no license server; give --server");
-            failed += 1;
-            continue;
-        };
-        if report.features.is_empty() && report.query_error.is_none() && report.servers.is_empty() {
-            eprintln!("{shown}: no lmstat records found");
-            failed += 1;
-            continue;
+        let mut outputs = 0;
+        loop {
+            let (first_line, text) = match chunks.next_piece(lmstat::last_output_start) {
+                Ok(Some(piece)) => piece,
+                Ok(None) => break,
+                Err(e) => {
+                    eprintln!("{shown}: cannot read: {e}");
+                    failed += 1;
+                    break;
+                }
+            };
+            let mut polls = Vec::new();
+            for (offset, output) in lmstat::split_outputs(&text) {
+                outputs += 1;
+                let line = first_line + offset;
+                let place = if line == 1 {
+                    shown.clone()
+                } else {
+                    format!("{shown}:{line}")
+                };
+                let report = lmstat::parse(output);
+                report_issues_from(&shown, line - 1, &report.issues);
+                match poll_of(report, at, server, zone, &shown) {
+                    Ok(poll) => polls.push(poll),
+                    Err(why) => {
+                        eprintln!("{place}: {why}");
+                        failed += 1;
+                    }
+                }
+            }
+            if !polls.is_empty() {
+                stored += polls.len();
+                let s = store
+                    .ingest(polls)
+                    .with_context(|| format!("storing polls of {shown}"))?;
+                total.add(&s);
+            }
         }
-        polls.push(Poll {
-            server: name,
-            ts: zone.to_utc(local),
-            source: file.display().to_string(),
-            zone,
-            report,
-        });
+        if at.is_some() && outputs > 1 {
+            eprintln!("{shown}: --at gave all {outputs} outputs of the file the same time");
+        }
     }
-    if polls.is_empty() {
+    if stored == 0 {
         bail!("nothing could be read from {} file(s)", files.len());
     }
-    let mut store = open_store(store_path)?;
-    let s = store.ingest(polls).context("storing polls")?;
+    let s = total;
     println!(
-        "imported {} poll(s): {} feature rows, {} checkouts, {} sessions closed; {} duplicate(s) skipped, {} out of order, {} file(s) unreadable",
+        "imported {} poll(s): {} feature rows, {} checkouts, {} sessions closed; {} duplicate(s) skipped, {} out of order, {} output(s) or file(s) unreadable",
         s.polls, s.features, s.checkouts, s.sessions_closed, s.skipped_duplicates, s.out_of_order, failed
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// One output as a poll to store, or why it cannot be one.
+fn poll_of<'a>(
+    report: LmstatReport<'a>,
+    at: Option<NaiveDateTime>,
+    server: Option<&str>,
+    zone: Zone,
+    source: &str,
+) -> Result<Poll<'a>, &'static str> {
+    let local = at
+        .or(report.polled_at)
+        .ok_or("no `Flexible License Manager status on` time in the output; give --at")?;
+    let name = server
+        .map(str::to_owned)
+        .or_else(|| (!report.license_servers.is_empty()).then(|| report.license_servers.join(",")))
+        .or_else(|| report.servers.first().map(|s| s.host.clone()))
+        .ok_or("the output names no license server; give --server")?;
+    if report.features.is_empty() && report.query_error.is_none() && report.servers.is_empty() {
+        return Err("no lmstat records found");
+    }
+    Ok(Poll {
+        server: name,
+        ts: zone.to_utc(local),
+        source: source.to_owned(),
+        zone,
+        report,
+    })
 }
 
 /// Read a file as text (lossy UTF-8), reporting an unreadable one on stderr.
@@ -86,8 +131,13 @@ pub(crate) fn read_text(file: &Path) -> Option<String> {
 
 /// Print a parser's issues as `FILE:LINE: message`.
 pub(crate) fn report_issues(file: &Path, issues: &[Issue]) {
+    report_issues_from(&file.display().to_string(), 0, issues);
+}
+
+/// As [`report_issues`] for a part of a file that starts after line `offset`.
+fn report_issues_from(file: &str, offset: usize, issues: &[Issue]) {
     for issue in issues {
-        eprintln!("{}:{}: {}", file.display(), issue.line, issue.message);
+        eprintln!("{file}:{}: {}", offset + issue.line, issue.message);
     }
 }
 
@@ -118,24 +168,71 @@ pub(crate) fn import_logs(
     zone: Zone,
 ) -> Result<ExitCode> {
     let mut store = open_store(store_path)?;
-    import_each(files, |file, text| {
-        let shown = file.display();
-        let log = debuglog::parse(text);
-        report_issues(file, &log.issues);
-        let Some(name) = server.map(str::to_owned).or_else(|| log.server.clone()) else {
-            eprintln!("{shown}: the log names no server (no `lmgrd tcp-port` line); give --server");
-            return Ok(false);
-        };
-        if log.events.is_empty() {
-            eprintln!("{shown}: no license events found");
+    store.limit_memory_for_import()?;
+    let mut read = 0;
+    for file in files {
+        if import_log(&mut store, file, server, zone)? {
+            read += 1;
+        }
+    }
+    if read == 0 {
+        bail!("nothing could be read from {} file(s)", files.len());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Import one debug log, read a block at a time; false when it gave nothing.
+fn import_log(store: &mut Store, file: &Path, server: Option<&str>, zone: Zone) -> Result<bool> {
+    let shown = file.display().to_string();
+    let mut chunks = match Chunks::open(file) {
+        Ok(chunks) => chunks,
+        Err(e) => {
+            eprintln!("{shown}: cannot read: {e}");
             return Ok(false);
         }
-        let (added, known) = store
-            .ingest_events(&name, &shown.to_string(), zone, &log)
-            .with_context(|| format!("storing events of {shown}"))?;
-        println!("{shown}: {added} event(s) added, {known} already stored (server {name})");
-        Ok(true)
-    })
+    };
+    let mut timings = Timings::from_env("import log");
+    let mut parser = LogParser::new();
+    let mut stage = store.stage_events(zone)?;
+    let mut failure = None;
+    loop {
+        let (first_line, text) = match chunks.next_piece(after_last_line) {
+            Ok(Some(piece)) => piece,
+            Ok(None) => break,
+            Err(e) => {
+                eprintln!("{shown}: cannot read: {e}");
+                return Ok(false);
+            }
+        };
+        parser.feed(&text, first_line, &mut |e| {
+            if failure.is_none() {
+                failure = stage.push(&e).err();
+            }
+        });
+        report_issues_from(&shown, 0, &parser.take_issues());
+        if let Some(e) = failure.take() {
+            return Err(e).with_context(|| format!("staging events of {shown}"));
+        }
+    }
+    let staged = stage
+        .finish()
+        .with_context(|| format!("staging events of {shown}"))?;
+    timings.step("read, parsed and staged");
+    let (named, issues) = parser.finish();
+    report_issues_from(&shown, 0, &issues);
+    let Some(name) = server.map(str::to_owned).or(named) else {
+        eprintln!("{shown}: the log names no server (no `lmgrd tcp-port` line); give --server");
+        return Ok(false);
+    };
+    if staged == 0 {
+        eprintln!("{shown}: no license events found");
+        return Ok(false);
+    }
+    let (added, known) = store
+        .commit_events(&name, &shown)
+        .with_context(|| format!("storing events of {shown}"))?;
+    println!("{shown}: {added} event(s) added, {known} already stored (server {name})");
+    Ok(true)
 }
 
 pub(crate) fn import_entitlements(

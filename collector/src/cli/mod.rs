@@ -3,6 +3,7 @@
 
 pub(crate) mod args;
 pub(crate) mod check;
+pub(crate) mod chunks;
 pub(crate) mod demo;
 pub(crate) mod import;
 pub(crate) mod poll;

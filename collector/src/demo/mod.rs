@@ -134,7 +134,7 @@ struct Waiting {
 pub struct DemoServer {
     pub name: String,
     /// Polls in time order.
-    pub polls: Vec<Poll>,
+    pub polls: Vec<Poll<'static>>,
     /// DENIED events: requests refused because every seat was taken.
     pub denials: DebugLog,
     /// The license file (`lmstat -i`): one feature expires three weeks after the last poll.
@@ -251,14 +251,14 @@ pub fn generate(opts: &DemoOptions) -> impl Iterator<Item = DemoServer> + '_ {
                             if !down {
                                 denials.events.push(Event {
                                     ts: ts - TimeDelta::minutes(i64::try_from(rng.below(opts.interval_minutes as usize)).unwrap_or(0)),
-                                    daemon: fs.vendor.to_owned(),
+                                    daemon: fs.vendor.to_owned().into(),
                                     kind: EventKind::Denied,
-                                    feature: fs.name.to_owned(),
-                                    user: people[user].login.clone(),
-                                    host: people[user].workstation.clone(),
+                                    feature: fs.name.to_owned().into(),
+                                    user: people[user].login.clone().into(),
+                                    host: people[user].workstation.clone().into(),
                                     licenses,
-                                    reason: Some("Licensed number of users already reached.".to_owned()),
-                                    code: Some("-4,342".to_owned()),
+                                    reason: Some("Licensed number of users already reached.".into()),
+                                    code: Some("-4,342".into()),
                                     line: 0,
                                 });
                                 if queue_rng.unit() < 0.5 && !waiting[fi].iter().any(|w| w.user == user) {
@@ -378,7 +378,7 @@ fn snapshot(
     active: &[Vec<Active>],
     waiting: &[Vec<Waiting>],
     people: &[Person],
-) -> LmstatReport {
+) -> LmstatReport<'static> {
     let mut report = LmstatReport {
         polled_at: Some(ts),
         license_servers: spec.name.split(',').map(str::to_owned).collect(),
@@ -409,14 +409,14 @@ fn snapshot(
     for (fi, fs) in spec.features.iter().enumerate() {
         let in_use = active[fi].iter().map(|a| a.licenses).sum();
         report.features.push(FeatureUsage {
-            name: fs.name.to_owned(),
+            name: fs.name.to_owned().into(),
             counting: Counting::Counted {
                 issued: fs.issued,
                 in_use,
             },
-            vendor: Some(fs.vendor.to_owned()),
-            version: Some("2025.1".to_owned()),
-            expiry: Some(expiry_of(fs.name, end).0),
+            vendor: Some(fs.vendor.to_owned().into()),
+            version: Some("2025.1".into()),
+            expiry: Some(expiry_of(fs.name, end).0.into()),
         });
         let (server_host, server_port) = spec
             .name
@@ -429,12 +429,12 @@ fn snapshot(
             report.checkouts.push(Checkout {
                 holder: Holder {
                     feature: fi,
-                    user: people[a.user].login.clone(),
-                    host: a.host.clone(),
-                    display: a.host.clone(),
-                    version: a.version.to_owned(),
-                    server_host: server_host.clone(),
-                    server_port: server_port.clone(),
+                    user: people[a.user].login.clone().into(),
+                    host: a.host.clone().into(),
+                    display: a.host.clone().into(),
+                    version: a.version.to_owned().into(),
+                    server_host: server_host.clone().into(),
+                    server_port: server_port.clone().into(),
                     handle: Some(a.handle),
                 },
                 start: StartStamp {
@@ -455,12 +455,12 @@ fn snapshot(
             report.queued.push(Queued {
                 holder: Holder {
                     feature: fi,
-                    user: people[w.user].login.clone(),
-                    display: host.clone(),
-                    host,
-                    version: "2025.1".to_owned(),
-                    server_host: server_host.clone(),
-                    server_port: server_port.clone(),
+                    user: people[w.user].login.clone().into(),
+                    display: host.clone().into(),
+                    host: host.into(),
+                    version: "2025.1".into(),
+                    server_host: server_host.clone().into(),
+                    server_port: server_port.clone().into(),
                     handle: Some(w.handle),
                 },
                 licenses: w.licenses,

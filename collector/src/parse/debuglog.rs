@@ -7,9 +7,12 @@
 //! a time earlier than the previous line's means midnight passed. Lines before the first
 //! anchor (a log that starts mid-day) are dated backwards from it.
 
+use std::borrow::Cow;
+
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Timelike};
 use serde::Serialize;
 
+use crate::parse::lines::{digits, lines, rsplit_once, split_once, trim};
 use crate::parse::lmstat::Issue;
 
 /// What happened to a license.
@@ -52,153 +55,256 @@ impl EventKind {
     }
 }
 
-/// One license event of a vendor daemon.
+/// One license event of a vendor daemon. Its text fields borrow from the log when read
+/// by [`LogParser`], and own their text in a [`DebugLog`] or when built by hand.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Event {
+pub struct Event<'a> {
     /// Server-local time.
     pub ts: NaiveDateTime,
-    pub daemon: String,
+    pub daemon: Cow<'a, str>,
     pub kind: EventKind,
-    pub feature: String,
-    pub user: String,
-    pub host: String,
+    pub feature: Cow<'a, str>,
+    pub user: Cow<'a, str>,
+    pub host: Cow<'a, str>,
     pub licenses: u32,
     /// Reason text in parentheses: `Licensed number of users already reached.`, `INACTIVE`.
-    pub reason: Option<String>,
+    pub reason: Option<Cow<'a, str>>,
     /// FlexLM error code of a denial, e.g. `-4,342`.
-    pub code: Option<String>,
+    pub code: Option<Cow<'a, str>>,
     /// 1-based line number in the log.
     pub line: usize,
 }
 
-/// Everything read from one debug log.
+impl Event<'_> {
+    /// The same event owning its text.
+    pub fn into_owned(self) -> Event<'static> {
+        let own = |c: Cow<'_, str>| Cow::Owned(c.into_owned());
+        Event {
+            ts: self.ts,
+            daemon: own(self.daemon),
+            kind: self.kind,
+            feature: own(self.feature),
+            user: own(self.user),
+            host: own(self.host),
+            licenses: self.licenses,
+            reason: self.reason.map(own),
+            code: self.code.map(own),
+            line: self.line,
+        }
+    }
+}
+
+/// Everything read from one debug log, held in memory: for tests and small logs.
+/// [`LogParser`] reads a log of any size in pieces.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct DebugLog {
-    pub events: Vec<Event>,
+    pub events: Vec<Event<'static>>,
     /// `PORT@HOST` from `lmgrd tcp-port N` and `started on HOST`, when the log has both.
     pub server: Option<String>,
     /// Event lines that could not be read, or could not be dated.
     pub issues: Vec<Issue>,
 }
 
+/// How many events before the log's first date line are held to be dated by it. Logs
+/// state the date at startup and every few hours, so real logs stay far below this; the
+/// bound keeps a log without any date line from filling memory.
+pub const MAX_UNDATED: usize = 100_000;
+
+/// An event line read before any date: dated once an anchor arrives.
 struct Pending {
     line: usize,
+    /// Days after the first line's day (each backwards step in time adds one).
+    day_offset: i64,
     time: NaiveTime,
     daemon: String,
     kind: EventKind,
     body: String,
 }
 
-/// Parse a debug log. Never panics.
-pub fn parse(text: &str) -> DebugLog {
-    let mut out = DebugLog::default();
-    // Events read so far whose day is not yet known, with their day offset relative to
-    // the first line (each backwards step in time adds one).
-    let mut undated: Vec<(i64, Pending)> = Vec::new();
-    let mut day_offset: i64 = 0;
-    let mut prev_time: Option<NaiveTime> = None;
-    // Once an anchor is seen: the date of the current day.
-    let mut today: Option<NaiveDate> = None;
-    let mut port_seen: Option<String> = None;
-    let mut host_seen: Option<String> = None;
+/// A debug-log reader that takes the log in pieces of whole lines, so a log of any size
+/// is read in bounded memory: dated events go to a callback as they are read.
+#[derive(Default)]
+pub struct LogParser {
+    undated: Vec<Pending>,
+    undated_dropped: usize,
+    day_offset: i64,
+    prev_time: Option<NaiveTime>,
+    /// Once an anchor is seen: the date of the current day.
+    today: Option<NaiveDate>,
+    port_seen: Option<String>,
+    host_seen: Option<String>,
+    issues: Vec<Issue>,
+}
 
-    for (index, raw) in text.lines().enumerate() {
-        let line_no = index + 1;
-        let line = raw.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+impl LogParser {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Read `chunk`, whole lines whose first is line `first_line` (1-based) of the log,
+    /// passing each dated event to `emit` in log order. Never panics.
+    pub fn feed(&mut self, chunk: &str, first_line: usize, emit: &mut impl FnMut(Event<'_>)) {
+        for (index, raw) in lines(chunk).enumerate() {
+            self.line(first_line + index, raw, emit);
+        }
+    }
+
+    fn line(&mut self, line_no: usize, raw: &str, emit: &mut impl FnMut(Event<'_>)) {
+        let line = trim(raw);
         let Some((time, daemon, message)) = split_line(line) else {
-            continue;
+            return;
         };
-        if let Some(prev) = prev_time {
+        if let Some(prev) = self.prev_time {
             // Midnight passed (allow a minute of jitter between daemons). Compared as
             // seconds of the day: `NaiveTime` arithmetic wraps around midnight.
             if time.num_seconds_from_midnight() + 60 < prev.num_seconds_from_midnight() {
-                day_offset += 1;
-                today = today.and_then(|d| d.succ_opt());
+                self.day_offset += 1;
+                self.today = self.today.and_then(|d| d.succ_opt());
             }
         }
-        prev_time = Some(time);
+        self.prev_time = Some(time);
 
+        // Event lines first: they are nearly every line of a busy log.
+        if let Some((kind, body)) = event_tag(message) {
+            match self.today {
+                Some(date) => match event(date.and_time(time), daemon, kind, body, line_no) {
+                    Some(e) => emit(e),
+                    None => self.issues.push(unreadable(line_no, kind, body)),
+                },
+                None if self.undated.len() < MAX_UNDATED => self.undated.push(Pending {
+                    line: line_no,
+                    day_offset: self.day_offset,
+                    time,
+                    daemon: daemon.to_owned(),
+                    kind,
+                    body: body.to_owned(),
+                }),
+                None => self.undated_dropped += 1,
+            }
+            return;
+        }
         if daemon == "lmgrd" {
             if let Some(port) = message.strip_prefix("lmgrd tcp-port ") {
-                port_seen = Some(port.trim().to_owned());
+                self.port_seen = Some(port.trim().to_owned());
             } else if let Some(rest) = message.split_once(" started on ").map(|(_, r)| r) {
-                host_seen = rest.split_whitespace().next().map(str::to_owned);
+                self.host_seen = rest.split_whitespace().next().map(str::to_owned);
             }
         }
         if let Some(date) = anchor_date(message) {
-            if today.is_none() {
+            if self.today.is_none() {
                 // Date everything read so far, counting back from this anchor.
-                for (offset, p) in undated.drain(..) {
-                    let date = date - TimeDelta::days(day_offset - offset);
-                    push_event(&mut out, date.and_time(p.time), p);
+                for p in std::mem::take(&mut self.undated) {
+                    let date = date - TimeDelta::days(self.day_offset - p.day_offset);
+                    match event(date.and_time(p.time), &p.daemon, p.kind, &p.body, p.line) {
+                        Some(e) => emit(e),
+                        None => self.issues.push(unreadable(p.line, p.kind, &p.body)),
+                    }
+                }
+                if self.undated_dropped > 0 {
+                    self.issues.push(Issue {
+                        line: line_no,
+                        message: format!(
+                            "{} event(s) before the log's first date line (this one) were not \
+                             read: only the first {MAX_UNDATED} are held to be dated",
+                            self.undated_dropped
+                        ),
+                    });
+                    self.undated_dropped = 0;
                 }
             }
-            today = Some(date);
-            continue;
+            self.today = Some(date);
         }
+    }
 
-        let Some((tag, body)) = message.split_once(": ") else {
-            continue;
-        };
-        let Some(kind) = EventKind::from_tag(tag.trim()) else {
-            continue;
-        };
-        let pending = Pending {
-            line: line_no,
-            time,
-            daemon: daemon.to_owned(),
-            kind,
-            body: body.to_owned(),
-        };
-        match today {
-            Some(date) => push_event(&mut out, date.and_time(time), pending),
-            None => undated.push((day_offset, pending)),
+    /// The issues found since the last call, to report as the log is read.
+    pub fn take_issues(&mut self) -> Vec<Issue> {
+        std::mem::take(&mut self.issues)
+    }
+
+    /// End of the log: the server it names (`PORT@HOST`), and the issues still to report
+    /// (events that could never be dated).
+    pub fn finish(mut self) -> (Option<String>, Vec<Issue>) {
+        for p in std::mem::take(&mut self.undated) {
+            self.issues.push(Issue {
+                line: p.line,
+                message: "event cannot be dated: the log has no TIMESTAMP or startup date line"
+                    .to_owned(),
+            });
         }
+        if self.undated_dropped > 0 {
+            self.issues.push(Issue {
+                line: 0,
+                message: format!(
+                    "{} more event(s) cannot be dated: the log has no date line",
+                    self.undated_dropped
+                ),
+            });
+        }
+        let server = match (self.port_seen, self.host_seen) {
+            (Some(port), Some(host)) => Some(format!("{port}@{host}")),
+            _ => None,
+        };
+        (server, self.issues)
     }
-    if let (Some(port), Some(host)) = (port_seen, host_seen) {
-        out.server = Some(format!("{port}@{host}"));
-    }
-    for (_, p) in undated {
-        out.issues.push(Issue {
-            line: p.line,
-            message: "event cannot be dated: the log has no TIMESTAMP or startup date line"
-                .to_owned(),
-        });
-    }
-    out
 }
 
-fn push_event(out: &mut DebugLog, ts: NaiveDateTime, p: Pending) {
-    match parse_event_body(&p.body, p.kind) {
-        Some((feature, user, host, licenses, reason, code)) => out.events.push(Event {
-            ts,
-            daemon: p.daemon,
-            kind: p.kind,
-            feature,
-            user,
-            host,
-            licenses,
-            reason,
-            code,
-            line: p.line,
-        }),
-        None => out.issues.push(Issue {
-            line: p.line,
-            message: format!("unreadable {} event: {}", p.kind.as_str(), p.body),
-        }),
+/// Parse a whole debug log held in memory. Never panics.
+pub fn parse(text: &str) -> DebugLog {
+    let mut parser = LogParser::new();
+    let mut events = Vec::new();
+    parser.feed(text, 1, &mut |e: Event<'_>| events.push(e.into_owned()));
+    let (server, issues) = parser.finish();
+    DebugLog {
+        events,
+        server,
+        issues,
     }
+}
+
+/// `OUT: "F" u@h` → the event kind and what follows the tag.
+fn event_tag(message: &str) -> Option<(EventKind, &str)> {
+    let (tag, body) = split_once(message, b':')?;
+    let body = body.strip_prefix(' ')?;
+    Some((EventKind::from_tag(tag.trim_ascii())?, body))
+}
+
+fn unreadable(line: usize, kind: EventKind, body: &str) -> Issue {
+    Issue {
+        line,
+        message: format!("unreadable {} event: {body}", kind.as_str()),
+    }
+}
+
+fn event<'a>(
+    ts: NaiveDateTime,
+    daemon: &'a str,
+    kind: EventKind,
+    body: &'a str,
+    line: usize,
+) -> Option<Event<'a>> {
+    let (feature, user, host, licenses, reason, code) = parse_event_body(body, kind)?;
+    Some(Event {
+        ts,
+        daemon: Cow::Borrowed(daemon),
+        kind,
+        feature: Cow::Borrowed(feature),
+        user: Cow::Borrowed(user),
+        host: Cow::Borrowed(host),
+        licenses,
+        reason: reason.map(Cow::Borrowed),
+        code: code.map(Cow::Borrowed),
+        line,
+    })
 }
 
 /// `14:42:26 (MLM) message` → time, daemon, message.
 fn split_line(line: &str) -> Option<(NaiveTime, &str, &str)> {
-    let (time, rest) = line.split_once(' ')?;
-    let mut parts = time.split(':');
-    let h: u32 = parts.next()?.parse().ok()?;
-    let m: u32 = parts.next()?.parse().ok()?;
-    let s: u32 = parts.next()?.parse().ok()?;
-    let time = NaiveTime::from_hms_opt(h, m, s)?;
-    let rest = rest.trim_start().strip_prefix('(')?;
-    let close = rest.find(')')?;
+    let (time, rest) = split_once(line, b' ')?;
+    let (h, ms) = split_once(time, b':')?;
+    let (m, s) = split_once(ms, b':')?;
+    let time = NaiveTime::from_hms_opt(digits(h)?, digits(m)?, digits(s)?)?;
+    let rest = rest.trim_ascii_start().strip_prefix('(')?;
+    let close = memchr::memchr(b')', rest.as_bytes())?;
     Some((time, &rest[..close], rest[close + 1..].trim()))
 }
 
@@ -236,43 +342,52 @@ fn mdy(s: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(y, m, d)
 }
 
-type EventFields = (String, String, String, u32, Option<String>, Option<String>);
+type EventFields<'a> = (
+    &'a str,
+    &'a str,
+    &'a str,
+    u32,
+    Option<&'a str>,
+    Option<&'a str>,
+);
 
 /// `"FEATURE" [(hostid)] user@host [extra] [(N licenses)] [(reason (code))]`.
-fn parse_event_body(body: &str, kind: EventKind) -> Option<EventFields> {
+fn parse_event_body(body: &str, kind: EventKind) -> Option<EventFields<'_>> {
     let body = body.trim();
     if kind == EventKind::Expired {
         let feature = body.split_whitespace().next()?.trim_matches('"');
-        return Some((
-            feature.to_owned(),
-            String::new(),
-            String::new(),
-            1,
-            None,
-            None,
-        ));
+        return Some((feature, "", "", 1, None, None));
     }
     let rest = body.strip_prefix('"')?;
-    let close = rest.find('"')?;
-    let feature = rest[..close].to_owned();
-    let mut rest = rest[close + 1..].trim_start();
+    let close = memchr::memchr(b'"', rest.as_bytes())?;
+    let feature = &rest[..close];
+    let mut rest = rest[close + 1..].trim_ascii_start();
     // UNSUPPORTED carries a hostid in parentheses before user@host.
     if rest.starts_with('(') {
-        let end = rest.find(')')?;
-        rest = rest[end + 1..].trim_start();
+        let end = memchr::memchr(b')', rest.as_bytes())?;
+        rest = rest[end + 1..].trim_ascii_start();
     }
-    let who_end = rest.find(char::is_whitespace).unwrap_or(rest.len());
-    let who = &rest[..who_end];
-    let (user, host) = match who.rfind('@') {
-        Some(at) => (&who[..at], &who[at + 1..]),
-        None => (who, ""),
+    // The first whitespace (`char::is_whitespace`), by bytes while they are ASCII.
+    let who_end = match rest
+        .bytes()
+        .position(|b| b.is_ascii_whitespace() || b == 0x0b || !b.is_ascii())
+    {
+        Some(i) if !rest.as_bytes()[i].is_ascii() => {
+            i + rest[i..]
+                .find(char::is_whitespace)
+                .unwrap_or(rest.len() - i)
+        }
+        Some(i) => i,
+        None => rest.len(),
     };
+    let who = &rest[..who_end];
+    let (user, host) = rsplit_once(who, b'@').unwrap_or((who, ""));
     let mut licenses = 1;
     let mut reason = None;
     let mut code = None;
     // Parenthesised groups after user@host: `(20 licenses)`, `(INACTIVE)`, `(reason (-4,342))`.
     let mut tail = &rest[who_end..];
-    while let Some(open) = tail.find('(') {
+    while let Some(open) = memchr::memchr(b'(', tail.as_bytes()) {
         let group = &tail[open + 1..];
         let close = matching_paren(group)?;
         let inner = group[..close].trim();
@@ -285,22 +400,15 @@ fn parse_event_body(body: &str, kind: EventKind) -> Option<EventFields> {
         } else {
             match inner.rfind('(') {
                 Some(p) if inner.ends_with(')') => {
-                    reason = Some(inner[..p].trim().to_owned());
-                    code = Some(inner[p + 1..inner.len() - 1].to_owned());
+                    reason = Some(inner[..p].trim());
+                    code = Some(&inner[p + 1..inner.len() - 1]);
                 }
-                _ => reason = Some(inner.to_owned()),
+                _ => reason = Some(inner),
             }
         }
         tail = &group[close + 1..];
     }
-    Some((
-        feature,
-        user.to_owned(),
-        host.to_owned(),
-        licenses,
-        reason,
-        code,
-    ))
+    Some((feature, user, host, licenses, reason, code))
 }
 
 /// Index of the `)` closing a group whose `(` was just before `s`.
@@ -346,7 +454,7 @@ mod tests {
         assert_eq!(r.events[7].feature, "acpreppost");
         let e = &r.events;
         assert_eq!(
-            (e[0].user.as_str(), e[0].host.as_str(), e[0].licenses),
+            (&*e[0].user, &*e[0].host, e[0].licenses),
             ("alu-escuela", "LIBRE-09", 1)
         );
         assert_eq!(e[1].licenses, 20);
@@ -359,7 +467,7 @@ mod tests {
         );
         assert_eq!(e[4].code.as_deref(), Some("-4,342"));
         assert_eq!(
-            (e[5].user.as_str(), e[5].code.as_deref()),
+            (&*e[5].user, e[5].code.as_deref()),
             ("Javier", Some("-5,346"))
         );
         assert_eq!(e[6].kind, EventKind::Queued);

@@ -4,14 +4,21 @@
 //! further, so it stays fast on large outputs. It never fails: lines it cannot understand
 //! become [`Issue`]s (with their line number) and every good record is kept.
 
+use std::borrow::Cow;
+
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
 
+use std::sync::LazyLock;
+
+use memchr::memmem;
+
+use crate::parse::lines::{digits, lines, rsplit_once, split_once, trim};
 use crate::parse::timeinfer::{infer_start, StartStamp};
 
 /// Everything one `lmstat -a` output says.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct LmstatReport {
+pub struct LmstatReport<'a> {
     /// Poll time from the header (`Flexible License Manager status on ...`), server-local.
     pub polled_at: Option<NaiveDateTime>,
     /// The `License server status:` list (one entry, or three for a redundant triad).
@@ -20,12 +27,67 @@ pub struct LmstatReport {
     pub query_error: Option<LmError>,
     pub servers: Vec<ServerStatus>,
     pub vendors: Vec<VendorStatus>,
-    pub features: Vec<FeatureUsage>,
-    pub checkouts: Vec<Checkout>,
-    pub queued: Vec<Queued>,
-    pub reservations: Vec<Reservation>,
+    pub features: Vec<FeatureUsage<'a>>,
+    pub checkouts: Vec<Checkout<'a>>,
+    pub queued: Vec<Queued<'a>>,
+    pub reservations: Vec<Reservation<'a>>,
     /// Lines that were not understood, with the reason.
     pub issues: Vec<Issue>,
+}
+
+impl LmstatReport<'_> {
+    /// The same report owning its text, to outlive the output it was read from.
+    pub fn into_owned(self) -> LmstatReport<'static> {
+        LmstatReport {
+            polled_at: self.polled_at,
+            license_servers: self.license_servers,
+            query_error: self.query_error,
+            servers: self.servers,
+            vendors: self.vendors,
+            features: self
+                .features
+                .into_iter()
+                .map(|f| FeatureUsage {
+                    name: owned(f.name),
+                    counting: f.counting,
+                    vendor: f.vendor.map(owned),
+                    version: f.version.map(owned),
+                    expiry: f.expiry.map(owned),
+                })
+                .collect(),
+            checkouts: self
+                .checkouts
+                .into_iter()
+                .map(|c| Checkout {
+                    holder: c.holder.into_owned(),
+                    ..c
+                })
+                .collect(),
+            queued: self
+                .queued
+                .into_iter()
+                .map(|q| Queued {
+                    holder: q.holder.into_owned(),
+                    licenses: q.licenses,
+                })
+                .collect(),
+            reservations: self
+                .reservations
+                .into_iter()
+                .map(|r| Reservation {
+                    feature: r.feature,
+                    count: r.count,
+                    kind: owned(r.kind),
+                    target: owned(r.target),
+                })
+                .collect(),
+            issues: self.issues,
+        }
+    }
+}
+
+fn owned(text: Cow<'_, str>) -> Cow<'static, str> {
+    Cow::Owned(text.into_owned())
 }
 
 /// A FlexLM error message with its code, e.g. `Cannot connect ... (-15,570:111 "Connection refused")`.
@@ -68,16 +130,16 @@ pub enum Counting {
 
 /// One `Users of FEATURE:` block.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FeatureUsage {
-    pub name: String,
+pub struct FeatureUsage<'a> {
+    pub name: Cow<'a, str>,
     pub counting: Counting,
     /// From the detail line `"FEATURE" vVER, vendor: V, expiry: E` (first one seen).
-    pub vendor: Option<String>,
-    pub version: Option<String>,
-    pub expiry: Option<String>,
+    pub vendor: Option<Cow<'a, str>>,
+    pub version: Option<Cow<'a, str>>,
+    pub expiry: Option<Cow<'a, str>>,
 }
 
-impl FeatureUsage {
+impl FeatureUsage<'_> {
     pub fn issued(&self) -> Option<u32> {
         match self.counting {
             Counting::Counted { issued, .. } => Some(issued),
@@ -94,22 +156,37 @@ impl FeatureUsage {
 
 /// The fields shared by checkout and queue lines: who, where, which version, which handle.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Holder {
+pub struct Holder<'a> {
     /// Index into [`LmstatReport::features`] of the `Users of` block the line sits in.
     pub feature: usize,
-    pub user: String,
-    pub host: String,
-    pub display: String,
-    pub version: String,
-    pub server_host: String,
-    pub server_port: String,
+    pub user: Cow<'a, str>,
+    pub host: Cow<'a, str>,
+    pub display: Cow<'a, str>,
+    pub version: Cow<'a, str>,
+    pub server_host: Cow<'a, str>,
+    pub server_port: Cow<'a, str>,
     pub handle: Option<u64>,
+}
+
+impl Holder<'_> {
+    fn into_owned(self) -> Holder<'static> {
+        Holder {
+            feature: self.feature,
+            user: owned(self.user),
+            host: owned(self.host),
+            display: owned(self.display),
+            version: owned(self.version),
+            server_host: owned(self.server_host),
+            server_port: owned(self.server_port),
+            handle: self.handle,
+        }
+    }
 }
 
 /// One checkout line: a license held right now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Checkout {
-    pub holder: Holder,
+pub struct Checkout<'a> {
+    pub holder: Holder<'a>,
     /// Start as printed (no year).
     pub start: StartStamp,
     /// Start with the year inferred from the poll time; `None` when the header had no time.
@@ -122,19 +199,19 @@ pub struct Checkout {
 
 /// One `queued for N licenses` line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Queued {
-    pub holder: Holder,
+pub struct Queued<'a> {
+    pub holder: Holder<'a>,
     pub licenses: u32,
 }
 
 /// One `N RESERVATIONs for TYPE TARGET (server/port)` line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Reservation {
+pub struct Reservation<'a> {
     pub feature: usize,
     pub count: u32,
     /// GROUP, HOST, USER, HOST_GROUP, DISPLAY, INTERNET, PROJECT ...
-    pub kind: String,
-    pub target: String,
+    pub kind: Cow<'a, str>,
+    pub target: Cow<'a, str>,
 }
 
 /// A line the parser could not use, and why.
@@ -154,15 +231,15 @@ enum Section {
 }
 
 /// Parse one `lmstat -a` output. Never panics; see [`LmstatReport::issues`] for what was skipped.
-pub fn parse(text: &str) -> LmstatReport {
+pub fn parse(text: &str) -> LmstatReport<'_> {
     let mut report = LmstatReport::default();
     let mut section = Section::Preamble;
     // Index of the feature whose `Users of` block we are in.
     let mut current: Option<usize> = None;
 
-    for (index, raw) in text.lines().enumerate() {
+    for (index, raw) in lines(text).enumerate() {
         let line_no = index + 1;
-        let line = raw.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+        let line = trim(raw);
         if line.is_empty() {
             continue;
         }
@@ -202,7 +279,7 @@ pub fn parse(text: &str) -> LmstatReport {
                         }
                     }
                     FeatureLine::Ignored => {}
-                    FeatureLine::Checkout(c) => report.checkouts.push(*c),
+                    FeatureLine::Checkout(c) => report.checkouts.push(c),
                     FeatureLine::Queued(q) => report.queued.push(q),
                     FeatureLine::Reservation(r) => report.reservations.push(r),
                     FeatureLine::Orphan => report
@@ -274,6 +351,74 @@ pub fn parse(text: &str) -> LmstatReport {
     report
 }
 
+/// Searchers for the extras of a checkout line, built once.
+static LICENSE: Finder = LazyLock::new(|| memmem::Finder::new(" license"));
+static LINGER: Finder = LazyLock::new(|| memmem::Finder::new("(linger:"));
+static PID: Finder = LazyLock::new(|| memmem::Finder::new("PID:"));
+type Finder = LazyLock<memmem::Finder<'static>>;
+
+/// The last place `marker` (which starts with `first`) occurs in `line`, found from the
+/// right by its first byte: the markers of usage lines sit near their ends.
+fn rfind_marker(line: &str, first: u8, marker: &str) -> Option<usize> {
+    memchr::memrchr_iter(first, line.as_bytes()).find(|&i| line[i..].starts_with(marker))
+}
+
+/// The line that opens every `lmstat -a` output.
+const HEADER: &str = "Flexible License Manager status on ";
+
+/// Split a text holding several `lmstat -a` outputs one after another (a cron job's
+/// `lmstat -a >> saved.txt`) at their `Flexible License Manager status on` lines. Yields
+/// each output with the 0-based line number it starts at, so issues can name file lines.
+/// A text with at most one header is one output.
+pub fn split_outputs(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let bytes = text.as_bytes();
+    let line_start = |at: usize| memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |i| i + 1);
+    // Where each header line begins, when only indentation comes before the header.
+    let mut cuts: Vec<usize> = memchr::memmem::find_iter(bytes, HEADER.as_bytes())
+        .map(|at| (line_start(at), at))
+        .filter(|&(start, at)| bytes[start..at].iter().all(u8::is_ascii_whitespace))
+        .map(|(start, _)| start)
+        .skip(1)
+        .collect();
+    cuts.insert(0, 0);
+    cuts.push(text.len());
+    let mut line = 0;
+    cuts.windows(2)
+        .map(|w| (w[0], w[1]))
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(move |(from, to)| {
+            let chunk = &text[from..to];
+            let at = line;
+            line += memchr::memchr_iter(b'\n', chunk.as_bytes()).count();
+            (at, chunk)
+        })
+}
+
+/// Where the last output in `bytes` begins, when more than one output begins there (as
+/// [`split_outputs`] cuts): what comes before it is whole outputs, for reading a file of
+/// appended outputs in pieces. `None` while `bytes` holds the start of one output only.
+pub fn last_output_start(bytes: &[u8]) -> Option<usize> {
+    let mut headers = header_lines(bytes);
+    let last = headers.next()?;
+    headers.next().map(|_| last)
+}
+
+/// Where each header line begins, from the last to the first.
+fn header_lines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    let mut end = bytes.len();
+    std::iter::from_fn(move || {
+        while let Some(at) = memmem::rfind(&bytes[..end], HEADER.as_bytes()) {
+            let start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |i| i + 1);
+            end = at;
+            if bytes[start..at].iter().all(u8::is_ascii_whitespace) {
+                return Some(start);
+            }
+        }
+        None
+    })
+}
+
 /// Lines that carry nothing we store: banners, license file paths, separators.
 fn is_noise(line: &str) -> bool {
     const PREFIXES: [&str; 9] = [
@@ -331,9 +476,9 @@ fn parse_header_time(rest: &str) -> Option<NaiveDateTime> {
 }
 
 pub(crate) fn parse_hm(s: &str) -> Option<(u32, u32)> {
-    let (h, m) = s.split_once(':')?;
+    let (h, m) = split_once(s, b':')?;
     let m = m.get(..2).unwrap_or(m);
-    Some((h.trim().parse().ok()?, m.parse().ok()?))
+    Some((digits(h.trim_ascii())?, digits(m)?))
 }
 
 /// `Cannot connect ... (-15,570:111 "Connection refused")` → message + code.
@@ -423,8 +568,8 @@ fn parse_vendor_line(line: &str) -> Option<VendorStatus> {
 }
 
 /// The part after `Users of `: `NAME:  (Total of N licenses issued;  Total of M licenses in use)`.
-fn parse_users_of(rest: &str) -> Option<FeatureUsage> {
-    let (name, body) = match rest.find(": ") {
+fn parse_users_of(rest: &str) -> Option<FeatureUsage<'_>> {
+    let (name, body) = match memmem::find(rest.as_bytes(), b": ") {
         Some(i) => (&rest[..i], rest[i + 1..].trim()),
         None => (rest.strip_suffix(':')?, ""),
     };
@@ -434,7 +579,7 @@ fn parse_users_of(rest: &str) -> Option<FeatureUsage> {
     }
     let counting = if let Some(inner) = body.strip_prefix("(Total of ") {
         let issued = leading_number(inner)?;
-        let (_, after) = inner.split_once("Total of ")?;
+        let after = &inner[memmem::find(inner.as_bytes(), b"Total of ")? + "Total of ".len()..];
         let in_use = leading_number(after)?;
         Counting::Counted { issued, in_use }
     } else if body.starts_with("(Uncounted") {
@@ -448,7 +593,7 @@ fn parse_users_of(rest: &str) -> Option<FeatureUsage> {
         return None;
     };
     Some(FeatureUsage {
-        name: name.to_owned(),
+        name: Cow::Borrowed(name),
         counting,
         vendor: None,
         version: None,
@@ -457,32 +602,36 @@ fn parse_users_of(rest: &str) -> Option<FeatureUsage> {
 }
 
 fn leading_number(s: &str) -> Option<u32> {
-    let s = s.trim_start();
-    let end = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-    s[..end].parse().ok()
+    let s = s.trim_ascii_start();
+    let end = s
+        .bytes()
+        .position(|b| !b.is_ascii_digit())
+        .unwrap_or(s.len());
+    digits(&s[..end])
 }
 
-enum FeatureLine {
+enum FeatureLine<'a> {
     Detail {
-        vendor: Option<String>,
-        version: Option<String>,
-        expiry: Option<String>,
+        vendor: Option<Cow<'a, str>>,
+        version: Option<Cow<'a, str>>,
+        expiry: Option<Cow<'a, str>>,
     },
     Ignored,
-    Checkout(Box<Checkout>),
-    Queued(Queued),
-    Reservation(Reservation),
+    Checkout(Checkout<'a>),
+    Queued(Queued<'a>),
+    Reservation(Reservation<'a>),
     Orphan,
     Bad(&'static str),
 }
 
 /// Classify a line inside the feature section; `None` means "not a feature-section line".
-fn parse_feature_line(
-    line: &str,
+fn parse_feature_line<'a>(
+    line: &'a str,
     current: Option<usize>,
-    report: &LmstatReport,
-) -> Option<FeatureLine> {
-    if line.starts_with('"') {
+    report: &LmstatReport<'a>,
+) -> Option<FeatureLine<'a>> {
+    let first = *line.as_bytes().first()?;
+    if first == b'"' {
         return Some(parse_detail(line));
     }
     const LICENSE_KINDS: [&str; 6] = [
@@ -493,11 +642,12 @@ fn parse_feature_line(
         "license type:",
         "borrowable",
     ];
-    if LICENSE_KINDS.iter().any(|p| line.starts_with(p)) {
+    if matches!(first, b'f' | b'n' | b'u' | b'v' | b'l' | b'b')
+        && LICENSE_KINDS.iter().any(|p| line.starts_with(p))
+    {
         return Some(FeatureLine::Ignored);
     }
-    let starts_with_digit = line.as_bytes().first().is_some_and(u8::is_ascii_digit);
-    if starts_with_digit && line.contains(" RESERVATION") {
+    if first.is_ascii_digit() && memmem::find(line.as_bytes(), b" RESERVATION").is_some() {
         let Some(feature) = current else {
             return Some(FeatureLine::Orphan);
         };
@@ -506,9 +656,9 @@ fn parse_feature_line(
             None => FeatureLine::Bad("unreadable RESERVATION line"),
         });
     }
-    let start_at = line.rfind(", start ");
+    let start_at = rfind_marker(line, b',', ", start ");
     let queued_at = if start_at.is_none() {
-        line.rfind(" queued for ")
+        rfind_marker(line, b' ', " queued for ")
     } else {
         None
     };
@@ -529,7 +679,7 @@ fn parse_feature_line(
     }
     Some(match (start_at, queued_at) {
         (Some(at), _) => match parse_checkout(line, at, feature) {
-            Some(c) => FeatureLine::Checkout(Box::new(c)),
+            Some(c) => FeatureLine::Checkout(c),
             None => FeatureLine::Bad("unreadable checkout line"),
         },
         (None, Some(at)) => match parse_queued(line, at, feature) {
@@ -541,7 +691,7 @@ fn parse_feature_line(
 }
 
 /// `"feature2" v31.0, vendor: feature2, expiry: 1-jan-0`.
-fn parse_detail(line: &str) -> FeatureLine {
+fn parse_detail(line: &str) -> FeatureLine<'_> {
     let rest = &line[1..];
     let Some(close) = rest.find('"') else {
         return FeatureLine::Bad("unterminated feature name in detail line");
@@ -552,11 +702,11 @@ fn parse_detail(line: &str) -> FeatureLine {
     for part in rest[close + 1..].split(',') {
         let part = part.trim();
         if let Some(v) = part.strip_prefix("vendor:") {
-            vendor = Some(v.trim().to_owned());
+            vendor = Some(Cow::Borrowed(v.trim()));
         } else if let Some(e) = part.strip_prefix("expiry:") {
-            expiry = Some(e.trim().to_owned());
+            expiry = Some(Cow::Borrowed(e.trim()));
         } else if let Some(v) = part.strip_prefix('v') {
-            version = Some(v.to_owned());
+            version = Some(Cow::Borrowed(v));
         }
     }
     FeatureLine::Detail {
@@ -567,7 +717,7 @@ fn parse_detail(line: &str) -> FeatureLine {
 }
 
 /// `10 RESERVATIONs for HOST HOSTPC12 (host3.domain.net/27002)`.
-fn parse_reservation(line: &str, feature: usize) -> Option<Reservation> {
+fn parse_reservation(line: &str, feature: usize) -> Option<Reservation<'_>> {
     let count = leading_number(line)?;
     let (_, after) = line.split_once(" for ")?;
     let after = match after.rfind(" (") {
@@ -578,69 +728,80 @@ fn parse_reservation(line: &str, feature: usize) -> Option<Reservation> {
     Some(Reservation {
         feature,
         count,
-        kind: kind.to_owned(),
-        target: target.trim().to_owned(),
+        kind: Cow::Borrowed(kind),
+        target: Cow::Borrowed(target.trim()),
     })
 }
 
 /// Split `user host display... (vVER) (server/port handle)` from the right.
-fn parse_holder(prefix: &str, feature: usize) -> Option<Holder> {
-    let prefix = prefix.trim_end();
+fn parse_holder(prefix: &str, feature: usize) -> Option<Holder<'_>> {
+    let prefix = prefix.trim_ascii_end();
     let server_part = prefix.strip_suffix(')')?;
-    let open = server_part.rfind('(')?;
-    let (server_and_port, handle) = match server_part[open + 1..].split_once(' ') {
-        Some((sp, h)) => (sp, h.trim().parse().ok()),
-        None => (&server_part[open + 1..], None),
+    let open = memchr::memrchr(b'(', server_part.as_bytes())?;
+    let inner = &server_part[open + 1..];
+    let (server_and_port, handle) = match split_once(inner, b' ') {
+        Some((sp, h)) => (sp, digits(h.trim_ascii())),
+        None => (inner, None),
     };
-    let (server_host, server_port) = server_and_port
-        .rsplit_once('/')
-        .unwrap_or((server_and_port, ""));
-    let before = server_part[..open].trim_end();
+    let (server_host, server_port) =
+        rsplit_once(server_and_port, b'/').unwrap_or((server_and_port, ""));
+    let before = server_part[..open].trim_ascii_end();
     let version_part = before.strip_suffix(')')?;
-    let vopen = version_part.rfind("(v")?;
+    // The last `(v` opens the version.
+    let vopen = memchr::memrchr_iter(b'(', version_part.as_bytes())
+        .find(|&i| version_part.as_bytes().get(i + 1) == Some(&b'v'))?;
     let version = &version_part[vopen + 2..];
-    let who = version_part[..vopen].trim_end();
-    let mut words = who.splitn(3, ' ');
-    let user = words.next().filter(|u| !u.is_empty())?;
-    let host = words.next().unwrap_or("").trim();
-    let display = words.next().unwrap_or("").trim();
+    let who = version_part[..vopen].trim_ascii_end();
+    let (user, rest) = split_once(who, b' ').unwrap_or((who, ""));
+    if user.is_empty() {
+        return None;
+    }
+    let (host, display) = split_once(rest, b' ').unwrap_or((rest, ""));
     Some(Holder {
         feature,
-        user: user.to_owned(),
-        host: host.to_owned(),
-        display: display.to_owned(),
-        version: version.to_owned(),
-        server_host: server_host.to_owned(),
-        server_port: server_port.to_owned(),
+        user: Cow::Borrowed(user),
+        host: Cow::Borrowed(host.trim_ascii()),
+        display: Cow::Borrowed(display.trim_ascii()),
+        version: Cow::Borrowed(version),
+        server_host: Cow::Borrowed(server_host),
+        server_port: Cow::Borrowed(server_port),
         handle,
     })
 }
 
 /// `user host display (vVER) (server/port handle), start Fri 10/20 14:12[, 16 licenses][ (linger: a / b)][, PID: n]`.
-fn parse_checkout(line: &str, at: usize, feature: usize) -> Option<Checkout> {
+fn parse_checkout(line: &str, at: usize, feature: usize) -> Option<Checkout<'_>> {
     let holder = parse_holder(&line[..at], feature)?;
     let tail = &line[at + ", start ".len()..];
-    let mut words = tail.split_whitespace();
+    let mut words = tail.split_ascii_whitespace();
     let weekday = words.next()?;
-    let (weekday, date) = if weekday.contains('/') {
+    let (weekday, date) = if memchr::memchr(b'/', weekday.as_bytes()).is_some() {
         ("", weekday)
     } else {
         (weekday, words.next()?)
     };
-    let time = words.next()?.trim_end_matches(',');
-    let (month, day) = date.split_once('/')?;
+    let time = words.next()?;
+    let extras = time.ends_with(',') || words.next().is_some();
+    let time = time.trim_end_matches(',');
+    let (month, day) = split_once(date, b'/')?;
     let (hour, minute) = parse_hm(time)?;
     let start = StartStamp {
         weekday: crate::parse::timeinfer::weekday_from_abbrev(weekday),
-        month: month.parse().ok()?,
-        day: day.parse().ok()?,
+        month: digits(month)?,
+        day: digits(day)?,
         hour,
         minute,
     };
-    let extras = tail;
-    let licenses = number_before(extras, " license").unwrap_or(1);
-    let linger = number_after(extras, "(linger:");
-    let pid = number_after(extras, "PID:");
+    // Most checkouts end at the time: only the others carry a count, linger or PID.
+    let (licenses, linger, pid) = if extras {
+        (
+            number_before(tail, &LICENSE).unwrap_or(1),
+            number_after(tail, &LINGER),
+            number_after(tail, &PID),
+        )
+    } else {
+        (1, None, None)
+    };
     Some(Checkout {
         holder,
         start,
@@ -652,15 +813,15 @@ fn parse_checkout(line: &str, at: usize, feature: usize) -> Option<Checkout> {
 }
 
 /// `user host display (vVER) (server/port handle) queued for N licenses`.
-fn parse_queued(line: &str, at: usize, feature: usize) -> Option<Queued> {
+fn parse_queued(line: &str, at: usize, feature: usize) -> Option<Queued<'_>> {
     let holder = parse_holder(&line[..at], feature)?;
     let licenses = leading_number(&line[at + " queued for ".len()..]).unwrap_or(1);
     Some(Queued { holder, licenses })
 }
 
 /// The number just before `marker`, e.g. `16` in `, 16 licenses`.
-fn number_before(text: &str, marker: &str) -> Option<u32> {
-    let at = text.find(marker)?;
+fn number_before(text: &str, marker: &memmem::Finder<'_>) -> Option<u32> {
+    let at = marker.find(text.as_bytes())?;
     let before = text[..at].trim_end();
     let start = before
         .rfind(|c: char| !c.is_ascii_digit())
@@ -669,9 +830,9 @@ fn number_before(text: &str, marker: &str) -> Option<u32> {
 }
 
 /// The number just after `marker`, e.g. `2924522` in `PID: 2924522`.
-fn number_after(text: &str, marker: &str) -> Option<u64> {
-    let at = text.find(marker)?;
-    let after = text[at + marker.len()..].trim_start();
+fn number_after(text: &str, marker: &memmem::Finder<'_>) -> Option<u64> {
+    let at = marker.find(text.as_bytes())?;
+    let after = text[at + marker.needle().len()..].trim_start();
     let end = after
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(after.len());
@@ -731,15 +892,9 @@ mod tests {
             0,
         )
         .expect("parses");
-        assert_eq!(
-            (r.count, r.kind.as_str(), r.target.as_str()),
-            (10, "HOST", "HOSTPC12")
-        );
+        assert_eq!((r.count, &*r.kind, &*r.target), (10, "HOST", "HOSTPC12"));
         let r = parse_reservation("1 RESERVATION for GROUP DED (SERVER1/1713)", 0).expect("parses");
-        assert_eq!(
-            (r.count, r.kind.as_str(), r.target.as_str()),
-            (1, "GROUP", "DED")
-        );
+        assert_eq!((r.count, &*r.kind, &*r.target), (1, "GROUP", "DED"));
     }
 
     #[test]

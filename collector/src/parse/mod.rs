@@ -5,6 +5,7 @@
 pub mod config;
 pub mod debuglog;
 pub mod duration;
+pub mod lines;
 pub mod lmstat;
 pub mod lmstat_i;
 pub mod org;

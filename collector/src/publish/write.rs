@@ -17,6 +17,7 @@ use crate::publish::partition::{self, Slice};
 use crate::publish::pseudonym::Pseudonymize;
 use crate::store::db::{Store, StoreError};
 use crate::store::schema::{table_names, ORG_TABLES, PARTITIONED, ROLLUP_TABLES, SCHEMA_VERSION};
+use crate::timings::Timings;
 
 /// Errors of a publish.
 #[derive(Debug, thiserror::Error)]
@@ -87,7 +88,7 @@ pub fn publish(
     // Until the manifest names them, this generation's files are nobody's: on any failure
     // (a full disk, say) they all go, and the published site stays as it was.
     let mut new_partitions: Vec<PathBuf> = Vec::new();
-    let mut timings = Timings::from_env();
+    let mut timings = Timings::from_env("publish");
     let written = (|| {
         let partitions = write_partitions(
             store,
@@ -171,28 +172,15 @@ pub fn publish(
     for entry in fs::read_dir(out_dir).map_err(io(out_dir))? {
         let file = entry.map_err(io(out_dir))?.file_name();
         let file = file.to_string_lossy();
-        if partition::is_file_name(&file) && !named.contains(&file.as_ref()) {
+        let unnamed_partition = partition::is_file_name(&file) && !named.contains(&file.as_ref());
+        // What a killed publish was writing (one run publishes at a time: the store's lock).
+        let stale_temporary = file.starts_with(&format!(".{PREFIX}"))
+            && (file.ends_with(".tmp") || file.ends_with(".tmp.wal"));
+        if unnamed_partition || stale_temporary {
             remove_if_exists(&out_dir.join(file.as_ref()))?;
         }
     }
     Ok(manifest)
-}
-
-/// Step times of a publish, printed to standard error when `LMSCOPE_TIMINGS` is set (for
-/// `scripts/bench-publish.sh`).
-struct Timings(Option<std::time::Instant>);
-
-impl Timings {
-    fn from_env() -> Self {
-        Timings(std::env::var_os("LMSCOPE_TIMINGS").map(|_| std::time::Instant::now()))
-    }
-
-    fn step(&mut self, what: &str) {
-        if let Some(since) = &mut self.0 {
-            eprintln!("publish: {what}: {:.2} s", since.elapsed().as_secs_f64());
-            *since = std::time::Instant::now();
-        }
-    }
 }
 
 /// File name of the SQL that opens a published directory as one database.

@@ -1,13 +1,12 @@
 //! The collector's DuckDB store: polls and their records go in here, sessions are kept
 //! current, and `publish` copies from here.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDateTime;
 use duckdb::{params, Connection, OptionalExt};
 
-use crate::parse::debuglog::{DebugLog, EventKind};
 use crate::parse::lmstat::LmstatReport;
 use crate::parse::lmstat_i::Entitlement;
 use crate::parse::zone::Zone;
@@ -16,7 +15,7 @@ use crate::store::delta::{
     vendor_states, DaemonState, FeatureKey, FeatureState, HourAgg, PollOutcome, PollRun,
 };
 use crate::store::schema::{STORE_TABLES, STORE_VERSION, TABLES};
-use crate::store::sessions::{sessions_from_log, LogCheckout, Session, SessionTracker};
+use crate::store::sessions::{Session, SessionTracker};
 
 /// Errors of the store.
 #[derive(Debug, thiserror::Error)]
@@ -81,9 +80,14 @@ fn open_waiting(path: &Path) -> Result<Connection, StoreError> {
 /// (DuckDB syntax, e.g. `2GB`): publishing a year of data fits in it, spilling to disk.
 pub const DEFAULT_MEMORY_LIMIT: &str = "768MB";
 
-/// One poll of one license server, ready to store.
+/// DuckDB's memory limit while importing logs and saved outputs: with the importer's own
+/// buffers (a block of the file and a batch of records) it keeps an import of any size
+/// under 256 MB.
+pub const IMPORT_MEMORY_LIMIT: &str = "128MB";
+
+/// One poll of one license server, ready to store. Its report may borrow the output's text.
 #[derive(Debug, Clone)]
-pub struct Poll {
+pub struct Poll<'a> {
     /// Logical server name (`PORT@HOST`, or the triad list).
     pub server: String,
     /// Poll time, UTC.
@@ -92,7 +96,7 @@ pub struct Poll {
     pub source: String,
     /// The server's time zone, to convert its local start times.
     pub zone: Zone,
-    pub report: LmstatReport,
+    pub report: LmstatReport<'a>,
 }
 
 /// What an ingest did.
@@ -108,12 +112,29 @@ pub struct IngestSummary {
     pub feature_changes: usize,
 }
 
+impl IngestSummary {
+    /// Add another ingest's counts to these.
+    pub fn add(&mut self, other: &IngestSummary) {
+        self.polls += other.polls;
+        self.skipped_duplicates += other.skipped_duplicates;
+        self.out_of_order += other.out_of_order;
+        self.features += other.features;
+        self.checkouts += other.checkouts;
+        self.sessions_closed += other.sessions_closed;
+        self.feature_changes += other.feature_changes;
+    }
+}
+
 /// The DuckDB store.
 pub struct Store {
     conn: Connection,
 }
 
 impl Store {
+    pub(crate) fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
     /// Open (or create) the store at `path` and make sure every table exists.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         let open_error = |source| StoreError::Open {
@@ -160,6 +181,19 @@ impl Store {
         Self::init(Connection::open_in_memory()?)
     }
 
+    /// Hold DuckDB to [`IMPORT_MEMORY_LIMIT`] (unless `LMSCOPE_MEMORY_LIMIT` says
+    /// otherwise): imports stream, and what DuckDB sorts or joins spills to disk.
+    pub fn limit_memory_for_import(&self) -> Result<(), StoreError> {
+        if std::env::var_os("LMSCOPE_MEMORY_LIMIT").is_none() {
+            self.conn
+                .execute_batch(&format!("SET memory_limit = '{IMPORT_MEMORY_LIMIT}'"))?;
+        }
+        // Rows are keyed, never read back in insertion order: let DuckDB stream them.
+        self.conn
+            .execute_batch("SET preserve_insertion_order = false; SET threads = 1")?;
+        Ok(())
+    }
+
     fn init(conn: Connection) -> Result<Self, StoreError> {
         let limit = std::env::var("LMSCOPE_MEMORY_LIMIT")
             .unwrap_or_else(|_| DEFAULT_MEMORY_LIMIT.to_owned());
@@ -203,65 +237,6 @@ impl Store {
         }
         tx.commit()?;
         Ok(summary)
-    }
-
-    /// Store the events of one debug log of `server`. Each event is keyed by its content and
-    /// its occurrence number within the log, so importing a log again, or a longer version
-    /// of it, adds only the events not stored yet. Returns (added, already stored).
-    pub fn ingest_events(
-        &mut self,
-        server: &str,
-        source: &str,
-        zone: Zone,
-        log: &DebugLog,
-    ) -> Result<(usize, usize), StoreError> {
-        let tx = self.conn.transaction()?;
-        tx.execute_batch(
-            "CREATE OR REPLACE TEMP TABLE incoming_events AS SELECT * FROM events LIMIT 0",
-        )?;
-        {
-            let mut seen: HashMap<(NaiveDateTime, &str, &str, &str, &str, &str), i32> =
-                HashMap::new();
-            let mut ap = tx.appender("incoming_events")?;
-            for e in &log.events {
-                let seq = seen
-                    .entry((
-                        e.ts,
-                        &e.daemon,
-                        e.kind.as_str(),
-                        &e.feature,
-                        &e.user,
-                        &e.host,
-                    ))
-                    .or_insert(0);
-                *seq += 1;
-                ap.append_row(params![
-                    server,
-                    e.daemon,
-                    zone.to_utc(e.ts),
-                    e.kind.as_str(),
-                    e.feature,
-                    e.user,
-                    e.host,
-                    e.licenses,
-                    e.reason,
-                    e.code,
-                    *seq,
-                    source,
-                    i64::try_from(e.line).unwrap_or(i64::MAX),
-                ])?;
-            }
-        }
-        let added = tx.execute(
-            "INSERT INTO events
-             SELECT i.* FROM incoming_events i
-             ANTI JOIN events e USING (server, ts, daemon, kind, feature, user_name, host, seq)",
-            [],
-        )?;
-        tx.execute_batch("DROP TABLE incoming_events")?;
-        rebuild_log_sessions(&tx, server)?;
-        tx.commit()?;
-        Ok((added, log.events.len() - added))
     }
 
     /// Replace the entitlements of `server` with those of one `lmstat -i` output.
@@ -419,7 +394,7 @@ fn ingest_server(
             }
             let states = feature_states(r);
             add_to_hours(&mut hours, poll.ts, &states);
-            let feature_name = |i: usize| r.features.get(i).map_or("", |f| f.name.as_str());
+            let feature_name = |i: usize| r.features.get(i).map_or("", |f| &*f.name);
             for q in &r.queued {
                 let h = &q.holder;
                 ap_queued.append_row(params![
@@ -481,8 +456,8 @@ fn ingest_server(
                     (
                         feature_name(x.feature).to_owned(),
                         x.count,
-                        x.kind.clone(),
-                        x.target.clone(),
+                        x.kind.to_string(),
+                        x.target.to_string(),
                     )
                 })
                 .collect();
@@ -766,34 +741,4 @@ fn load_reservations(conn: &Connection, server: &str) -> Result<Vec<ReservationR
         Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
-}
-
-/// Replace the log-derived sessions of `server` with those its stored OUT and IN events
-/// pair into now (a longer log may close sessions an earlier import left open).
-fn rebuild_log_sessions(tx: &Connection, server: &str) -> Result<(), StoreError> {
-    let events: Vec<LogCheckout> = tx
-        .prepare(
-            "SELECT ts, daemon, kind, feature, user_name, host, licenses FROM events
-             WHERE server = ? AND kind IN (?, ?) ORDER BY ts, line",
-        )?
-        .query_map(
-            params![server, EventKind::Out.as_str(), EventKind::In.as_str()],
-            |r| {
-                Ok(LogCheckout {
-                    ts: r.get(0)?,
-                    daemon: r.get(1)?,
-                    out: r.get::<_, String>(2)? == EventKind::Out.as_str(),
-                    feature: r.get(3)?,
-                    user: r.get(4)?,
-                    host: r.get(5)?,
-                    licenses: r.get(6)?,
-                })
-            },
-        )?
-        .collect::<Result<_, _>>()?;
-    tx.execute(
-        "DELETE FROM sessions WHERE server = ? AND source = 'log'",
-        params![server],
-    )?;
-    append_sessions(tx, sessions_from_log(server, events).iter(), "log")
 }

@@ -53,15 +53,18 @@ pub fn feature_states(report: &LmstatReport) -> BTreeMap<FeatureKey, FeatureStat
             Counting::Error(e) => ("error", Some(e.message.clone())),
         };
         let key = (
-            f.vendor.clone().or_else(|| fallback_vendor.clone()),
-            f.name.clone(),
+            f.vendor
+                .as_deref()
+                .map(str::to_owned)
+                .or_else(|| fallback_vendor.clone()),
+            f.name.to_string(),
         );
         let state = FeatureState {
             counting: counting.to_owned(),
             issued: f.issued(),
             in_use: f.in_use(),
-            version: f.version.clone(),
-            expiry: f.expiry.clone(),
+            version: f.version.as_deref().map(str::to_owned),
+            expiry: f.expiry.as_deref().map(str::to_owned),
             error,
         };
         match out.get_mut(&key) {
@@ -303,7 +306,7 @@ mod tests {
     use super::*;
     use crate::parse::lmstat::parse;
 
-    fn report(in_use: u32, extra: bool) -> LmstatReport {
+    fn report(in_use: u32, extra: bool) -> LmstatReport<'static> {
         let mut text = format!(
             "Flexible License Manager status on Mon 3/11/2024 10:00\n\
              License server status: 27000@h\n    h: license server UP (MASTER) v11.19\n\
@@ -315,7 +318,7 @@ mod tests {
                 "Users of G:  (Total of 2 licenses issued;  Total of 0 licenses in use)\n",
             );
         }
-        parse(&text)
+        parse(&text).into_owned()
     }
 
     #[test]

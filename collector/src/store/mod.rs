@@ -4,5 +4,7 @@
 #[cfg(feature = "native")]
 pub mod db;
 pub mod delta;
+#[cfg(feature = "native")]
+pub mod events;
 pub mod schema;
 pub mod sessions;

@@ -95,13 +95,17 @@ impl SessionTracker {
             let feature = report.features.get(c.holder.feature)?;
             Some(Session {
                 server: server.to_owned(),
-                vendor: feature.vendor.clone().or_else(|| single_vendor(report)),
-                feature: feature.name.clone(),
-                user_name: c.holder.user.clone(),
-                host: c.holder.host.clone(),
-                display: c.holder.display.clone(),
-                version: c.holder.version.clone(),
-                server_host: c.holder.server_host.clone(),
+                vendor: feature
+                    .vendor
+                    .as_deref()
+                    .map(str::to_owned)
+                    .or_else(|| single_vendor(report)),
+                feature: feature.name.to_string(),
+                user_name: c.holder.user.to_string(),
+                host: c.holder.host.to_string(),
+                display: c.holder.display.to_string(),
+                version: c.holder.version.to_string(),
+                server_host: c.holder.server_host.to_string(),
                 handle: c.holder.handle,
                 licenses: c.licenses,
                 started_at: c.started_at.map(&to_utc),
@@ -237,13 +241,13 @@ mod tests {
 
     const HEAD: &str = "Flexible License Manager status on Mon 3/11/2024 10:00\nVendor daemon status (on s):\n  v: UP v11\nFeature usage info:\n";
 
-    fn poll(minute: u32, lines: &[&str]) -> (NaiveDateTime, LmstatReport) {
+    fn poll(minute: u32, lines: &[&str]) -> (NaiveDateTime, LmstatReport<'static>) {
         let text = format!(
             "{HEAD}Users of F:  (Total of 9 licenses issued;  Total of {} licenses in use)\n{}\n",
             lines.len(),
             lines.join("\n")
         );
-        let report = parse(&text);
+        let report = parse(&text).into_owned();
         let ts = chrono::NaiveDate::from_ymd_opt(2024, 3, 11)
             .and_then(|d| d.and_hms_opt(10, minute, 0))
             .expect("valid");
