@@ -2,6 +2,7 @@
 //! table as the log is read; DuckDB then numbers repeats, skips what is already stored and
 //! pairs OUT with IN into sessions, spilling to disk rather than holding the log in memory.
 
+use chrono::NaiveDateTime;
 use duckdb::{params, Appender};
 
 use crate::parse::debuglog::{DebugLog, Event, EventKind};
@@ -81,28 +82,51 @@ impl Store {
     ) -> Result<(usize, usize), StoreError> {
         let mut timings = Timings::from_env("import log");
         let tx = self.conn_mut().transaction()?;
-        let staged: i64 =
-            tx.query_row(&format!("SELECT count(*) FROM {STAGE}"), [], |r| r.get(0))?;
-        let added = tx.execute(
-            &format!(
+        let (staged, staged_first): (i64, Option<NaiveDateTime>) =
+            tx.query_row(&format!("SELECT count(*), min(ts) FROM {STAGE}"), [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
+        // The server's last stored event, and its last OUT or IN.
+        let (stored_last, pairing_last): (Option<NaiveDateTime>, Option<NaiveDateTime>) = tx
+            .query_row(
+                "SELECT max(ts), max(ts) FILTER (WHERE kind IN (?2, ?3)) FROM events
+                 WHERE server = ?1",
+                params![server, EventKind::Out.as_str(), EventKind::In.as_str()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+        let later = |last: Option<NaiveDateTime>| match (last, staged_first) {
+            (Some(last), Some(first)) => first > last,
+            _ => true,
+        };
+        let numbered = format!(
+            "SELECT ?1 AS server, daemon, ts, kind, feature, user_name, host, licenses,
+                    reason, code,
+                    row_number() OVER (
+                        PARTITION BY hash(ts, daemon, kind, feature, user_name, host)
+                        ORDER BY line)::INTEGER AS seq,
+                    ?2 AS source, line
+             FROM {STAGE}"
+        );
+        // A log that starts after everything stored (the first import, the next day's log)
+        // cannot repeat a stored event: no need to look for one.
+        let insert = if later(stored_last) {
+            format!("INSERT INTO events {numbered}")
+        } else {
+            format!(
                 "INSERT INTO events
-                 SELECT n.* FROM (
-                     SELECT ?1 AS server, daemon, ts, kind, feature, user_name, host, licenses,
-                            reason, code,
-                            row_number() OVER (
-                                PARTITION BY hash(ts, daemon, kind, feature, user_name, host)
-                                ORDER BY line)::INTEGER AS seq,
-                            ?2 AS source, line
-                     FROM {STAGE}) n
+                 SELECT n.* FROM ({numbered}) n
                  ANTI JOIN events e
                      USING (server, ts, daemon, kind, feature, user_name, host, seq)"
-            ),
-            params![server, source],
-        )?;
+            )
+        };
+        let added = tx.execute(&insert, params![server, source])?;
         tx.execute_batch(&format!("DROP TABLE {STAGE}"))?;
         timings.step("events numbered and stored");
         if added > 0 {
-            rebuild_log_sessions(&tx, server)?;
+            // When every new event comes after the last stored OUT or IN, the sessions
+            // closed before stay as they are; only the new events are walked.
+            let after = pairing_last.filter(|_| later(pairing_last));
+            rebuild_log_sessions(&tx, server, after)?;
             timings.step("sessions rebuilt");
         }
         tx.commit()?;
@@ -139,22 +163,57 @@ const KEY_COLUMNS: &str = "daemon, feature, user_name, host, licenses";
 /// the log began while the license was out). The n-th IN that closes something closes the
 /// n-th OUT. OUTs left open stay open, last seen at the server's last OUT or IN. Two window
 /// passes and one join, so DuckDB can spill instead of holding the log.
-fn rebuild_log_sessions(tx: &duckdb::Connection, server: &str) -> Result<(), StoreError> {
+///
+/// With `after` (the server's last OUT or IN before this import, when every new event
+/// comes later) only the new events are walked: what closed before them is final, and the
+/// open log sessions are the queue they start from.
+fn rebuild_log_sessions(
+    tx: &duckdb::Connection,
+    server: &str,
+    after: Option<NaiveDateTime>,
+) -> Result<(), StoreError> {
+    let replaced = if after.is_some() {
+        "ended_at IS NULL"
+    } else {
+        "TRUE"
+    };
+    // The open log sessions are the queue the new events start from: kept aside first.
     tx.execute(
-        "DELETE FROM sessions WHERE server = ? AND source = 'log'",
+        "CREATE OR REPLACE TEMP TABLE open_log_sessions AS
+         SELECT started_at, vendor, feature, user_name, host, licenses FROM sessions
+         WHERE server = ?1 AND source = 'log' AND ended_at IS NULL AND ?2",
+        params![server, after.is_some()],
+    )?;
+    tx.execute(
+        &format!("DELETE FROM sessions WHERE server = ?1 AND source = 'log' AND {replaced}"),
         params![server],
     )?;
     // Windows run over a key's 64-bit hash: sorting one integer is three times faster than
     // sorting five columns of text. Should two keys of this server share a hash, the exact
     // columns are used instead.
+    // What is walked: the events (all, or the new ones after the open log sessions).
+    let walked = format!(
+        "SELECT ts, line, source, seq, kind = ?2 AS is_out, {KEY_COLUMNS}
+         FROM events WHERE server = ?1 AND kind IN (?2, ?3)
+               AND (ts > ?4 OR ?4::TIMESTAMP IS NULL)
+         UNION ALL
+         SELECT started_at, 0, '', 0, TRUE, vendor, feature, user_name, host, licenses
+         FROM open_log_sessions WHERE ?5"
+    );
+    let params = params![
+        server,
+        EventKind::Out.as_str(),
+        EventKind::In.as_str(),
+        after,
+        after.is_some()
+    ];
     let collisions: i64 = tx.query_row(
         &format!(
             "SELECT count(*) FROM (
-                 SELECT hash({KEY_COLUMNS}) AS kid FROM events
-                 WHERE server = ?1 AND kind IN (?2, ?3)
+                 SELECT hash({KEY_COLUMNS}) AS kid FROM ({walked})
                  GROUP BY kid HAVING count(DISTINCT ({KEY_COLUMNS})) > 1)"
         ),
-        params![server, EventKind::Out.as_str(), EventKind::In.as_str()],
+        params,
         |r| r.get(0),
     )?;
     let kid = if collisions == 0 {
@@ -166,10 +225,7 @@ fn rebuild_log_sessions(tx: &duckdb::Connection, server: &str) -> Result<(), Sto
     tx.execute(
         &format!(
             "INSERT INTO sessions
-             WITH ev AS MATERIALIZED (
-                 SELECT ts, line, source, seq, kind = ?2 AS is_out, {KEY_COLUMNS}, {kid} AS kid
-                 FROM events WHERE server = ?1 AND kind IN (?2, ?3)
-             ),
+             WITH ev AS MATERIALIZED (SELECT *, {kid} AS kid FROM ({walked})),
              keys AS (SELECT DISTINCT kid, {KEY_COLUMNS} FROM ev),
              walk AS (
                  SELECT kid, ts, line, source, seq, is_out,
@@ -192,7 +248,7 @@ fn rebuild_log_sessions(tx: &duckdb::Connection, server: &str) -> Result<(), Sto
                          + least(0, min(s) OVER (PARTITION BY kid)) AS closing_total
                  FROM walk
              ),
-             last AS (SELECT max(ts) AS ts FROM paired),
+             last AS (SELECT max(ts) AS ts FROM (SELECT ts FROM paired UNION ALL SELECT ?4::TIMESTAMP)),
              closing AS (
                  SELECT kid, ts, in_count - orphans AS in_no FROM paired
                  WHERE NOT is_out AND orphans = orphans_before
@@ -213,8 +269,9 @@ fn rebuild_log_sessions(tx: &duckdb::Connection, server: &str) -> Result<(), Sto
                     k.licenses, f.started_at, f.first_seen, f.last_seen, f.ended_at, 'log'
              FROM found f JOIN keys k USING (kid)"
         ),
-        params![server, EventKind::Out.as_str(), EventKind::In.as_str()],
+        params,
     )?;
+    tx.execute_batch("DROP TABLE open_log_sessions")?;
     Ok(())
 }
 
@@ -277,6 +334,8 @@ mod tests {
         #[test]
         fn sql_pairing_matches_the_in_memory_pairing(
             steps in prop::collection::vec((0u8..3, 0u8..2, any::<bool>(), 0i64..3), 1..60),
+            split in 0usize..60,
+            in_order in any::<bool>(),
         ) {
             let start = NaiveDate::from_ymd_opt(2026, 3, 2)
                 .and_then(|d| d.and_hms_opt(8, 0, 0))
@@ -298,10 +357,25 @@ mod tests {
                     line: line + 1,
                 });
             }
+            // Imported as two logs (the second starting a second after the first ends), in
+            // either order: walked on from the open sessions, or all walked again.
+            let split = split % events.len();
+            for e in &mut events[split..] {
+                e.ts += TimeDelta::seconds(1);
+            }
+            let part = |events: &[Event<'static>]| DebugLog {
+                events: events.to_vec(),
+                server: None,
+                issues: Vec::new(),
+            };
+            let (first, second) = (part(&events[..split]), part(&events[split..]));
+            let parts = if in_order { [("a.log", &first), ("b.log", &second)] } else { [("b.log", &second), ("a.log", &first)] };
             let mut store = Store::in_memory().expect("store");
-            let log = DebugLog { events: events.clone(), server: None, issues: Vec::new() };
-            let (added, known) = store.ingest_events("s", "log.txt", Zone::UTC, &log).expect("ingest");
-            prop_assert_eq!((added, known), (events.len(), 0));
+            for (source, log) in parts {
+                let (added, known) = store.ingest_events("s", source, Zone::UTC, log).expect("ingest");
+                prop_assert_eq!((added, known), (log.events.len(), 0));
+            }
+            let log = part(&events);
             let checkouts = events
                 .iter()
                 .map(|e| LogCheckout {
@@ -320,10 +394,11 @@ mod tests {
                           s.first_seen, s.last_seen, s.ended_at))
                 .collect();
             expected.sort();
-            prop_assert_eq!(stored_sessions(&store), expected);
-            // The same log again adds nothing and changes no session.
-            let again = store.ingest_events("s", "log.txt", Zone::UTC, &log).expect("again");
+            prop_assert_eq!(stored_sessions(&store), expected.clone());
+            // The whole log again adds nothing and changes no session.
+            let again = store.ingest_events("s", "all.log", Zone::UTC, &log).expect("again");
             prop_assert_eq!(again, (0, events.len()));
+            prop_assert_eq!(stored_sessions(&store), expected);
         }
     }
 }
