@@ -224,12 +224,12 @@ fn import_log(store: &mut Store, file: &Path, server: Option<&str>, zone: Zone) 
         eprintln!("{shown}: the log names no server (no `lmgrd tcp-port` line); give --server");
         return Ok(false);
     };
-    if staged == 0 {
+    if staged.events == 0 {
         eprintln!("{shown}: no license events found");
         return Ok(false);
     }
     let (added, known) = store
-        .commit_events(&name, &shown)
+        .commit_events(&name, &shown, &staged)
         .with_context(|| format!("storing events of {shown}"))?;
     println!("{shown}: {added} event(s) added, {known} already stored (server {name})");
     Ok(true)
