@@ -2,8 +2,8 @@
 """Inputs for scripts/bench-collector.sh, generated from the recorded fixtures.
 
   bench-inputs.py lmstat OUT MB      the lmstat -a fixtures, concatenated until OUT holds MB
-  bench-inputs.py log OUT MB         the debug logs, copied until OUT holds MB; each copy's
-                                     dates shifted 70 days past the one before
+  bench-inputs.py log OUT MB         the debug logs, copied until OUT holds MB, each copy's
+                                     dates moved to start after the one before ended
   bench-inputs.py polls OUT N        N saved polls of two ~5 KB recorded outputs, one a
                                      minute from 2026-01-05 00:00, appended to one file
 """
@@ -51,16 +51,32 @@ def shift_dates(text, days):
     return re.sub(r"Date and Time: \w+ (\w+) (\d+) (\d+)", system, text)
 
 
+def anchor_dates(text):
+    """The dates a log states (TIMESTAMP, startup and System Date lines)."""
+    dates = [dt.date(int(y), int(m), int(d)) for m, d, y in re.findall(r"TIMESTAMP (\d+)/(\d+)/(\d+)", text)]
+    dates += [dt.date(int(y), int(m), int(d)) for m, d, y in re.findall(r"\((\d+)/(\d+)/(\d+)\)", text)]
+    dates += [
+        dt.date(int(y), MONTHS.index(mon) + 1, int(d))
+        for mon, d, y in re.findall(r"Date and Time: \w+ (\w+) (\d+) (\d+)", text)
+    ]
+    return min(dates), max(dates)
+
+
 def log(out, mb):
+    """One server's log in time order: each copy of a recorded log is moved to start the
+    day after the previous one ended, as a busy daemon's log of years would read."""
     logs = [read(p) for p in sorted((ROOT / "debuglog").iterdir())]
+    spans = [anchor_dates(text) for text in logs]
+    cursor = dt.date(2020, 1, 1)
     with open(out, "w") as f:
-        written, copy = 0, 0
+        written = 0
         while written < mb * 1e6:
-            for text in logs:
-                chunk = shift_dates(text, 70 * copy)
+            for text, (first, last) in zip(logs, spans):
+                shift = (cursor - first).days
+                chunk = shift_dates(text, shift)
                 f.write(chunk if chunk.endswith("\n") else chunk + "\n")
                 written += len(chunk.encode())
-            copy += 1
+                cursor = last + dt.timedelta(days=shift + 2)
 
 
 def polls(out, n):

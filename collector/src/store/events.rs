@@ -25,6 +25,7 @@ pub struct EventStage<'s> {
     zone: Zone,
     staged: usize,
     pairing: Pairing<'s>,
+    numbering: Numbering,
 }
 
 /// What was staged: see [`EventStage::finish`].
@@ -34,6 +35,50 @@ pub struct Staged {
     /// Whether every checkout key's OUTs and INs came in time order, so the sessions paired
     /// as the log was read are those the SQL walk gives.
     in_order: bool,
+    /// Whether the repeats numbered as the log was read are those the SQL numbering gives.
+    numbered: bool,
+}
+
+/// Repeats of an event on the same second numbered as the log is read (`seq`), as the SQL
+/// numbering does: by a hash of the event, in log order. Only the last day of the log's
+/// time is held; an event older than that (a log whose time goes back) leaves the numbering
+/// to SQL.
+struct Numbering {
+    counts: HashMap<u64, (NaiveDateTime, i32)>,
+    newest: Option<NaiveDateTime>,
+    prune_after: Option<NaiveDateTime>,
+    valid: bool,
+}
+
+/// How far back in the log's time repeats are still counted.
+const NUMBERING_WINDOW: chrono::TimeDelta = chrono::TimeDelta::days(1);
+
+impl Numbering {
+    fn next(&mut self, e: &Event<'_>, ts: NaiveDateTime) -> i32 {
+        let newest = self.newest.map_or(ts, |n| n.max(ts));
+        self.newest = Some(newest);
+        if ts < newest - NUMBERING_WINDOW {
+            self.valid = false;
+        }
+        if self.prune_after.is_none_or(|p| newest > p) {
+            self.counts
+                .retain(|_, (t, _)| *t >= newest - NUMBERING_WINDOW);
+            self.prune_after = Some(newest + chrono::TimeDelta::hours(1));
+        }
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        (
+            ts,
+            &*e.daemon,
+            e.kind.as_str(),
+            &*e.feature,
+            &*e.user,
+            &*e.host,
+        )
+            .hash(&mut hasher);
+        let count = self.counts.entry(hasher.finish()).or_insert((ts, 0));
+        count.1 += 1;
+        count.1
+    }
 }
 
 /// `OUT`/`IN` paired as the log is read, in log order, as the SQL walk does in time order:
@@ -136,6 +181,7 @@ impl EventStage<'_> {
     pub fn push(&mut self, e: &Event<'_>) -> Result<(), StoreError> {
         let ts = self.zone.to_utc(e.ts);
         self.pairing.push(e, ts)?;
+        let seq = self.numbering.next(e, ts);
         self.appender.append_row(params![
             &*e.daemon,
             ts,
@@ -147,6 +193,7 @@ impl EventStage<'_> {
             e.reason.as_deref(),
             e.code.as_deref(),
             i64::try_from(e.line).unwrap_or(i64::MAX),
+            seq,
         ])?;
         self.staged += 1;
         Ok(())
@@ -164,6 +211,7 @@ impl EventStage<'_> {
         Ok(Staged {
             events: self.staged,
             in_order,
+            numbered: self.numbering.valid,
         })
     }
 }
@@ -176,7 +224,8 @@ impl Store {
         self.conn().execute_batch(&format!(
             "CREATE OR REPLACE TEMP TABLE {STAGE} (
                 daemon VARCHAR, ts TIMESTAMP, kind VARCHAR, feature VARCHAR, user_name VARCHAR,
-                host VARCHAR, licenses INTEGER, reason VARCHAR, code VARCHAR, line BIGINT)"
+                host VARCHAR, licenses INTEGER, reason VARCHAR, code VARCHAR, line BIGINT,
+                seq INTEGER)"
         ))?;
         self.conn().execute_batch(&format!(
             "CREATE OR REPLACE TEMP TABLE {STAGED_SESSIONS} (
@@ -193,6 +242,12 @@ impl Store {
                 sessions: self.conn().appender(STAGED_SESSIONS)?,
                 in_order: true,
                 last: None,
+            },
+            numbering: Numbering {
+                counts: HashMap::new(),
+                newest: None,
+                prune_after: None,
+                valid: true,
             },
         })
     }
@@ -239,7 +294,14 @@ impl Store {
         );
         // A log that starts after everything stored (the first import, the next day's log)
         // cannot repeat a stored event: no need to look for one.
-        let insert = if later(stored_last) {
+        let insert = if later(stored_last) && staged_log.numbered {
+            format!(
+                "INSERT INTO events
+                 SELECT ?1, daemon, ts, kind, feature, user_name, host, licenses, reason, code,
+                        seq, ?2, line
+                 FROM {STAGE}"
+            )
+        } else if later(stored_last) {
             format!("INSERT INTO events {numbered}")
         } else {
             format!(
@@ -544,5 +606,68 @@ mod tests {
             prop_assert_eq!(again, (0, events.len()));
             prop_assert_eq!(stored_sessions(&store), expected);
         }
+    }
+}
+
+#[cfg(test)]
+mod numbering_tests {
+    use std::borrow::Cow;
+
+    use chrono::{NaiveDate, TimeDelta};
+
+    use super::*;
+
+    /// A log whose time goes back more than a day leaves the numbering to SQL, and every
+    /// event is still stored once, however the repeats fall.
+    #[test]
+    fn a_log_going_back_in_time_is_numbered_by_sql() {
+        let t = NaiveDate::from_ymd_opt(2026, 3, 2)
+            .and_then(|d| d.and_hms_opt(8, 0, 0))
+            .expect("valid");
+        let event = |ts, line| Event {
+            ts,
+            daemon: Cow::Borrowed("MLM"),
+            kind: EventKind::Out,
+            feature: Cow::Borrowed("MATLAB"),
+            user: Cow::Borrowed("u"),
+            host: Cow::Borrowed("h"),
+            licenses: 1,
+            reason: None,
+            code: None,
+            line,
+        };
+        let later = t + TimeDelta::days(2);
+        let events = vec![event(t, 1), event(later, 2), event(t, 3), event(later, 4)];
+        let mut store = Store::in_memory().expect("store");
+        let mut stage = store.stage_events(Zone::UTC).expect("stage");
+        for e in &events {
+            stage.push(e).expect("push");
+        }
+        let staged = stage.finish().expect("finish");
+        assert!(!staged.numbered, "the third event is two days back");
+        assert_eq!(
+            store.commit_events("s", "a.log", &staged).expect("commit"),
+            (4, 0)
+        );
+        let seqs: Vec<i32> = store
+            .conn()
+            .prepare("SELECT seq FROM events ORDER BY line")
+            .expect("prepare")
+            .query_map([], |r| r.get(0))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert_eq!(seqs, [1, 1, 2, 2]);
+        let log = DebugLog {
+            events,
+            server: None,
+            issues: Vec::new(),
+        };
+        assert_eq!(
+            store
+                .ingest_events("s", "b.log", Zone::UTC, &log)
+                .expect("again"),
+            (0, 4)
+        );
     }
 }
