@@ -371,28 +371,19 @@ const HEADER: &str = "Flexible License Manager status on ";
 /// each output with the 0-based line number it starts at, so issues can name file lines.
 /// A text with at most one header is one output.
 pub fn split_outputs(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    let bytes = text.as_bytes();
-    let line_start = |at: usize| memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |i| i + 1);
-    // Where each header line begins, when only indentation comes before the header.
-    let mut cuts: Vec<usize> = memchr::memmem::find_iter(bytes, HEADER.as_bytes())
-        .map(|at| (line_start(at), at))
-        .filter(|&(start, at)| bytes[start..at].iter().all(u8::is_ascii_whitespace))
-        .map(|(start, _)| start)
-        .skip(1)
-        .collect();
-    cuts.insert(0, 0);
+    let mut cuts: Vec<usize> = header_lines(text.as_bytes()).collect();
+    // The first output starts at the text's start, whatever comes before its header.
+    cuts.pop();
+    cuts.push(0);
+    cuts.reverse();
     cuts.push(text.len());
     let mut line = 0;
-    cuts.windows(2)
-        .map(|w| (w[0], w[1]))
-        .collect::<Vec<_>>()
-        .into_iter()
-        .map(move |(from, to)| {
-            let chunk = &text[from..to];
-            let at = line;
-            line += memchr::memchr_iter(b'\n', chunk.as_bytes()).count();
-            (at, chunk)
-        })
+    (1..cuts.len()).map(move |i| {
+        let chunk = &text[cuts[i - 1]..cuts[i]];
+        let at = line;
+        line += memchr::memchr_iter(b'\n', chunk.as_bytes()).count();
+        (at, chunk)
+    })
 }
 
 /// Where the last output in `bytes` begins, when more than one output begins there (as
@@ -404,7 +395,7 @@ pub fn last_output_start(bytes: &[u8]) -> Option<usize> {
     headers.next().map(|_| last)
 }
 
-/// Where each header line begins, from the last to the first.
+/// Where each header line begins (only indentation before the header), last first.
 fn header_lines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
     let mut end = bytes.len();
     std::iter::from_fn(move || {

@@ -275,11 +275,6 @@ impl EventStage<'_> {
         Ok(())
     }
 
-    /// How many events were appended so far.
-    pub fn staged(&self) -> usize {
-        self.staged
-    }
-
     /// Write the last buffered rows to the staging tables.
     pub fn finish(mut self) -> Result<Staged, StoreError> {
         self.columns.flush(&mut self.appender)?;

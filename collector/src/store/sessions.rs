@@ -167,7 +167,8 @@ pub struct LogCheckout {
 /// Sessions of one server from its debug-log OUT and IN lines: each IN closes the oldest
 /// open OUT of the same daemon, feature, user, host and license count. An IN with no OUT
 /// before it (the log began while the license was out) is a session of unknown start; OUTs
-/// never closed stay open, last seen at the log's last event.
+/// never closed stay open, last seen at the log's last event. Holds the whole log: the
+/// reference the store's pairing (as read, and in SQL) is tested against.
 pub fn sessions_from_log(server: &str, mut events: Vec<LogCheckout>) -> Vec<Session> {
     events.sort_by_key(|e| e.ts);
     let Some(last) = events.last().map(|e| e.ts) else {
