@@ -124,6 +124,69 @@ fn check_fires_every_planted_cause_with_the_right_times() {
         assert!(in_use >= issued && issued > 0, "{a}: {in_use}/{issued}");
     }
 
+    // Likely to run out: every feature whose forecast, fitted here to daily peaks rebuilt
+    // from the raw usage_daily rows of the days before the last poll, gives a chance of 50 %
+    // or more within 30 days; SIMULINK and ansys (the planted shortages) among them.
+    let mut peaks: Vec<Vec<Value>> = Vec::new();
+    let mut s = db
+        .prepare(
+            "SELECT server, feature, strftime(day, '%Y-%m-%d'), peak_in_use, issued FROM usage_daily
+             WHERE day < DATE '2026-11-20' ORDER BY server, feature, day",
+        )
+        .expect("query");
+    let mut rows = s.query([]).expect("rows");
+    let mut by_day: std::collections::BTreeMap<(String, String, String), (f64, f64)> =
+        Default::default();
+    while let Some(r) = rows.next().expect("row") {
+        let key = (
+            r.get(0).expect("server"),
+            r.get(1).expect("feature"),
+            r.get(2).expect("day"),
+        );
+        let (peak, issued): (i64, i64) = (r.get(3).expect("peak"), r.get(4).expect("issued"));
+        let e = by_day.entry(key).or_default();
+        e.0 = e.0.max(peak as f64);
+        e.1 = e.1.max(issued as f64);
+    }
+    for ((server, feature, day), (peak, issued)) in by_day {
+        peaks.push(vec![
+            server.into(),
+            feature.into(),
+            day.into(),
+            peak.into(),
+            issued.into(),
+        ]);
+    }
+    let expected: std::collections::BTreeSet<String> =
+        lmscope::analytics::forecast::outlooks(&peaks)
+            .iter()
+            .filter(|o| match &o.outlook {
+                lmscope::analytics::forecast::Outlook::Ready { risk, .. } => risk.within(30) >= 0.5,
+                _ => false,
+            })
+            .map(|o| format!("{} on {}", o.feature, o.server))
+            .collect();
+    let fired: std::collections::BTreeSet<String> = of(&alerts, "Likely to run out")
+        .iter()
+        .map(|a| a["subject"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(fired, expected);
+    for planted in ["SIMULINK on 1055@lic-mw01", "ansys on 27000@lic-ansys01"] {
+        assert!(
+            fired.contains(planted),
+            "{planted} not likely short: {fired:?}"
+        );
+    }
+    for a in of(&alerts, "Likely to run out") {
+        assert_eq!(a["since"], "2026-11-20T12:00:00", "{a}");
+        assert!(a["until"].is_null(), "{a}");
+        let evidence = a["evidence"].as_str().unwrap_or_default();
+        assert!(
+            evidence.contains("chance of running out within 30 days"),
+            "{evidence}"
+        );
+    }
+
     // Expiry: the entitlement the demo makes expire three weeks after the last poll.
     let expiring = q(
         "SELECT feature, strftime(expires, '%Y-%m-%d') FROM entitlements
@@ -461,7 +524,7 @@ fn alerts_page_lists_what_the_cli_lists_and_edits_rules() {
     // The editor: an invalid rule is refused with a message; a valid one is added, kept
     // across a reload, exported as TOML, switched off, shared by link and reset.
     let rules = page["rules"].as_u64().expect("rule count");
-    assert_eq!(rules, 9, "the demo publishes nine rules");
+    assert_eq!(rules, 10, "the demo publishes ten rules");
     assert!(
         page["editorError"]
             .as_str()

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use lmscope::analytics::forecast::{daily, outlook, Outlook};
+use lmscope::analytics::forecast::{daily, outlook, risk, Outlook};
 use lmscope_e2e::{
     cells, copy_dir, demo_in, dist, lmscope_ok, published_db, scrape_tables, StaticServer, TempDir,
     Visit, SUB_PATH,
@@ -50,7 +50,7 @@ fn forecasts_match_raw_rows_and_the_site() {
     let data = site.join("data");
     let csv = lmscope_ok(&["report", "forecast", "--data", &data.to_string_lossy()]);
     let cli: Vec<Vec<String>> = csv.lines().skip(1).map(csv_row).collect();
-    assert!(cli.iter().all(|r| r.len() == 11), "{cli:?}");
+    assert!(cli.iter().all(|r| r.len() == 18), "{cli:?}");
     assert!(cli.len() >= 20, "{csv}");
 
     // MATLAB's daily peaks from raw usage_daily rows (max over the day's rows) of the complete
@@ -81,28 +81,42 @@ fn forecasts_match_raw_rows_and_the_site() {
     let points: Vec<(NaiveDate, f64)> = days.iter().map(|(d, v)| (*d, v.0)).collect();
     let issued = days.values().last().map_or(0.0, |v| v.1);
     let (first, peaks) = daily(&points);
-    let Outlook::Ready {
-        points: forecast,
-        backtest,
-        shortage,
-        ..
-    } = outlook(first.expect("history"), &peaks, issued)
-    else {
-        panic!("84 days are enough");
-    };
     let matlab = cli
         .iter()
         .find(|r| r[1] == "MATLAB")
         .expect("MATLAB in the CLI report");
+    let Outlook::Ready {
+        points: forecast,
+        backtest,
+        model,
+        risk,
+        ..
+    } = outlook(
+        first.expect("history"),
+        &peaks,
+        issued,
+        risk::seed(&matlab[0], "MATLAB"),
+    )
+    else {
+        panic!("84 days are enough");
+    };
     let peak = forecast.iter().map(|p| p.mean).fold(0.0, f64::max);
     assert_eq!(matlab[2], peaks.len().to_string());
-    assert_eq!(matlab[4], format!("{peak:.1}"));
+    assert_eq!(matlab[4], model.label());
     assert_eq!(
-        matlab[6],
-        shortage.map(|d| d.to_string()).unwrap_or_default()
+        matlab[5],
+        backtest.mase.map(|m| format!("{m:.2}")).unwrap_or_default()
     );
-    assert_eq!(matlab[7], format!("{:.2}", backtest.mae));
-    assert_eq!(matlab[10], format!("{:.2}", backtest.naive_mae));
+    assert_eq!(matlab[6], backtest.origins.to_string());
+    assert_eq!(matlab[7], format!("{peak:.1}"));
+    assert_eq!(matlab[9], format!("{:.3}", risk.p30));
+    assert_eq!(matlab[10], format!("{:.3}", risk.p90));
+    assert_eq!(matlab[12], format!("{:.2}", backtest.mae));
+    assert_eq!(matlab[16], format!("{:.2}", backtest.naive_mae));
+    assert!(
+        matlab[17].contains(model.label()) && matlab[17].contains("of running out by"),
+        "{matlab:?}"
+    );
 
     // The site: the same outlook for every series, and MATLAB's chart and daily forecast.
     let server = StaticServer::start(&tmp.path().join("www"));
@@ -114,29 +128,78 @@ fn forecasts_match_raw_rows_and_the_site() {
     assert!(page["error"].is_null(), "{}", page["error"]);
     let rows = cells(&page["tables"]["forecasts"]["rows"]);
     assert_eq!(rows.len(), cli.len());
+    // The scorecard counts the CLI's series whose chosen model beat seasonal naive.
+    let ready: Vec<&Vec<String>> = cli.iter().filter(|c| c[4] != "too short").collect();
+    let beat = ready
+        .iter()
+        .filter(|c| c[5].parse::<f64>().is_ok_and(|m| m < 1.0))
+        .count();
+    let card = page["texts"]["forecast-scorecard"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        card.contains(&format!("(MASE < 1) on {beat} of {} series", ready.len())),
+        "{card}"
+    );
+    let meanings = page["texts"]["forecast-meanings"]
+        .as_str()
+        .unwrap_or_default();
     let num = |s: &str| s.parse::<f64>().ok();
     for r in &rows {
         let c = cli
             .iter()
             .find(|c| c[0] == r[1] && c[1] == r[0])
             .unwrap_or_else(|| panic!("{r:?} not in the CLI report"));
-        assert_eq!(num(&r[4]), num(&c[4]), "forecast peak {r:?} vs {c:?}");
-        assert_eq!(num(&r[5]), num(&c[5]), "upper bound {r:?} vs {c:?}");
-        // The shortage day as the CLI dates it, or none when the CLI reports none.
-        if c[6].is_empty() {
-            assert_eq!(r[6], "none in 90 days", "{r:?} vs {c:?}");
-        } else {
-            assert!(r[6].starts_with(&c[6]), "shortage {r:?} vs {c:?}");
+        assert_eq!(num(&r[4]), num(&c[7]), "forecast peak {r:?} vs {c:?}");
+        assert_eq!(num(&r[5]), num(&c[8]), "upper bound {r:?} vs {c:?}");
+        // The chances in whole percent: the site draws the CLI's simulations (same seed,
+        // same arithmetic in wasm).
+        for (shown, cli_p) in [(&r[6], &c[9]), (&r[7], &c[10])] {
+            let cli_percent = (100.0 * num(cli_p).unwrap_or(-1.0)).round();
+            assert_eq!(num(shown), Some(cli_percent), "chance {r:?} vs {c:?}");
         }
-        assert!((num(&r[7]).unwrap_or(-1.0) - num(&c[7]).unwrap_or(-2.0)).abs() < 0.051);
+        // The shortage day as the CLI dates it, or none when the CLI reports none.
+        if c[11].is_empty() {
+            assert_eq!(r[8], "not likely", "{r:?} vs {c:?}");
+        } else {
+            assert_eq!(r[8], c[11], "shortage {r:?} vs {c:?}");
+        }
+        assert_eq!(r[9], c[4], "model {r:?} vs {c:?}");
+        assert_eq!(num(&r[10]), num(&c[5]), "MASE {r:?} vs {c:?}");
+        let meaning = format!("{} on {}: {}", c[1], c[0], c[17]);
+        assert!(meanings.contains(&meaning), "{meaning} not in {meanings}");
     }
     let url = server.url(&format!(
         "{SUB_PATH}/?page=forecast&feature=MATLAB&server={}",
         matlab[0]
     ));
-    let page = visit.follow(&url, "forecast-matlab.png", &["forecast-points"]);
+    let page = visit.follow(
+        &url,
+        "forecast-matlab.png",
+        &["forecast-points", "forecast-candidates"],
+    );
     let shown = cells(&page["tables"]["forecast-points"]["rows"]);
     assert_eq!(shown.len(), forecast.len());
+    assert_eq!(
+        page["texts"]["forecast-meaning"], matlab[17],
+        "{}",
+        page["texts"]
+    );
+    let candidates = cells(&page["tables"]["forecast-candidates"]["rows"]);
+    assert_eq!(
+        candidates.len(),
+        backtest.candidates.len(),
+        "{candidates:?}"
+    );
+    for (shown, c) in candidates.iter().zip(&backtest.candidates) {
+        assert_eq!(shown[0], c.kind.label());
+        assert_eq!(
+            num(&shown[1]),
+            Some((c.mae * 100.0).round() / 100.0),
+            "{shown:?}"
+        );
+        assert_eq!(shown[3] == "chosen", c.kind == model, "{shown:?}");
+    }
     for (s, p) in shown.iter().zip(&forecast) {
         assert_eq!(s[0], p.day.to_string());
         assert_eq!(num(&s[1]), Some((p.mean * 10.0).round() / 10.0), "{s:?}");
@@ -191,11 +254,14 @@ fn a_short_history_is_not_forecast() {
         )
         .expect("days");
     let matlab = rows.iter().find(|r| r[0] == "MATLAB").expect("MATLAB row");
-    assert_eq!(
-        matlab[6],
-        format!(
-            "history too short: {days} of {} days",
-            lmscope::analytics::forecast::MIN_DAYS
-        )
+    let meanings = page["texts"]["forecast-meanings"]
+        .as_str()
+        .unwrap_or_default();
+    let expected = format!(
+        "MATLAB on {}: No forecast: {days} days of history, {} needed.",
+        matlab[1],
+        lmscope::analytics::forecast::MIN_DAYS
     );
+    assert!(meanings.contains(&expected), "{expected} not in {meanings}");
+    assert!(matlab[4..].iter().all(|c| c == "—"), "{matlab:?}");
 }

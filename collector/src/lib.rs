@@ -15,6 +15,7 @@ pub mod analytics;
 pub mod format;
 pub mod parse;
 pub mod publish;
+pub mod rng;
 pub mod store;
 #[cfg(feature = "native")]
 pub mod timings;

@@ -1,14 +1,17 @@
 //! The forecast page: for each feature the filters leave, its daily peak concurrency
-//! forecast 90 days ahead with a 95 % interval, the model's backtested error on the last
-//! four weeks, and the date the interval first reaches the issued count. With `feature=`,
-//! the history and the forecast on one chart, and the forecast as a table.
+//! forecast 90 days ahead with a calibrated 95 % band, the chance it runs out within 30 and
+//! 90 days, the model its rolling-origin backtests chose and how it scored, and a scorecard
+//! of every backtest. With `feature=`, the history and the forecast on one chart, every
+//! candidate's score, and the forecast as a table.
 
 use chrono::{NaiveDate, TimeDelta};
 use leptos::html::Canvas;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use lmscope::analytics::filters::Filters;
-use lmscope::analytics::forecast::{outlooks, Outlook, Point, SeriesOutlook, MIN_DAYS};
+use lmscope::analytics::forecast::{
+    backtest, outlooks, Outlook, Point, Scorecard, SeriesOutlook, MIN_DAYS, SHORTAGE_PROBABILITY,
+};
 use lmscope::analytics::page_sql;
 use serde_json::{json, Value};
 
@@ -32,12 +35,21 @@ pub fn ForecastPage(filters: Filters) -> impl IntoView {
     let series = LocalResource::new(move || load(filters.clone()));
     view! {
         <p class="muted">
-            "Daily peak concurrency, forecast 90 days ahead by additive Holt-Winters (level, trend, "
-            "weekly season) fitted to all the history; the band is the 95 % prediction interval. "
-            "Backtest: the model fitted without the last 28 days, scored on them (mean absolute "
-            "error, its percentage, how many days fell inside the band), beside the error of "
-            "“same weekday a week before”. "
-            {format!("A series needs {MIN_DAYS} days of history.")}
+            {format!(
+                "Daily peak concurrency, forecast 90 days ahead. Each feature's model is chosen by \
+                 backtests from up to {} origins {} days apart, each scored on the {} days after \
+                 it: seasonal naive (the same weekday a week before), Holt-Winters, damped \
+                 Holt-Winters, and Holt-Winters on last year's profile once there is a year of \
+                 history. MASE is the model's error over seasonal naive's on the same days (below 1 \
+                 is better). The 95 % band is calibrated by the backtests' errors. The chance of \
+                 running out is the share of 1,000 simulated futures whose daily peak reaches the \
+                 issued count; a feature is projected short from {:.0} % within 90 days. A series \
+                 needs {MIN_DAYS} days of history.",
+                backtest::ORIGINS,
+                backtest::STEP,
+                backtest::DAYS,
+                100.0 * SHORTAGE_PROBABILITY
+            )}
         </p>
         <Suspense fallback=|| view! { <p class="loading" role="status">"Fitting forecasts…"</p> }>
             {move || {
@@ -50,7 +62,12 @@ pub fn ForecastPage(filters: Filters) -> impl IntoView {
                                 .map(|s| view! { <ForecastChart series=s /> });
                             // Without a chosen feature: the leading series at a glance.
                             let grid = chart.is_none().then(|| view! { <ForecastGrid all=all.clone() /> });
-                            view! { {chart} {grid} <Summary all /> }.into_any()
+                            let card = Scorecard::of(&all).text();
+                            view! {
+                                <p class="scorecard" data-testid="forecast-scorecard">{card}</p>
+                                {chart} {grid} <Summary all />
+                            }
+                            .into_any()
                         }
                         Err(e) => crate::widgets::query_table::query_error("Forecasts", &e).into_any(),
                     }
@@ -58,6 +75,11 @@ pub fn ForecastPage(filters: Filters) -> impl IntoView {
             }}
         </Suspense>
     }
+}
+
+/// A probability as a whole percentage.
+fn percent(p: f64) -> f64 {
+    (p * 100.0).round()
 }
 
 /// Every series: its outlook in one row, linking to its chart.
@@ -71,16 +93,12 @@ fn Summary(all: Vec<SeriesOutlook>) -> impl IntoView {
         Column::number("Peak, last 28 days"),
         Column::number("Forecast peak, 90 days"),
         Column::number("Upper bound, 90 days"),
-        Column::text("Projected shortage"),
-        Column::number("Backtest MAE"),
-        Column::number("Backtest MAPE %"),
-        Column::number("In band %"),
-        Column::number("Week-before MAE"),
+        Column::chance("Chance short, 30 days %"),
+        Column::chance("Chance short, 90 days %"),
+        Column::text("Projected shortage, most likely from"),
+        Column::text("Model"),
+        Column::number("MASE"),
     ];
-    let today = all
-        .iter()
-        .map(|s| s.first + TimeDelta::days(s.peaks.len() as i64))
-        .max();
     let rows: Vec<Vec<Value>> = all
         .iter()
         .map(|s| {
@@ -92,41 +110,47 @@ fn Summary(all: Vec<SeriesOutlook>) -> impl IntoView {
                 json!(recent),
             ];
             match &s.outlook {
-                Outlook::TooShort { days, needed } => row.extend([
-                    Value::Null,
-                    Value::Null,
-                    json!(format!("history too short: {days} of {needed} days")),
-                    Value::Null,
-                    Value::Null,
-                    Value::Null,
-                    Value::Null,
-                ]),
+                Outlook::TooShort { .. } => {
+                    row.extend(std::iter::repeat_n(Value::Null, 7));
+                }
                 Outlook::Ready {
-                    backtest, shortage, ..
+                    backtest,
+                    model,
+                    risk,
+                    ..
                 } => {
                     let (peak, high) = s.peak_and_high().unwrap_or_default();
-                    let when = match (shortage, today) {
-                        (Some(d), Some(t)) => {
-                            let weeks = (*d - t).num_days() / 7;
-                            format!("{d} (in {weeks} weeks)")
-                        }
-                        (Some(d), None) => d.to_string(),
-                        (None, _) => "none in 90 days".to_owned(),
+                    let when = match s.shortage() {
+                        Some((_, Some(day))) => day.to_string(),
+                        Some((_, None)) => "within 90 days".to_owned(),
+                        None => "not likely".to_owned(),
                     };
                     row.extend([
                         json!(round1(peak)),
                         json!(round1(high)),
+                        json!(percent(risk.p30)),
+                        json!(percent(risk.p90)),
                         json!(when),
-                        json!(round1(backtest.mae)),
-                        json!(backtest.mape.map(round1)),
-                        json!(round1(backtest.coverage)),
-                        json!(round1(backtest.naive_mae)),
+                        json!(model.label()),
+                        json!(backtest.mase.map(|m| (m * 100.0).round() / 100.0)),
                     ]);
                 }
             }
             row
         })
         .collect();
+    let meanings = all
+        .iter()
+        .map(|s| {
+            view! {
+                <li data-feature=s.feature.clone() data-server=s.server.clone()>
+                    <strong>{s.feature.clone()}</strong>
+                    <span class="muted">{format!(" on {}: ", s.server)}</span>
+                    {s.sentence()}
+                </li>
+            }
+        })
+        .collect_view();
     let link = Callback::new(move |row: Vec<Value>| {
         let text = |i: usize| row.get(i).and_then(Value::as_str).map(str::to_owned);
         q.with(|q| href_with(q, &[("feature", text(0)), ("server", text(1))]))
@@ -134,7 +158,45 @@ fn Summary(all: Vec<SeriesOutlook>) -> impl IntoView {
     crate::widgets::query_table::mark_view_ready();
     view! {
         <DataTable testid="forecasts" title="Forecast by feature".to_owned() columns rows link />
+        <section class="meanings">
+            <h2>"What the numbers mean"</h2>
+            <ul data-testid="forecast-meanings">{meanings}</ul>
+        </section>
     }
+}
+
+/// The chosen model's backtest beside every candidate's, for one series.
+#[component]
+fn Candidates(series: SeriesOutlook) -> impl IntoView {
+    let Outlook::Ready {
+        backtest, model, ..
+    } = &series.outlook
+    else {
+        return ().into_any();
+    };
+    let columns = vec![
+        Column::text("Model"),
+        Column::number("Backtest MAE"),
+        Column::number("MASE"),
+        Column::text("Chosen"),
+    ];
+    let rows: Vec<Vec<Value>> = backtest
+        .candidates
+        .iter()
+        .map(|c| {
+            vec![
+                json!(c.kind.label()),
+                json!((c.mae * 100.0).round() / 100.0),
+                json!(c.mase.map(|m| (m * 100.0).round() / 100.0)),
+                json!(if c.kind == *model { "chosen" } else { "" }),
+            ]
+        })
+        .collect();
+    let title = format!(
+        "Backtests: {} origins, {} days each; the 95 % band held {:.1} % of them (width {:.1})",
+        backtest.origins, backtest.days, backtest.coverage, backtest.width
+    );
+    view! { <DataTable testid="forecast-candidates" title columns rows /> }.into_any()
 }
 
 fn ms(d: NaiveDate) -> f64 {
@@ -146,15 +208,23 @@ fn ms(d: NaiveDate) -> f64 {
 /// How many series the list shows as small charts.
 const GRID: usize = 6;
 
-/// The first [`GRID`] forecast series (the most utilized) as small charts: the last 120
+/// The [`GRID`] forecast series most likely to run out as small charts: the last 120
 /// days, the forecast, its band and the issued line; each opens its detail. The table
 /// below lists the same series.
 #[component]
 fn ForecastGrid(all: Vec<SeriesOutlook>) -> impl IntoView {
     let q = use_query_map();
-    let cells = all
+    let mut ready: Vec<SeriesOutlook> = all
         .into_iter()
         .filter(|s| matches!(s.outlook, Outlook::Ready { .. }))
+        .collect();
+    let p90 = |s: &SeriesOutlook| match &s.outlook {
+        Outlook::Ready { risk, .. } => risk.p90,
+        Outlook::TooShort { .. } => 0.0,
+    };
+    ready.sort_by(|a, b| p90(b).total_cmp(&p90(a)));
+    let cells = ready
+        .into_iter()
         .take(GRID)
         .map(|series| {
             let canvas = NodeRef::<Canvas>::new();
@@ -256,6 +326,8 @@ fn ForecastChart(series: SeriesOutlook) -> impl IntoView {
         Outlook::TooShort { .. } => Vec::new(),
     };
     let issued = series.issued;
+    let sentence = series.sentence();
+    let candidates = series.clone();
     {
         let title = title.clone();
         Effect::new(move |_| {
@@ -306,9 +378,11 @@ fn ForecastChart(series: SeriesOutlook) -> impl IntoView {
                 <h2>{title.clone()}</h2>
                 <button type="button" class="export" on:click=export_png>"Export PNG"</button>
             </div>
+            <p class="meaning" data-testid="forecast-meaning">{sentence}</p>
             <canvas node_ref=canvas class="chart" role="img" aria-label=label data-testid="forecast-chart"></canvas>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
         </section>
+        <Candidates series=candidates />
         <DataTable testid="forecast-points" title="Forecast by day (text equivalent)".to_owned() columns rows />
     }
 }

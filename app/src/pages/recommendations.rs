@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 use leptos::prelude::*;
 use lmscope::analytics::filters::Filters;
-use lmscope::analytics::forecast::{outlooks, Outlook};
+use lmscope::analytics::forecast::outlooks;
 use lmscope::analytics::page_sql;
 use lmscope::analytics::recommend::{
     features_sql, recommend, reservations_sql, row, teams_sql, Action, FeatureFacts,
@@ -41,25 +41,11 @@ pub async fn load(
     let teams = facts(teams_sql(&f, from, to), TeamFacts::from_row).await?;
     let reservations = facts(reservations_sql(&f, from, to), ReservationFacts::from_row).await?;
     let (sql, p) = page_sql::daily_peaks(&f);
-    let shortages: Vec<Shortage> = outlooks(&bridge::query::<Vec<Value>>(&sql, &p).await?)
-        .into_iter()
-        .filter_map(|s| {
-            let (mean, high) = s.peak_and_high()?;
-            match s.outlook {
-                Outlook::Ready {
-                    shortage: Some(day),
-                    ..
-                } => Some(Shortage {
-                    server: s.server,
-                    feature: s.feature,
-                    day,
-                    high,
-                    mean,
-                }),
-                _ => None,
-            }
-        })
+    let mut shortages: Vec<Shortage> = outlooks(&bridge::query::<Vec<Value>>(&sql, &p).await?)
+        .iter()
+        .filter_map(|s| s.as_shortage())
         .collect();
+    shortages.sort_by(|a, b| b.probability.total_cmp(&a.probability));
     Ok((
         recommend(&features, &teams, &reservations, &shortages),
         shortages,

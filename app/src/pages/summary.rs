@@ -177,7 +177,7 @@ fn Report(s: Summary, from: NaiveDate, to: NaiveDate) -> impl IntoView {
             ]);
             view! {
                 <li><a href=href>{sh.feature.clone()}</a>
-                    {format!(" on {}: projected shortage from {} (upper bound {:.1})", sh.server, sh.day, sh.high)}</li>
+                    {format!(" on {}: {}", sh.server, sh.describe())}</li>
             }
         })
         .collect_view();
@@ -237,8 +237,9 @@ fn Report(s: Summary, from: NaiveDate, to: NaiveDate) -> impl IntoView {
                 <a href=link(vec![("page", Some("alerts".into()))])>
                     {format!("{} alerts firing now", s.firing.len())}
                 </a>
-                {format!(" ({critical} critical, {warning} warning); {} features projected short within 90 days.",
-                         s.shortages.len())}
+                {format!(" ({critical} critical, {warning} warning); {} features projected short \
+                          (a chance of running out within 90 days of {:.0} % or more).",
+                         s.shortages.len(), 100.0 * lmscope::analytics::forecast::SHORTAGE_PROBABILITY)}
             </p>
             <ul>{alert_items}</ul>
             <ul>{shortage_items}</ul>

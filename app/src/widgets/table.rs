@@ -15,6 +15,8 @@ pub enum Kind {
     Number,
     /// A percentage (the header says `%`): one decimal.
     Percent,
+    /// A probability in whole percent (the header says `%`): no decimals.
+    Chance,
     /// Money in the org's currency: whole units from 1,000 up, else cents.
     Money,
     /// A weekday as the queries give it for ordering (`1 Monday`), shown as `Monday`.
@@ -56,6 +58,14 @@ impl Column {
             label: label.to_owned(),
             numeric: true,
             kind,
+        }
+    }
+    /// Probabilities in whole percent, shown without decimals.
+    pub fn chance(label: &str) -> Self {
+        Self {
+            label: label.to_owned(),
+            numeric: true,
+            kind: Kind::Chance,
         }
     }
     /// Weekdays (`1 Monday` … `7 Sunday`), sorted Monday first and shown by name.
@@ -112,7 +122,7 @@ impl Shape {
         let whole = values.clone().all(|x| x.fract() == 0.0);
         let largest = values.fold(0.0_f64, |m, x| m.max(x.abs()));
         let decimals = match kind {
-            Kind::Text | Kind::Weekday | Kind::Department | Kind::Team => 0,
+            Kind::Text | Kind::Weekday | Kind::Department | Kind::Team | Kind::Chance => 0,
             Kind::Percent => 1,
             Kind::Money if largest >= 1000.0 => 0,
             Kind::Money => 2,

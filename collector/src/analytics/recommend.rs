@@ -6,9 +6,9 @@
 //!   hourly peak concurrency at most half the issued seats: keep the peak plus 10 %
 //!   headroom, cut the rest (at least one seat and a tenth of the issue).
 //! - **Add**: denials, queued requests, or hours at 100 % beyond a threshold, or a
-//!   forecast whose expected peak reaches the issued count: add the most people denied
-//!   within one hour, or the expected peak's excess, whichever is larger. (An upper bound
-//!   alone crossing is the capacity warning, not a purchase.)
+//!   forecast whose chance of running out within 90 days is at least
+//!   [`SHORTAGE_PROBABILITY`]: add the most people denied within one hour, or the seats
+//!   that bring that chance below one half, whichever is larger.
 //! - **Redistribute**: a vendor with both a feature to cut and one to add: move the seats
 //!   at the next renewal (the yearly cost change is the price difference).
 //! - **Reserve**: a team that waited (denials plus queued requests) for a feature beyond a
@@ -24,6 +24,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::analytics::filters::Filters;
+pub use crate::analytics::forecast::SHORTAGE_PROBABILITY;
 use crate::analytics::page_sql::{feature_where, Sql};
 use crate::analytics::prices::seat_price;
 
@@ -230,16 +231,38 @@ pub struct TeamFacts {
     pub reserved: f64,
 }
 
-/// A forecast shortage: the day a feature's forecast upper bound reaches its issued count.
+/// A projected shortage: a feature whose chance of running out within 90 days is at least
+/// [`SHORTAGE_PROBABILITY`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Shortage {
     pub server: String,
     pub feature: String,
-    pub day: NaiveDate,
-    /// The forecast's highest upper bound over the horizon.
-    pub high: f64,
+    /// Chance the daily peak reaches the issued count within 90 days.
+    pub probability: f64,
+    /// The same within 30 days.
+    pub p30: f64,
+    /// The median first day among the simulated futures that run out.
+    pub day: Option<NaiveDate>,
     /// The forecast's highest expected peak over the horizon.
     pub mean: f64,
+    /// Seats that bring the 90-day chance below one half.
+    pub seats: f64,
+}
+
+impl Shortage {
+    /// "a 97 % chance of running out within 90 days (30 days: 91 %), most likely first on
+    /// 2026-12-03".
+    pub fn describe(&self) -> String {
+        let first = self
+            .day
+            .map(|d| format!(", most likely first on {d}"))
+            .unwrap_or_default();
+        format!(
+            "a {:.0} % chance of running out within 90 days (30 days: {:.0} %){first}",
+            100.0 * self.probability,
+            100.0 * self.p30
+        )
+    }
 }
 
 fn text(r: &[Value], i: usize) -> Option<String> {
@@ -375,17 +398,13 @@ fn needed(f: &FeatureFacts, shortage: Option<&Shortage>) -> Option<(f64, String)
             100.0 * full_share
         ));
     }
-    // The upper bound alone is a warning (the summary's projected shortage); seats are
-    // bought for the expected peak.
-    if let Some(s) = shortage.filter(|s| s.mean >= f.issued) {
-        let excess = (s.mean - f.issued).ceil().max(1.0);
-        add = add.max(excess);
+    if let Some(s) = shortage.filter(|s| s.probability >= SHORTAGE_PROBABILITY) {
+        let more = s.seats.max(1.0);
+        add = add.max(more);
         why.push(format!(
-            "the forecast reaches {} seats within 90 days (expected peak {:.1}; the 95 % upper \
-             bound crosses the issued count on {})",
-            seats(f.issued),
-            s.mean,
-            s.day
+            "the forecast gives {}; {} more seats bring it below 50 %",
+            s.describe(),
+            seats(more)
         ));
     }
     (add > 0.0).then(|| (add, why.join("; ")))
@@ -655,21 +674,35 @@ mod tests {
     }
 
     #[test]
-    fn forecast_adds_the_expected_peak_over_issued() {
+    fn a_likely_shortage_adds_the_seats_that_make_it_unlikely() {
         let f = feature("growing", 10.0, 8.0, 7.0);
         let s = Shortage {
             server: f.server.clone(),
             feature: f.feature.clone(),
-            day: NaiveDate::from_ymd_opt(2027, 1, 20).expect("date"),
-            high: 14.9,
-            mean: 12.4,
+            probability: 0.8,
+            p30: 0.4,
+            day: NaiveDate::from_ymd_opt(2027, 1, 20),
+            mean: 10.4,
+            seats: 3.0,
         };
         let r = recommend(std::slice::from_ref(&f), &[], &[], std::slice::from_ref(&s));
         let add = r.iter().find(|r| r.action == Action::Add).expect("add");
         assert_eq!(add.seats, 3.0);
-        assert!(add.evidence.contains("2027-01-20"), "{}", add.evidence);
-        // Only the upper bound crosses: a warning elsewhere, no purchase.
-        let r = recommend(&[f], &[], &[], &[Shortage { mean: 9.0, ..s }]);
+        assert!(
+            add.evidence.contains("80 % chance") && add.evidence.contains("2027-01-20"),
+            "{}",
+            add.evidence
+        );
+        // Below the threshold: no purchase.
+        let r = recommend(
+            &[f],
+            &[],
+            &[],
+            &[Shortage {
+                probability: 0.3,
+                ..s
+            }],
+        );
         assert!(r.iter().all(|r| r.action != Action::Add), "{r:?}");
     }
 

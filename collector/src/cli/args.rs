@@ -117,7 +117,8 @@ pub(crate) enum DemoSize {
 
 #[derive(Subcommand)]
 pub(crate) enum Report {
-    /// Each feature's 90-day forecast of daily peak concurrency and its backtest, as CSV.
+    /// Each feature's 90-day forecast of daily peak concurrency, its chance of running out
+    /// within 30 and 90 days and its chosen model's backtest, as CSV (the scorecard on stderr).
     Forecast {
         /// The published data directory (with manifest.json).
         #[arg(long)]

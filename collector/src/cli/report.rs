@@ -22,10 +22,14 @@ pub(crate) fn forecast_report(
     let refs: Vec<&dyn duckdb::ToSql> = params.iter().map(|p| p as &dyn duckdb::ToSql).collect();
     let rows = lmscope::publish::files::rows(&db, &sql, &refs)
         .with_context(|| format!("{path}: daily peaks"))?;
-    println!("server,feature,days,issued,forecast_peak,upper_bound,shortage,mae,mape_pct,in_band_pct,week_before_mae");
+    println!(
+        "server,feature,days,issued,model,mase,backtests,forecast_peak,upper_bound,\
+         p_short_30d,p_short_90d,first_short_day,mae,mape_pct,in_band_pct,band_width,\
+         naive_mae,meaning"
+    );
     let field = lmscope::analytics::chargeback::csv_field;
-    let (mut mapes, mut better, mut scored) = (Vec::new(), 0, 0);
-    for s in lmscope::analytics::forecast::outlooks(&rows) {
+    let all = lmscope::analytics::forecast::outlooks(&rows);
+    for s in &all {
         let head = format!(
             "{},{},{},{:.0}",
             field(&s.server),
@@ -35,33 +39,44 @@ pub(crate) fn forecast_report(
         );
         let (peak, high) = s.peak_and_high().unwrap_or_default();
         match &s.outlook {
-            Outlook::TooShort { .. } => println!("{head},,,too short,,,,"),
+            Outlook::TooShort { .. } => {
+                println!("{head},too short,,,,,,,,,,,,,{}", field(&s.sentence()))
+            }
             Outlook::Ready {
-                backtest, shortage, ..
+                backtest,
+                model,
+                risk,
+                ..
             } => {
+                let first = s
+                    .shortage()
+                    .and_then(|(_, d)| d)
+                    .map(|d| d.to_string())
+                    .unwrap_or_default();
+                let opt = |v: Option<f64>, digits: usize| {
+                    v.map(|v| format!("{v:.digits$}")).unwrap_or_default()
+                };
                 println!(
-                    "{head},{peak:.1},{high:.1},{},{:.2},{},{:.1},{:.2}",
-                    shortage.map(|d| d.to_string()).unwrap_or_default(),
+                    "{head},{},{},{},{peak:.1},{high:.1},{:.3},{:.3},{first},{:.2},{},{:.1},{:.1},{:.2},{}",
+                    field(model.label()),
+                    opt(backtest.mase, 2),
+                    backtest.origins,
+                    risk.p30,
+                    risk.p90,
                     backtest.mae,
-                    backtest.mape.map(|m| format!("{m:.1}")).unwrap_or_default(),
+                    opt(backtest.mape, 1),
                     backtest.coverage,
-                    backtest.naive_mae
+                    backtest.width,
+                    backtest.naive_mae,
+                    field(&s.sentence()),
                 );
-                mapes.extend(backtest.mape);
-                scored += 1;
-                if backtest.mae < backtest.naive_mae {
-                    better += 1;
-                }
             }
         }
     }
-    mapes.sort_by(f64::total_cmp);
-    if let Some(median) = mapes.get(mapes.len() / 2) {
-        eprintln!(
-            "backtest over the last 28 days: median MAPE {median:.1} % across {scored} series; \
-             the model beats \"same weekday a week before\" on {better} of {scored}"
-        );
-    }
+    eprintln!(
+        "{}",
+        lmscope::analytics::forecast::Scorecard::of(&all).text()
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -20,6 +20,8 @@ use chrono::{Datelike, NaiveDateTime, TimeDelta, Timelike, Weekday};
 
 use chrono::NaiveDate;
 
+pub(crate) use crate::rng::Rng;
+
 use crate::parse::debuglog::{DebugLog, Event, EventKind};
 use crate::parse::lmstat::{
     Checkout, Counting, FeatureUsage, Holder, LmError, LmstatReport, Queued, ServerStatus,
@@ -38,39 +40,6 @@ pub struct DemoOptions {
     pub weeks: u32,
     pub interval_minutes: u32,
     pub seed: u64,
-}
-
-/// Small deterministic PRNG (SplitMix64): the demo must be reproducible from its seed.
-pub(crate) struct Rng(pub(crate) u64);
-
-impl Rng {
-    pub(crate) fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    pub(crate) fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    pub(crate) fn below(&mut self, n: usize) -> usize {
-        (self.unit() * n as f64) as usize % n.max(1)
-    }
-    /// Poisson-distributed count (Knuth), fine for the small rates used here.
-    fn poisson(&mut self, lambda: f64) -> u32 {
-        let limit = (-lambda).exp();
-        let mut k = 0;
-        let mut p = 1.0;
-        loop {
-            p *= self.unit();
-            if p <= limit || k > 1000 {
-                return k;
-            }
-            k += 1;
-        }
-    }
 }
 
 /// Demand factor for the time of year: August and the turn of the year are quiet, the last

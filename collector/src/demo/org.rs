@@ -207,8 +207,9 @@ pub fn org(seed: u64) -> Org {
 }
 
 /// Alert rules with a planted cause each: the SIMULINK shortage, its denials, the expiring
-/// Innovus license, the snpslmd daemon outage, the server outage, idle capacity, and the
-/// tape-out surge (unusual demand, and chip design's spend running past its budget).
+/// Innovus license, the snpslmd daemon outage, the server outage, idle capacity, the
+/// tape-out surge (unusual demand, and chip design's spend running past its budget), and
+/// the features likely to run out within 30 days (SIMULINK, ansys and the surging chip tools).
 fn demo_rules() -> Vec<Rule> {
     let rule = |name: &str, kind: Kind, severity: Severity| Rule {
         severity,
@@ -224,6 +225,11 @@ fn demo_rules() -> Vec<Rule> {
             threshold: Some(5.0),
             window: Some("1h".to_owned()),
             ..rule("Denials", Kind::Denials, Severity::Warning)
+        },
+        Rule {
+            threshold: Some(50.0),
+            days: Some(30),
+            ..rule("Likely to run out", Kind::ShortageRisk, Severity::Warning)
         },
         Rule {
             days: Some(30),

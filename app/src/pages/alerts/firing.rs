@@ -22,6 +22,7 @@ fn evidence_href(q: &leptos_router::params::ParamsMap, a: &Alert, to: NaiveDate)
     let page = match a.kind {
         Kind::Down | Kind::DaemonDown | Kind::Stale => "overview",
         Kind::Budget => "departments",
+        Kind::ShortageRisk => "forecast",
         _ => "features",
     };
     let mut changes: Vec<(&str, Option<String>)> = vec![

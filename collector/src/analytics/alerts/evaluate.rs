@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::inputs::midnight;
 use super::*;
+use crate::analytics::forecast::{self, SeriesOutlook};
 
 /// One firing of a rule: what, since when, until when (`None`: still firing), and why.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -101,6 +102,7 @@ fn on_feature(server: &str, feature: &str) -> (String, Vec<(String, String)>) {
 /// firing, newest first, for enabled and valid rules; invalid rules are reported apart.
 pub fn evaluate(rules: &[Rule], data: &Data, clock: NaiveDateTime) -> (Vec<Alert>, Vec<RuleError>) {
     let mut alerts = Vec::new();
+    let mut outlooks = None;
     let mut errors = Vec::new();
     let Some(now) = data.now else {
         return (alerts, errors);
@@ -120,6 +122,7 @@ pub fn evaluate(rules: &[Rule], data: &Data, clock: NaiveDateTime) -> (Vec<Alert
             Kind::Idle => idle(rule, data, now),
             Kind::Unusual => unusual(rule, data, now),
             Kind::Budget => budget(rule, data),
+            Kind::ShortageRisk => shortage_risk(rule, data, now, &mut outlooks),
         };
         alerts.extend(firings.into_iter().map(|f| Alert {
             rule: rule.name.clone(),
@@ -232,6 +235,56 @@ fn expiry(rule: &Rule, data: &Data, now: NaiveDateTime) -> Vec<Firing> {
                 },
                 filters,
             }
+        })
+        .collect()
+}
+
+/// Features whose forecast gives a chance of running out within the rule's days at or
+/// above its threshold; the forecasts are made once per evaluation, for the first such rule.
+fn shortage_risk(
+    rule: &Rule,
+    data: &Data,
+    now: NaiveDateTime,
+    outlooks: &mut Option<Vec<SeriesOutlook>>,
+) -> Vec<Firing> {
+    let all = outlooks.get_or_insert_with(|| forecast::outlooks(&data.peaks));
+    let days = rule.days.unwrap_or(forecast::HORIZON as u32) as usize;
+    let threshold = threshold(rule);
+    all.iter()
+        .filter(|s| rule.covers(&s.server, Some(&s.feature)))
+        .filter_map(|s| {
+            let forecast::Outlook::Ready {
+                risk,
+                model,
+                backtest,
+                ..
+            } = &s.outlook
+            else {
+                return None;
+            };
+            let chance = 100.0 * risk.within(days);
+            if chance < threshold || risk.paths == 0 {
+                return None;
+            }
+            let (subject, filters) = on_feature(&s.server, &s.feature);
+            let first = s
+                .first_day_within(days)
+                .map(|d| format!(", most likely first on {d}"))
+                .unwrap_or_default();
+            Some(Firing {
+                subject,
+                since: now,
+                until: None,
+                evidence: format!(
+                    "a {chance:.0} % chance of running out within {days} days{first} \
+                     ({:.0} of {:.0} issued; model: {}, MASE {})",
+                    s.peak_and_high().map_or(0.0, |p| p.0),
+                    s.issued,
+                    model.label(),
+                    backtest.mase.map_or("–".to_owned(), |m| format!("{m:.2}"))
+                ),
+                filters,
+            })
         })
         .collect()
 }

@@ -48,6 +48,9 @@ pub struct Data {
     pub budgets: BTreeMap<(String, String, String), (f64, NaiveDate, NaiveDate)>,
     /// Spend per day at the org's prices: (`department`|`project`, id) → (day, cost).
     pub spend: Series<(NaiveDate, f64)>,
+    /// Daily peaks of the complete days before `now`, as rows of
+    /// [`crate::analytics::forecast::outlooks`] (server, feature, day, peak, issued).
+    pub peaks: Vec<Vec<Value>>,
 }
 
 /// The two parameters every query in [`inputs`] takes, first and last moment of the range,
@@ -161,6 +164,14 @@ pub fn inputs() -> Vec<(&'static str, String)> {
              WHERE a.hour >= r.t0 AND a.v IS NOT NULL ORDER BY 1, 2, 3",
         ),
         q(
+            "peaks",
+            " SELECT server, feature, strftime(day, '%Y-%m-%d'), max(peak_in_use)::DOUBLE,
+                     max(issued)::DOUBLE
+              FROM usage_daily CROSS JOIN r
+              WHERE day < least((SELECT max(until) FROM polls), r.t1)::DATE
+              GROUP BY server, feature, day ORDER BY 1, 2, 3",
+        ),
+        q(
             "budgets",
             " SELECT 'department', department, name, budget::DOUBLE,
                      strftime(make_date(year(r.t1), 1, 1), '%Y-%m-%d'),
@@ -214,6 +225,10 @@ fn day(v: Option<&Value>) -> Option<NaiveDate> {
 impl Data {
     /// Add the rows of input `name` (see [`inputs`]); malformed rows are skipped.
     pub fn add_rows(&mut self, name: &str, rows: &[Vec<Value>]) {
+        if name == "peaks" {
+            self.peaks.extend_from_slice(rows);
+            return;
+        }
         for r in rows {
             let g = |i| r.get(i);
             match name {

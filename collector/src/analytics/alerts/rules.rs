@@ -28,6 +28,9 @@ pub enum Kind {
     /// A department's (yearly) or project's (start to end) spend at `threshold` % of its
     /// budget or more; with `projected`, also when the burn rate so far would get there.
     Budget,
+    /// A feature's chance of running out (its daily peak reaching the issued count) within
+    /// `days` days (at most 90), by its forecast, at `threshold` % or more.
+    ShortageRisk,
 }
 
 /// How much an alert matters.
@@ -75,9 +78,10 @@ fn is_false(b: &bool) -> bool {
 
 impl Kind {
     /// Every kind, in the order the editor offers them.
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 10] = [
         Kind::Utilization,
         Kind::Denials,
+        Kind::ShortageRisk,
         Kind::Unusual,
         Kind::Budget,
         Kind::Expiry,
@@ -99,6 +103,7 @@ impl Kind {
             Kind::Idle => "idle",
             Kind::Unusual => "unusual",
             Kind::Budget => "budget",
+            Kind::ShortageRisk => "shortage_risk",
         }
     }
 
@@ -204,13 +209,18 @@ impl Rule {
         }
         let need_threshold = matches!(
             self.kind,
-            Kind::Utilization | Kind::Denials | Kind::Idle | Kind::Unusual | Kind::Budget
+            Kind::Utilization
+                | Kind::Denials
+                | Kind::Idle
+                | Kind::Unusual
+                | Kind::Budget
+                | Kind::ShortageRisk
         );
         let need_window = matches!(
             self.kind,
             Kind::Utilization | Kind::Denials | Kind::Down | Kind::DaemonDown | Kind::Stale
         );
-        let need_days = matches!(self.kind, Kind::Expiry | Kind::Idle);
+        let need_days = matches!(self.kind, Kind::Expiry | Kind::Idle | Kind::ShortageRisk);
         match self.threshold {
             None if need_threshold => return Err(err("needs `threshold`".to_owned())),
             Some(t) if !t.is_finite() || t < 0.0 => {
@@ -231,6 +241,19 @@ impl Rule {
         }
         if need_days && self.days.is_none() {
             return Err(err("needs `days`".to_owned()));
+        }
+        if self.kind == Kind::ShortageRisk {
+            let horizon = crate::analytics::forecast::HORIZON;
+            if self.days.is_some_and(|d| d == 0 || d as usize > horizon) {
+                return Err(err(format!(
+                    "`days` must be 1 to {horizon}: forecasts look {horizon} days ahead"
+                )));
+            }
+            if self.threshold.is_some_and(|t| t > 100.0) {
+                return Err(err(
+                    "`threshold` is a chance in percent, 0 to 100".to_owned()
+                ));
+            }
         }
         Ok(())
     }
@@ -258,6 +281,9 @@ impl Rule {
             Kind::DaemonDown => format!("vendor daemon down for {w}"),
             Kind::Stale => format!("no poll for {w}"),
             Kind::Idle => format!("utilization under {t} % for {d} days"),
+            Kind::ShortageRisk => {
+                format!("a {t} % or higher chance of running out within {d} days")
+            }
         }
     }
 
