@@ -635,6 +635,39 @@ fn reserved_licenses_nobody_checked_out_are_not_counted_as_checked_out() {
     }
     let matlab = of("MATLAB");
     assert_eq!((matlab.1, matlab.3), (60, matlab.1 - matlab.2));
+    // The hourly and daily series keep both counts: lmstat's in use and the checkout lines'.
+    for table in ["usage_hourly", "usage_daily"] {
+        let mut stmt = db
+            .prepare(&format!(
+                "SELECT feature, peak_in_use, peak_checked_out, sum_in_use, sum_checked_out, polls
+                 FROM {table}"
+            ))
+            .expect("prepare");
+        let series: Vec<(String, i64, i64, i64, i64, i64)> = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            })
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert_eq!(series.len(), expected.len(), "{table}: {series:?}");
+        for (feature, peak, peak_out, sum, sum_out, polls) in series {
+            let (in_use, checkouts, _) = expected[&feature];
+            assert_eq!((peak, sum), (in_use, in_use * polls), "{table} {feature}");
+            assert_eq!(
+                (peak_out, sum_out),
+                (checkouts, checkouts * polls),
+                "{table} {feature}: checked out"
+            );
+        }
+    }
 }
 
 /// A cron job's `lmstat -a >> saved.txt`: one file of appended outputs imports as those

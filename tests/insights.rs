@@ -147,6 +147,9 @@ type Request = (String, String, i64);
 /// denials and queued requests: (action, subject, server, seats, yearly cost).
 type Expected = BTreeSet<(String, String, String, i64, i64)>;
 
+/// A reservation line of a set: feature, kind, target, seats.
+type Reserved = (String, String, String, f64);
+
 fn expected_recommendations(db: &duckdb::Connection, prices: &Prices) -> (Expected, f64) {
     let range = format!("ts >= DATE '{FROM}' AND ts < DATE '{TO}' + INTERVAL 1 DAY");
     #[derive(Default)]
@@ -164,19 +167,20 @@ fn expected_recommendations(db: &duckdb::Connection, prices: &Prices) -> (Expect
     for r in raw(
         db,
         &format!(
-            "SELECT server, coalesce(vendor, ''), feature, issued, peak_in_use FROM usage_hourly
-             WHERE polls > 0 AND {}",
+            "SELECT server, coalesce(vendor, ''), feature, issued, peak_in_use, peak_checked_out
+             FROM usage_hourly WHERE polls > 0 AND {}",
             range.replace("ts", "hour")
         ),
-        5,
+        6,
     ) {
         let f = by.entry((text(&r[0]), text(&r[2]))).or_default();
         f.vendor = text(&r[1]);
-        let (issued, peak) = (number(&r[3]), number(&r[4]));
+        // Cuts look at seats checked out; "full" at lmstat's in use (reserved seats too).
+        let (issued, in_use, out) = (number(&r[3]), number(&r[4]), number(&r[5]));
         f.issued = f.issued.max(issued);
-        f.peak = f.peak.max(peak);
-        f.peaks.push(peak);
-        if issued > 0.0 && peak >= issued {
+        f.peak = f.peak.max(out);
+        f.peaks.push(out);
+        if issued > 0.0 && in_use >= issued {
             f.full += 1.0;
         }
     }
@@ -323,6 +327,62 @@ fn expected_recommendations(db: &duckdb::Connection, prices: &Prices) -> (Expect
             ));
         }
     }
+    // Reservations listed as unused at every poll of the range: the sets (one per server and
+    // time) in force over the range — the last one before it and those within it — and each
+    // reservation's fewest seats over them (absent from a set: none).
+    let mut sets: BTreeMap<(String, String), Vec<Reserved>> = BTreeMap::new();
+    for r in raw(
+        db,
+        "SELECT server, strftime(ts, '%Y-%m-%d %H:%M:%S'), feature, kind, target, count
+         FROM reservations",
+        6,
+    ) {
+        let set = sets.entry((text(&r[0]), text(&r[1]))).or_default();
+        if text(&r[3]) != "NONE" {
+            set.push((text(&r[2]), text(&r[3]), text(&r[4]), number(&r[5])));
+        }
+    }
+    let servers: BTreeSet<String> = sets.keys().map(|k| k.0.clone()).collect();
+    for server in servers {
+        let before = sets
+            .keys()
+            .filter(|(s, ts)| *s == server && ts.as_str() < FROM)
+            .max()
+            .cloned();
+        let in_force: Vec<&Vec<Reserved>> = sets
+            .iter()
+            .filter(|((s, ts), _)| {
+                *s == server
+                    && (Some((s.clone(), ts.clone())) == before
+                        || (ts.as_str() >= FROM && ts[..10] <= *TO))
+            })
+            .map(|(_, set)| set)
+            .collect();
+        let keys: BTreeSet<(String, String, String)> = in_force
+            .iter()
+            .flat_map(|set| set.iter().map(|r| (r.0.clone(), r.1.clone(), r.2.clone())))
+            .collect();
+        for (feature, kind, target) in keys {
+            let fewest = in_force
+                .iter()
+                .map(|set| {
+                    set.iter()
+                        .filter(|r| r.0 == feature && r.1 == kind && r.2 == target)
+                        .map(|r| r.3)
+                        .sum::<f64>()
+                })
+                .fold(f64::MAX, f64::min);
+            if fewest > 0.0 {
+                out.insert((
+                    "Release a reservation".into(),
+                    format!("{feature} for {} {target}", kind.to_lowercase()),
+                    server.clone(),
+                    fewest as i64,
+                    0,
+                ));
+            }
+        }
+    }
     (out, saving)
 }
 
@@ -401,9 +461,16 @@ fn projects_recommendations_and_summary_match_raw_rows() {
     // Recommendations: the same rules on raw rows give the same table.
     let (expected, saving) = expected_recommendations(&db, &prices);
     let actions: BTreeSet<&str> = expected.iter().map(|e| e.0.as_str()).collect();
-    assert!(
-        actions.len() == 3,
-        "the demo has cuts, additions and reservations: {expected:?}"
+    assert_eq!(
+        actions,
+        BTreeSet::from([
+            "Reduce",
+            "Add licenses",
+            "Reserve for a team",
+            "Release a reservation"
+        ]),
+        "the demo has cuts, additions, teams that waited and a reservation nobody uses: \
+         {expected:?}"
     );
     let url = server.url(&format!(
         "{SUB_PATH}/?page=recommendations&from={FROM}&to={TO}"
@@ -475,7 +542,7 @@ fn projects_recommendations_and_summary_match_raw_rows() {
         .find(|s| s[0] == cut[3] && s[1] == cut[2])
         .expect("the evidence view shows the feature");
     assert!(
-        cut[6].contains(&format!("peak {} of {} issued", row[3], row[2])),
+        cut[6].contains(&format!("peak {} of {} issued", row[4], row[2])),
         "{cut:?} vs {row:?}"
     );
 

@@ -133,8 +133,8 @@ fn raw(db: &Connection) -> Raw {
         daily: fetch(
             db,
             "SELECT strftime(day, '%Y-%m-%d'), server, vendor, feature, issued, peak_in_use,
-                    sum_in_use, polls, polls_full FROM usage_daily",
-            9,
+                    sum_in_use, polls, polls_full, peak_checked_out FROM usage_daily",
+            10,
         ),
         hourly: fetch(
             db,
@@ -290,6 +290,7 @@ fn features_page_feature_detail_heatmap_and_users_match_raw_rows() {
     struct Acc {
         issued: f64,
         peak: f64,
+        peak_out: f64,
         sum: f64,
         polls: f64,
         capacity: f64,
@@ -301,6 +302,7 @@ fn features_page_feature_detail_heatmap_and_users_match_raw_rows() {
         let a = acc.entry(vec![s(&r[3]), s(&r[1])]).or_default();
         a.issued = a.issued.max(f(&r[4]));
         a.peak = a.peak.max(f(&r[5]));
+        a.peak_out = a.peak_out.max(f(&r[9]));
         a.sum += f(&r[6]);
         a.polls += f(&r[7]);
         a.capacity += f(&r[7]) * f(&r[4]);
@@ -326,6 +328,7 @@ fn features_page_feature_detail_heatmap_and_users_match_raw_rows() {
                 vec![
                     Some(a.issued),
                     Some(a.peak),
+                    Some(a.peak_out),
                     ratio(a.sum, a.polls),
                     ratio(100.0 * a.sum, a.capacity),
                     ratio(100.0 * a.full, a.polls),
@@ -342,6 +345,7 @@ fn features_page_feature_detail_heatmap_and_users_match_raw_rows() {
             "Server",
             "Issued",
             "Peak in use",
+            "Peak checked out",
             "Average in use",
             "Utilization %",
             "Time at 100 %",

@@ -22,6 +22,7 @@ pub fn FeaturesPage(filters: Filters, from: NaiveDate, to: NaiveDate) -> impl In
         Column::text("Server"),
         Column::number("Issued"),
         Column::number("Peak in use"),
+        Column::number("Peak checked out"),
         Column::number("Average in use"),
         Column::number("Utilization %"),
         Column::number("Time at 100 %"),
@@ -66,7 +67,9 @@ pub fn FeaturesPage(filters: Filters, from: NaiveDate, to: NaiveDate) -> impl In
     view! {
         <p class="muted">
             "Issued and in-use counts follow the server, vendor and feature filters; the people \
-             filters (department, team, cluster, user) apply to top users."
+             filters (department, team, cluster, user) apply to top users. In use is lmstat's \
+             count, which includes reserved seats nobody has checked out; checked out leaves \
+             them out."
         </p>
         <QueryTable testid="feature-stats" title=format!("Features, {from} to {to}")
             columns sql=stats link=drill_down("feature", "features") />

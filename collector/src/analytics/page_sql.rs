@@ -44,9 +44,10 @@ pub(crate) fn feature_where(
     (clauses.join(" AND "), params)
 }
 
-/// Per feature and server over the range: issued (largest), peak and average in use,
-/// average utilization %, share of polls at 100 %, denials. Columns: feature, server,
-/// issued, peak, average, utilization %, % of time full, denials.
+/// Per feature and server over the range: issued (largest), peak in use (lmstat's count,
+/// reserved seats included) and checked out, average in use, average utilization %, share
+/// of polls at 100 %, denials. Columns: feature, server, issued, peak, peak checked out,
+/// average, utilization %, % of time full, denials.
 pub fn feature_stats(f: &Filters, from: NaiveDate, to: NaiveDate) -> Sql {
     let (usage, mut params) = feature_where(f, from, to, "d", "day", Some("vendor"));
     let (events, event_params) = feature_where(f, from, to, "e", "ts", None);
@@ -54,6 +55,7 @@ pub fn feature_stats(f: &Filters, from: NaiveDate, to: NaiveDate) -> Sql {
     let sql = format!(
         "WITH d AS (
             SELECT d.feature, d.server, max(d.issued) AS issued, max(d.peak_in_use) AS peak,
+                   max(d.peak_checked_out) AS peak_out,
                    sum(d.sum_in_use)::DOUBLE / nullif(sum(d.polls), 0) AS avg_in_use,
                    sum(d.sum_in_use)::DOUBLE / nullif(sum(d.polls::BIGINT * d.issued), 0) AS util,
                    sum(d.polls_full)::DOUBLE / nullif(sum(d.polls), 0) AS full
@@ -61,11 +63,11 @@ pub fn feature_stats(f: &Filters, from: NaiveDate, to: NaiveDate) -> Sql {
          n AS (
             SELECT e.feature, e.server, count(*) AS denials
             FROM events e WHERE e.kind = 'DENIED' AND {events} GROUP BY 1, 2)
-         SELECT d.feature, d.server, d.issued::DOUBLE, d.peak::DOUBLE,
+         SELECT d.feature, d.server, d.issued::DOUBLE, d.peak::DOUBLE, d.peak_out::DOUBLE,
                 round(d.avg_in_use, 2)::DOUBLE, round(100 * d.util, 1)::DOUBLE,
                 round(100 * d.full, 1)::DOUBLE, coalesce(n.denials, 0)::DOUBLE
          FROM d LEFT JOIN n ON n.feature = d.feature AND n.server = d.server
-         ORDER BY 7 DESC, 6 DESC NULLS LAST, 1, 2
+         ORDER BY 8 DESC, 7 DESC NULLS LAST, 1, 2
          LIMIT 1000"
     );
     (sql, params)

@@ -3,8 +3,9 @@
 //! shows them. The queries read the published file; [`recommend`] is pure.
 //!
 //! - **Reduce**: over the range, no denials and no queue, and the 95th percentile of
-//!   hourly peak concurrency at most half the issued seats: keep the peak plus 10 %
-//!   headroom, cut the rest (at least one seat and a tenth of the issue).
+//!   hourly peak checked out (reserved seats nobody used do not count) at most half the
+//!   issued seats: keep the peak plus 10 % headroom, cut the rest (at least one seat and a
+//!   tenth of the issue).
 //! - **Add**: denials, queued requests, or hours at 100 % beyond a threshold, or a
 //!   forecast whose chance of running out within 90 days is at least
 //!   [`SHORTAGE_PROBABILITY`]: add the most people denied within one hour, or the seats
@@ -43,9 +44,10 @@ pub const RESERVE_MIN_WAITS: f64 = 3.0;
 /// Working hours a day, for a team's average concurrent use.
 pub const WORKDAY_HOURS: f64 = 8.0;
 
-/// Per feature over the range: server, vendor, feature, issued (largest), peak, 95th
-/// percentile of hourly peaks, hours polled, hours at 100 %, denials, most users denied in
-/// one hour, queued requests, yearly seat price.
+/// Per feature over the range: server, vendor, feature, issued (largest), peak checked out,
+/// 95th percentile of hourly peaks checked out (reserved seats nobody used are not use, so
+/// a cut sees them), hours polled, hours at 100 % in use (reserved seats are unavailable
+/// to others), denials, most users denied in one hour, queued requests, yearly seat price.
 pub fn features_sql(f: &Filters, from: NaiveDate, to: NaiveDate) -> Sql {
     let (hourly, mut params) = feature_where(f, from, to, "x", "hour", Some("vendor"));
     let (events, p2) = feature_where(f, from, to, "e", "ts", None);
@@ -56,8 +58,8 @@ pub fn features_sql(f: &Filters, from: NaiveDate, to: NaiveDate) -> Sql {
     let sql = format!(
         "WITH h AS (
             SELECT x.server, x.vendor, x.feature, max(x.issued) AS issued,
-                   max(x.peak_in_use) AS peak,
-                   quantile_cont(x.peak_in_use, 0.95) AS p95, count(*) AS hours,
+                   max(x.peak_checked_out) AS peak,
+                   quantile_cont(x.peak_checked_out, 0.95) AS p95, count(*) AS hours,
                    count(*) FILTER (WHERE x.issued > 0 AND x.peak_in_use >= x.issued) AS full_hours,
                    any_value({price}) AS price
             FROM usage_hourly x WHERE x.polls > 0 AND {hourly} GROUP BY 1, 2, 3),

@@ -2,8 +2,9 @@
 //! few hundred users polled over a year, with office-hour, weekday and seasonal patterns
 //! (summer and year-end lulls, quarter-end crunches), growth, two shortages (SIMULINK all
 //! year, ansys by year end), a tape-out surge on the chip design tools in the last weeks, an
-//! idle feature, one server outage and one vendor daemon outage. It produces the same typed
-//! reports the lmstat parser does, so it travels the same ingest path as real data.
+//! idle feature, a reservation nobody uses, one server outage and one vendor daemon outage.
+//! It produces the same typed reports the lmstat parser does, so it travels the same ingest
+//! path as real data.
 //! `catalog` holds the servers and features, `org` the people and the org file, this module
 //! the polls themselves; `synth` synthesizes the large benchmark history.
 
@@ -24,8 +25,8 @@ pub(crate) use crate::rng::Rng;
 
 use crate::parse::debuglog::{DebugLog, Event, EventKind};
 use crate::parse::lmstat::{
-    Checkout, Counting, FeatureUsage, Holder, LmError, LmstatReport, Queued, ServerStatus,
-    VendorStatus,
+    Checkout, Counting, FeatureUsage, Holder, LmError, LmstatReport, Queued, Reservation,
+    ServerStatus, VendorStatus,
 };
 use crate::parse::lmstat_i::Entitlement;
 use crate::parse::timeinfer::StartStamp;
@@ -88,6 +89,19 @@ struct Active {
     start: NaiveDateTime,
     handle: u64,
     version: &'static str,
+}
+
+/// Reservations (options file `RESERVE`) the demo plants: feature, seats, kind, target. The
+/// group's people never check the feature out, so the seats sit reserved and unused all year.
+const RESERVED: &[(&str, u32, &str, &str)] = &[("nx_design_review", 4, "GROUP", "plm-review")];
+
+/// Seats of `feature` the demo keeps reserved.
+fn reserved(feature: &str) -> u32 {
+    RESERVED
+        .iter()
+        .filter(|r| r.0 == feature)
+        .map(|r| r.1)
+        .sum()
 }
 
 /// A request waiting in a vendor daemon's queue after a denial.
@@ -206,7 +220,8 @@ pub fn generate(opts: &DemoOptions) -> impl Iterator<Item = DemoServer> + '_ {
                         if pool.is_empty() {
                             break;
                         }
-                        let in_use: u32 = active[fi].iter().map(|a| a.licenses).sum();
+                        let in_use: u32 = active[fi].iter().map(|a| a.licenses).sum::<u32>()
+                            + reserved(fs.name);
                         let span = fs.tokens.1 - fs.tokens.0 + 1;
                         let licenses = fs.tokens.0 + rng.below(span as usize) as u32;
                         // Weighted pick: heavy users come back more often.
@@ -376,7 +391,22 @@ fn snapshot(
         ..LmstatReport::default()
     };
     for (fi, fs) in spec.features.iter().enumerate() {
-        let in_use = active[fi].iter().map(|a| a.licenses).sum();
+        let checked_out: u32 = active[fi].iter().map(|a| a.licenses).sum();
+        // Seats reserved for a group that never uses them: lmstat lists a RESERVATION line
+        // for them and counts them in use.
+        let mut in_use = checked_out;
+        for (feature, count, kind, target) in RESERVED {
+            if *feature == fs.name {
+                let count = (*count).min(fs.issued.saturating_sub(in_use));
+                in_use += count;
+                report.reservations.push(Reservation {
+                    feature: fi,
+                    count,
+                    kind: (*kind).into(),
+                    target: (*target).into(),
+                });
+            }
+        }
         report.features.push(FeatureUsage {
             name: fs.name.to_owned().into(),
             counting: Counting::Counted {

@@ -386,7 +386,9 @@ pub fn synthesize(store: &mut Store, opts: &SynthOptions) -> Result<SynthSummary
                         peak,
                         sum,
                         polls,
-                        full
+                        full,
+                        peak,
+                        sum
                     ])?;
                     summary.hours += 1;
                 }

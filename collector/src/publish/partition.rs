@@ -99,6 +99,7 @@ const SOURCE_SQL: &str = "
     UNION ALL SELECT date_trunc('month', ts), 'events', count(*), 0 FROM main.events GROUP BY 1
     UNION ALL SELECT date_trunc('month', hour), 'usage_hourly', count(*),
                      sum(polls)::DOUBLE + sum(sum_in_use)::DOUBLE + sum(peak_in_use) + sum(polls_full)
+                     + sum(coalesce(sum_checked_out, 0))::DOUBLE * 3
               FROM main.usage_hourly GROUP BY 1
     UNION ALL SELECT date_trunc('month', ended_at), 'sessions', count(*),
                      sum(epoch(ended_at) + epoch(last_seen) + epoch(first_seen)

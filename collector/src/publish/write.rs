@@ -545,7 +545,8 @@ fn write_daily(conn: &duckdb::Connection, slice: Slice) -> Result<(), duckdb::Er
     conn.execute_batch(&format!(
         "INSERT INTO publish_target.usage_daily
          SELECT hour::DATE AS day, server, vendor, feature, max(issued), max(peak_in_use),
-                sum(sum_in_use), sum(polls), sum(polls_full)
+                sum(sum_in_use), sum(polls), sum(polls_full), max(peak_checked_out),
+                sum(sum_checked_out)
          FROM main.usage_hourly WHERE {hours} GROUP BY ALL ORDER BY day, server, feature;
          INSERT INTO publish_target.user_daily
          WITH spans AS (

@@ -14,7 +14,7 @@ use crate::store::delta::{
     add_to_hours, daemon_gone, diff, extend_runs, feature_gone, feature_states, host_states,
     vendor_states, DaemonState, FeatureKey, FeatureState, HourAgg, PollOutcome, PollRun,
 };
-use crate::store::schema::{STORE_TABLES, STORE_VERSION, TABLES};
+use crate::store::schema::{STORE_TABLES, STORE_UPGRADES, STORE_VERSION, TABLES};
 use crate::store::sessions::{Session, SessionTracker};
 
 /// Errors of the store.
@@ -167,11 +167,14 @@ impl Store {
                 .flatten(),
         };
         if let Some(found) = found.filter(|v| *v != STORE_VERSION.to_string()) {
-            return Err(StoreError::Version {
-                path: path.to_owned(),
-                found,
-                expected: STORE_VERSION,
-            });
+            let Some((_, upgrade)) = STORE_UPGRADES.iter().find(|(from, _)| *from == found) else {
+                return Err(StoreError::Version {
+                    path: path.to_owned(),
+                    found,
+                    expected: STORE_VERSION,
+                });
+            };
+            conn.execute_batch(&format!("BEGIN; {upgrade} COMMIT;"))?;
         }
         Self::init(conn)
     }
@@ -393,7 +396,7 @@ fn ingest_server(
                 continue;
             }
             let states = feature_states(r);
-            add_to_hours(&mut hours, poll.ts, &states);
+            add_to_hours(&mut hours, poll.ts, &states, &reserved_by_feature(r));
             let feature_name = |i: usize| r.features.get(i).map_or("", |f| &*f.name);
             for q in &r.queued {
                 let h = &q.holder;
@@ -619,6 +622,18 @@ fn append_sessions<'a>(
     Ok(())
 }
 
+/// Seats reserved and not checked out at one poll, by feature name: lmstat lists a
+/// RESERVATION line for each and counts them in the header's "in use".
+fn reserved_by_feature<'a>(r: &'a LmstatReport<'_>) -> BTreeMap<&'a str, u32> {
+    let mut out: BTreeMap<&str, u32> = BTreeMap::new();
+    for x in &r.reservations {
+        if let Some(f) = r.features.get(x.feature) {
+            *out.entry(&*f.name).or_default() += x.count;
+        }
+    }
+    out
+}
+
 /// Add this batch's hourly aggregates of one server to `usage_hourly`, merging the hours
 /// already stored.
 fn merge_hours(
@@ -631,7 +646,8 @@ fn merge_hours(
     };
     {
         let mut stmt = tx.prepare(
-            "SELECT hour, vendor, feature, issued, peak_in_use, sum_in_use, polls, polls_full
+            "SELECT hour, vendor, feature, issued, peak_in_use, sum_in_use, polls, polls_full,
+                    peak_checked_out, sum_checked_out
              FROM usage_hourly WHERE server = ? AND hour >= ?",
         )?;
         let rows = stmt.query_map(params![server, first], |r| {
@@ -643,6 +659,8 @@ fn merge_hours(
                     sum_in_use: r.get(5)?,
                     polls: r.get(6)?,
                     polls_full: r.get(7)?,
+                    peak_checked_out: r.get(8)?,
+                    sum_checked_out: r.get(9)?,
                 },
             ))
         })?;
@@ -667,6 +685,8 @@ fn merge_hours(
             i64::try_from(a.sum_in_use).unwrap_or(i64::MAX),
             a.polls,
             a.polls_full,
+            a.peak_checked_out,
+            i64::try_from(a.sum_checked_out).unwrap_or(i64::MAX),
         ])?;
     }
     Ok(())

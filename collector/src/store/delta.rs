@@ -192,16 +192,22 @@ pub struct HourAgg {
     pub polls: u32,
     /// Polls that found every issued license in use.
     pub polls_full: u32,
+    /// In use less the reserved seats nobody had checked out (lmstat counts those in use).
+    pub peak_checked_out: u32,
+    pub sum_checked_out: u64,
 }
 
 impl HourAgg {
-    /// Add one poll's counts.
-    pub fn add(&mut self, issued: u32, in_use: u32) {
+    /// Add one poll's counts: `reserved` of the `in_use` seats were reserved and unused.
+    pub fn add(&mut self, issued: u32, in_use: u32, reserved: u32) {
+        let checked_out = in_use.saturating_sub(reserved);
         self.issued = self.issued.max(issued);
         self.peak_in_use = self.peak_in_use.max(in_use);
         self.sum_in_use += u64::from(in_use);
         self.polls += 1;
         self.polls_full += u32::from(issued > 0 && in_use >= issued);
+        self.peak_checked_out = self.peak_checked_out.max(checked_out);
+        self.sum_checked_out += u64::from(checked_out);
     }
 
     /// Combine two partial aggregates of the same hour.
@@ -211,6 +217,8 @@ impl HourAgg {
         self.sum_in_use += other.sum_in_use;
         self.polls += other.polls;
         self.polls_full += other.polls_full;
+        self.peak_checked_out = self.peak_checked_out.max(other.peak_checked_out);
+        self.sum_checked_out += other.sum_checked_out;
     }
 }
 
@@ -222,19 +230,22 @@ pub fn hour_of(ts: NaiveDateTime) -> NaiveDateTime {
         .unwrap_or(ts)
 }
 
-/// Add the counted features of one poll to the hourly aggregates.
+/// Add the counted features of one poll to the hourly aggregates; `reserved` holds the
+/// poll's reserved, unused seats by feature name.
 pub fn add_to_hours(
     hours: &mut BTreeMap<(NaiveDateTime, FeatureKey), HourAgg>,
     ts: NaiveDateTime,
     states: &BTreeMap<FeatureKey, FeatureState>,
+    reserved: &BTreeMap<&str, u32>,
 ) {
     let hour = hour_of(ts);
     for (key, state) in states {
         if let (Some(issued), Some(in_use)) = (state.issued, state.in_use) {
+            let held = reserved.get(key.1.as_str()).copied().unwrap_or(0);
             hours
                 .entry((hour, key.clone()))
                 .or_default()
-                .add(issued, in_use);
+                .add(issued, in_use, held);
         }
     }
 }
@@ -400,15 +411,26 @@ mod tests {
     }
 
     #[test]
-    fn hourly_aggregates_count_full_polls() {
+    fn hourly_aggregates_count_full_polls_and_reserved_seats_apart() {
         let mut hours = BTreeMap::new();
         let t = |m: u32| {
             chrono::NaiveDate::from_ymd_opt(2024, 3, 11)
                 .and_then(|d| d.and_hms_opt(10, m, 0))
                 .expect("valid")
         };
-        add_to_hours(&mut hours, t(0), &feature_states(&report(9, true)));
-        add_to_hours(&mut hours, t(30), &feature_states(&report(3, true)));
+        let reserved = BTreeMap::from([("F", 2)]);
+        add_to_hours(
+            &mut hours,
+            t(0),
+            &feature_states(&report(9, true)),
+            &reserved,
+        );
+        add_to_hours(
+            &mut hours,
+            t(30),
+            &feature_states(&report(3, true)),
+            &BTreeMap::new(),
+        );
         let f = hours
             .iter()
             .find(|((_, k), _)| k.1 == "F")
@@ -421,7 +443,9 @@ mod tests {
                 peak_in_use: 9,
                 sum_in_use: 12,
                 polls: 2,
-                polls_full: 1
+                polls_full: 1,
+                peak_checked_out: 7,
+                sum_checked_out: 10,
             }
         );
         assert_eq!(hour_of(t(30)), t(0));

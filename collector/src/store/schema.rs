@@ -5,12 +5,24 @@
 
 /// Version of the published schema, written to `manifest.json`; the site refuses others.
 /// Version 4 split the published data into monthly partitions and a current file.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// Version of the store's own tables, recorded in the store; a store of another version is
-/// refused. Equal to the published version until 3; version 4 changed only the published
-/// layout, so stores of version 3 stay readable.
-pub const STORE_VERSION: u32 = 3;
+/// refused. Equal to the published version until 3; version 4 of the published layout kept
+/// store version 3. Store version 4 adds the checked-out counts to `usage_hourly`; a store
+/// of version 3 is upgraded in place when opened ([`STORE_UPGRADES`]).
+pub const STORE_VERSION: u32 = 4;
+
+/// The statements that bring a store of the version before [`STORE_VERSION`] to it. Hours
+/// stored before the split carry lmstat's in-use count as checked out: reserved seats
+/// were not told apart then.
+pub const STORE_UPGRADES: &[(&str, &str)] = &[(
+    "3",
+    "ALTER TABLE usage_hourly ADD COLUMN IF NOT EXISTS peak_checked_out INTEGER;
+     ALTER TABLE usage_hourly ADD COLUMN IF NOT EXISTS sum_checked_out BIGINT;
+     UPDATE usage_hourly SET peak_checked_out = peak_in_use, sum_checked_out = sum_in_use
+     WHERE peak_checked_out IS NULL;",
+)];
 
 /// All timestamps in the store and the published files are UTC, `TIMESTAMP` (no zone).
 pub const TABLES: &[(&str, &str)] = &[
@@ -161,7 +173,9 @@ pub const TABLES: &[(&str, &str)] = &[
             peak_in_use INTEGER NOT NULL,
             sum_in_use BIGINT NOT NULL,
             polls INTEGER NOT NULL,
-            polls_full INTEGER NOT NULL
+            polls_full INTEGER NOT NULL,
+            peak_checked_out INTEGER,
+            sum_checked_out BIGINT
         )",
     ),
 ];
@@ -240,7 +254,9 @@ pub const ROLLUP_TABLES: &[(&str, &str)] = &[
             peak_in_use INTEGER NOT NULL,
             sum_in_use BIGINT NOT NULL,
             polls INTEGER NOT NULL,
-            polls_full INTEGER NOT NULL
+            polls_full INTEGER NOT NULL,
+            peak_checked_out INTEGER,
+            sum_checked_out BIGINT
         )",
     ),
     (
