@@ -542,7 +542,7 @@ fn projects_recommendations_and_summary_match_raw_rows() {
         .find(|s| s[0] == cut[3] && s[1] == cut[2])
         .expect("the evidence view shows the feature");
     assert!(
-        cut[6].contains(&format!("peak {} of {} issued", row[4], row[2])),
+        cut[6].contains(&format!("peak checked out {} of {} issued", row[4], row[2])),
         "{cut:?} vs {row:?}"
     );
 

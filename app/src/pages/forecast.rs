@@ -36,7 +36,9 @@ pub fn ForecastPage(filters: Filters) -> impl IntoView {
     view! {
         <p class="muted">
             {format!(
-                "Daily peak concurrency, forecast 90 days ahead. Each feature's model is chosen by \
+                "Daily peak concurrency in use (lmstat's count: reserved seats nobody has checked \
+                 out are in use too, as nobody else can have them), forecast 90 days ahead. Each \
+                 feature's model is chosen by \
                  backtests from up to {} origins {} days apart, each scored on the {} days after \
                  it: seasonal naive (the same weekday a week before), Holt-Winters, damped \
                  Holt-Winters, and Holt-Winters on last year's profile once there is a year of \

@@ -10,7 +10,7 @@ use lmscope::analytics::page_sql;
 use lmscope::analytics::recommend::{
     features_sql, recommend, reservations_sql, row, teams_sql, Action, FeatureFacts,
     Recommendation, ReservationFacts, Shortage, TeamFacts, ADD_MIN_DENIALS, ADD_MIN_QUEUED,
-    REDUCE_MAX_P95_SHARE, RESERVE_MIN_WAITS,
+    REDUCE_MAX_P95_SHARE, RESERVE_MIN_WAITS, SHORTAGE_PROBABILITY,
 };
 use serde_json::Value;
 
@@ -79,15 +79,18 @@ pub fn RecommendationsPage(filters: Filters, from: NaiveDate, to: NaiveDate) -> 
     view! {
         <p class="muted">
             {format!(
-                "Reduce: no denials or queue and the 95th percentile of hourly peaks at most {:.0} % \
-                 of issued; keep the peak plus 10 %. Add: at least {ADD_MIN_DENIALS} denials, \
-                 {ADD_MIN_QUEUED} queued requests, 1 % of hours at 100 %, or a forecast whose expected \
-                 peak reaches the issued count (seats for that peak). Redistribute: spare seats of a vendor's feature to \
+                "Reduce: no denials or queue and the 95th percentile of hourly peaks checked out \
+                 (reserved seats nobody used do not count) at most {:.0} % of issued; keep the peak \
+                 plus 10 %. Add: at least {ADD_MIN_DENIALS} denials, {ADD_MIN_QUEUED} queued \
+                 requests, 1 % of hours at 100 % in use, or a forecast chance of running out within \
+                 90 days of {:.0} % or more (the seats that bring it below one half). \
+                 Redistribute: spare seats of a vendor's feature to \
                  one of its features that is short. Reserve: a team that waited {RESERVE_MIN_WAITS} \
                  times or more gets its average use over an 8-hour day. Release: a FlexLM reservation \
                  whose seats lmstat listed as reserved and unused at every poll of the range. Money at \
                  yearly list price.",
-                100.0 * REDUCE_MAX_P95_SHARE
+                100.0 * REDUCE_MAX_P95_SHARE,
+                100.0 * SHORTAGE_PROBABILITY
             )}
         </p>
         <Suspense fallback=|| view! { <p class="loading" role="status">"Weighing the evidence…"</p> }>

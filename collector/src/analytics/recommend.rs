@@ -442,8 +442,9 @@ pub fn recommend(
                 seats: cut,
                 yearly_cost: -cut * f.price,
                 evidence: format!(
-                    "peak {} of {} issued, 95th percentile of hourly peaks {:.1} ({:.0} % of \
-                     issued), no denials or queue: keep {} (peak + {:.0} %), cut {}",
+                    "peak checked out {} of {} issued, 95th percentile of hourly peaks checked \
+                     out {:.1} ({:.0} % of issued), no denials or queue: keep {} (peak + {:.0} \
+                     %), cut {}",
                     seats(f.peak),
                     seats(f.issued),
                     f.p95,

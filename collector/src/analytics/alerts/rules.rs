@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
-    /// A feature's licenses in use at or above `threshold` % of issued for `window`.
+    /// A feature's licenses in use (lmstat's count: reserved, unused seats included, as
+    /// nobody else can have them) at or above `threshold` % of issued for `window`.
     Utilization,
     /// `threshold` or more denials of a feature within `window`.
     Denials,
@@ -266,7 +267,9 @@ impl Rule {
         let w = self.window.as_deref().unwrap_or("?");
         let d = self.days.map_or_else(|| "?".to_owned(), |d| d.to_string());
         match self.kind {
-            Kind::Utilization => format!("in use ≥ {t} % of issued for {w}"),
+            Kind::Utilization => {
+                format!("in use (reserved seats included) ≥ {t} % of issued for {w}")
+            }
             Kind::Denials => format!("{t} or more denials within {w}"),
             Kind::Unusual => format!(
                 "use over {} more than {t} % off the usual",
