@@ -400,3 +400,35 @@ fn statsmodels_reference() {
         }
     }
 }
+
+#[test]
+fn the_seats_to_add_are_the_fewest_that_make_running_out_unlikely() {
+    // Weekdays near 25 of 25 issued: short, and a few more seats make it unlikely.
+    let y: Vec<f64> = noisy(200, 21.0, 1.5, 9)
+        .iter()
+        .map(|v| v.min(25.0))
+        .collect();
+    let Outlook::Ready {
+        risk,
+        backtest,
+        model,
+        ..
+    } = outlook(day0(), &y, 25.0, 5)
+    else {
+        panic!("long enough");
+    };
+    assert!(risk.p90 >= SHORTAGE_PROBABILITY, "{risk:?}");
+    let k = risk.seats_to_half;
+    assert!(k >= 1.0, "{risk:?}");
+    // The same simulated futures (same seed) against more seats.
+    let fitted = fit(model, &y, HORIZON).expect("fits");
+    let chance = |issued: f64| {
+        let paths = risk::paths(&fitted, backtest.multiplier / Z95, issued, HORIZON, 5);
+        risk::within(&paths, HORIZON)
+    };
+    assert!(chance(25.0 + k) < 0.5, "{k} seats: {}", chance(25.0 + k));
+    assert!(
+        chance(25.0 + k - 1.0) >= 0.5,
+        "{k} seats are not the fewest"
+    );
+}
