@@ -224,14 +224,19 @@ pub fn fit_ets(y: &[f64], damped: bool) -> Option<Model> {
                         phi,
                     };
                     let mut state = start.clone();
+                    // The sum only grows: stop once it cannot beat the best so far.
+                    let bound = best.as_ref().map_or(f64::INFINITY, |(b, _)| *b);
                     let mut sse = 0.0;
                     for (t, &obs) in y.iter().enumerate() {
                         let e = step(&mut state, params, obs);
                         if t >= SEASON {
                             sse += e * e;
+                            if sse >= bound {
+                                break;
+                            }
                         }
                     }
-                    if best.as_ref().is_none_or(|(b, _)| sse < *b) {
+                    if sse < bound {
                         best = Some((sse, params));
                     }
                 }
