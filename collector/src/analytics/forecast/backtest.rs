@@ -73,20 +73,6 @@ pub struct Backtest {
     pub candidates: Vec<Candidate>,
 }
 
-impl Backtest {
-    /// Mean squared error of the shortage probabilities (Brier score); lower is better.
-    pub fn brier(&self) -> Option<f64> {
-        let n = self.calls.len();
-        (n > 0).then(|| {
-            self.calls
-                .iter()
-                .map(|(p, hit)| (p - f64::from(u8::from(*hit))).powi(2))
-                .sum::<f64>()
-                / n as f64
-        })
-    }
-}
-
 /// One model's forecast from one origin.
 struct Run {
     fitted: Fitted,

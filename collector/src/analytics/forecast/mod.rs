@@ -163,11 +163,9 @@ impl SeriesOutlook {
     /// simulations that do.
     pub fn shortage(&self) -> Option<(f64, Option<NaiveDate>)> {
         match &self.outlook {
-            Outlook::Ready { risk, .. } if risk.p90 >= SHORTAGE_PROBABILITY => Some((
-                risk.p90,
-                risk.first
-                    .map(|d| self.start() + TimeDelta::days(d as i64 - 1)),
-            )),
+            Outlook::Ready { risk, .. } if risk.p90 >= SHORTAGE_PROBABILITY => {
+                Some((risk.p90, self.first_day_within(HORIZON)))
+            }
             _ => None,
         }
     }

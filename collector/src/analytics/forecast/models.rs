@@ -178,21 +178,16 @@ impl Model {
     /// bootstrap: daily peaks have a ceiling and deep holiday dips, so their errors are
     /// skewed and a normal distribution would overstate the chance of a high day).
     fn simulate(&self, scale: f64, rng: &mut Rng, out: &mut [f64]) {
-        let Params {
-            alpha,
-            beta,
-            gamma,
-            phi,
-        } = self.params;
+        let p = self.params;
         let mut s = self.state.clone();
         for y in out.iter_mut() {
             let slot = s.n % SEASON;
             let e = scale * draw(&self.residuals, rng);
-            let damped = phi * s.trend;
+            let damped = p.phi * s.trend;
             *y = s.level + damped + s.season[slot] + e;
-            s.level += damped + alpha * e;
-            s.trend = damped + alpha * beta * e;
-            s.season[slot] += gamma * e;
+            s.level += damped + p.alpha * e;
+            s.trend = damped + p.alpha * p.beta * e;
+            s.season[slot] += p.gamma * e;
             s.n += 1;
         }
     }

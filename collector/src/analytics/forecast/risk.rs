@@ -67,8 +67,6 @@ pub struct Risk {
     pub p30: f64,
     /// The same within 90 days.
     pub p90: f64,
-    /// Among the paths that run out within 90 days, the median first day (days ahead).
-    pub first: Option<usize>,
     /// Seats to add so that the chance of running out within 90 days falls below one half:
     /// the fewest that put the issued count above the median of the paths' highest peaks.
     pub seats_to_half: f64,
@@ -98,7 +96,6 @@ impl Risk {
         Risk {
             p30: within(paths, 30),
             p90: within(paths, 90),
-            first: days.get(days.len().saturating_sub(1) / 2).copied(),
             seats_to_half,
             first_days: days,
             paths: paths.len(),
