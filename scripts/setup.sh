@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 
 WASM_BINDGEN_VERSION=0.2.130   # = the wasm-bindgen crate in Cargo.lock
 TRUNK_VERSION=0.21.14
+PYSPARK_VERSION=3.5.3
 
 log() { printf '\033[1;34msetup:\033[0m %s\n' "$*"; }
 
@@ -50,6 +51,8 @@ debian() {
     command -v chromium >/dev/null || debs+=(chromium chromium-driver)
     command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || debs+=(nginx-light)
   fi
+  # Debian's OpenJDK for Apache Spark, which reads the Parquet lake in tests/lake.rs.
+  command -v java >/dev/null || debs+=(openjdk-17-jre-headless)
   if [ "${#debs[@]}" -gt 0 ]; then
     log "installing Debian's ${debs[*]} for the browser tests"
     apt-get update -qq
@@ -59,7 +62,7 @@ debian() {
 python_client() {
   # DuckDB's Python client at the engine's version, in a virtual environment beside the cargo
   # target: the tests open the published data with lmscope.sql as a reader outside the site
-  # would (tests/store.rs).
+  # would (tests/store.rs); PySpark in the same one reads the lake (tests/lake.rs).
   # shellcheck source=env.sh
   source scripts/env.sh
   local venv=$LMSCOPE_VENV
@@ -67,6 +70,11 @@ python_client() {
     log "installing DuckDB's Python client 1.4.3 into $venv"
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet duckdb==1.4.3
+  fi
+  # Apache Spark (PySpark, local mode) reads the Parquet lake as a bigger engine would.
+  if ! "$venv/bin/python" -c 'import pyspark, sys; sys.exit(pyspark.__version__ != "'"$PYSPARK_VERSION"'")' 2>/dev/null; then
+    log "installing PySpark $PYSPARK_VERSION into $venv (a 300 MB download, once per machine)"
+    "$venv/bin/pip" install --quiet "pyspark==$PYSPARK_VERSION"
   fi
 }
 npm_packages() {

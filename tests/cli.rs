@@ -256,6 +256,103 @@ fn publish_keeps_the_previous_generation_and_drops_older_ones() {
     );
 }
 
+/// A publish after new rows digests only the months from the earliest row they can change
+/// on, taking the months before from its last manifest; a log import (events of any time)
+/// makes the next publish digest every month. At every step the partitions it names are
+/// the ones a full publish of the same store names.
+#[test]
+fn publish_digests_only_the_months_a_change_can_reach() {
+    use chrono::{Datelike, Duration, NaiveDate, Utc};
+    let tmp = StoreDir::new("cli-marks");
+    let out = tmp.path().join("out");
+    let out_arg = out.to_string_lossy().into_owned();
+    let app2 = fixture(APP2).to_string_lossy().into_owned();
+    // Months relative to today: the open one and the two before (closed).
+    let now = Utc::now().naive_utc().date();
+    let this = NaiveDate::from_ymd_opt(now.year(), now.month(), 1).expect("month");
+    let last = (this - Duration::days(1)).with_day(1).expect("month");
+    let before = (last - Duration::days(1)).with_day(1).expect("month");
+    let at = |day: NaiveDate, hm: &str| format!("{}T{hm}", day.format("%Y-%m-%d"));
+    let poll = |t: String| {
+        tmp.ok(&["import", "lmstat", "--at", &t, "--server", "srv-a", &app2]);
+    };
+    // Publish into `out` (timed) and into a new folder (no mark: every month digested);
+    // return how many months the first digested and the partitions both name.
+    let step = std::cell::Cell::new(0);
+    let publish = || {
+        let run = tmp
+            .command()
+            .env("LMSCOPE_TIMINGS", "1")
+            .args(["publish", "--out", &out_arg])
+            .output()
+            .expect("publish");
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let stderr = String::from_utf8_lossy(&run.stderr).into_owned();
+        let digested: usize = stderr
+            .split("closed months (")
+            .nth(1)
+            .and_then(|r| r.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no digest count in {stderr}"));
+        step.set(step.get() + 1);
+        let full = tmp.path().join(format!("full-{}", step.get()));
+        tmp.ok(&["publish", "--out", &full.to_string_lossy()]);
+        let partitions = |dir: &std::path::Path| {
+            let mut names: Vec<String> = std::fs::read_dir(dir)
+                .expect("published folder")
+                .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+                .filter(|n| lmscope::publish::partition::is_file_name(n))
+                .collect();
+            names.sort();
+            names
+        };
+        let manifest = std::fs::read_to_string(out.join("manifest.json")).expect("manifest");
+        let named: Vec<String> = partitions(&out)
+            .into_iter()
+            .filter(|n| manifest.contains(n.as_str()))
+            .collect();
+        assert_eq!(named, partitions(&full), "step {}", step.get());
+        (digested, named)
+    };
+
+    poll(at(before, "10:00"));
+    poll(at(last, "09:00"));
+    let (digested, first) = publish();
+    assert_eq!((digested, first.len()), (2, 2), "{first:?}");
+
+    // A poll in the open month: the sessions open since last month's poll go on, so last
+    // month's hours change; the month before cannot.
+    poll(at(this, "00:05"));
+    let (digested, second) = publish();
+    assert_eq!(digested, 1);
+    assert_eq!(second[0], first[0], "the month before is kept");
+    assert_ne!(second[1], first[1], "last month's sessions went on");
+
+    // The next poll reaches back only to the one before: nothing closed is digested.
+    poll(at(this, "00:10"));
+    let (digested, third) = publish();
+    assert_eq!((digested, &third), (0, &second));
+
+    // A debug log: events of any time, so every month is digested again.
+    tmp.ok(&[
+        "import",
+        "log",
+        "--server",
+        "srv-a",
+        &fixture(MATLAB_LOG).to_string_lossy(),
+    ]);
+    let (digested, fourth) = publish();
+    assert!(
+        digested > 2,
+        "{digested} months digested after a log import"
+    );
+    assert!(fourth.len() > third.len(), "{fourth:?}");
+}
+
 const MATLAB_LOG: &str = "debuglog/joseantoniovilar__Stats_Logs_FlexLM__data_raw_matlab.log.txt";
 const LMSTAT_I: &str = "lmstat/mjtrangoni__flexlm_exporter__collector_fixtures_lmstat_i_app2.txt";
 

@@ -44,18 +44,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
             config,
             every,
             publish,
-        } => poll(&cli.store, &config, every, publish.as_deref()),
+            parquet,
+        } => poll(&cli.store, &config, every, publish.as_deref(), parquet),
         Command::Publish {
             out,
             org,
             poll_interval,
             pseudonymize,
+            parquet,
         } => cli::publish::publish_cmd(
             &cli.store,
             &out,
             org.as_deref(),
             poll_interval,
             &pseudonymize,
+            parquet,
         ),
         Command::Report(Report::Forecast {
             data,
@@ -114,6 +117,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             end,
             seed,
             size,
+            parquet,
         } => cli::demo::demo_cmd(
             &cli.store,
             &out,
@@ -123,6 +127,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 end,
                 seed,
                 size,
+                parquet,
             },
         ),
     }

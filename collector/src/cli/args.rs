@@ -40,6 +40,10 @@ pub(crate) enum Command {
         /// Publish into this directory after each poll.
         #[arg(long)]
         publish: Option<PathBuf>,
+        /// Also write the data as Hive-partitioned Parquet into this folder
+        /// (`TABLE/month=YYYY-MM/*.parquet`), for Spark, Trino, Polars or a warehouse.
+        #[arg(long)]
+        parquet: Option<PathBuf>,
     },
     /// Write the published DuckDB file and manifest.json into a directory (atomically).
     Publish {
@@ -55,6 +59,10 @@ pub(crate) enum Command {
         /// so the site can be public; the key comes from $LMSCOPE_PSEUDONYM_KEY.
         #[arg(long, value_delimiter = ',')]
         pseudonymize: Vec<String>,
+        /// Also write the data as Hive-partitioned Parquet into this folder
+        /// (`TABLE/month=YYYY-MM/*.parquet`), for Spark, Trino, Polars or a warehouse.
+        #[arg(long)]
+        parquet: Option<PathBuf>,
     },
     /// Evaluate alert rules over published data: prints what fires; exits 0 when nothing at
     /// or above `--fail-on` fires now, 1 when something does, 2 on error.
@@ -90,7 +98,7 @@ pub(crate) enum Command {
     Demo {
         #[arg(long)]
         out: PathBuf,
-        /// Weeks of polls to generate (default: a year).
+        /// Weeks of polls to generate (default: a year; with `--size large`, 52 means 365 days).
         #[arg(long, default_value_t = 52)]
         weeks: u32,
         /// Minutes between polls.
@@ -106,6 +114,10 @@ pub(crate) enum Command {
         /// and 3,000 users, synthesized straight into the store's tables.
         #[arg(long, value_enum, default_value_t = DemoSize::Small)]
         size: DemoSize,
+        /// Also write the data as Hive-partitioned Parquet into this folder
+        /// (`TABLE/month=YYYY-MM/*.parquet`), for Spark, Trino, Polars or a warehouse.
+        #[arg(long)]
+        parquet: Option<PathBuf>,
     },
 }
 

@@ -20,6 +20,7 @@ pub(crate) struct DemoArgs {
     pub end: Option<NaiveDateTime>,
     pub seed: u64,
     pub size: DemoSize,
+    pub parquet: Option<std::path::PathBuf>,
 }
 
 /// Make the demo into the (empty) store at `store_path` and publish it into `out`.
@@ -30,6 +31,7 @@ pub(crate) fn demo_cmd(store_path: &Path, out: &Path, args: DemoArgs) -> Result<
         end,
         seed,
         size,
+        parquet,
     } = args;
     let interval = if size == DemoSize::Large { 1 } else { interval };
     let end = end.unwrap_or_else(|| {
@@ -48,7 +50,11 @@ pub(crate) fn demo_cmd(store_path: &Path, out: &Path, args: DemoArgs) -> Result<
         );
     }
     if size == DemoSize::Large {
-        let opts = SynthOptions::large(end, seed);
+        let mut opts = SynthOptions::large(end, seed);
+        if weeks != 52 {
+            // Longer histories for the scale figures (five years: `--weeks 260`).
+            opts.days = weeks.saturating_mul(7).max(1);
+        }
         let started = std::time::Instant::now();
         let s = synth::synthesize(&mut store, &opts).context("synthesizing the large demo")?;
         println!(
@@ -68,6 +74,7 @@ pub(crate) fn demo_cmd(store_path: &Path, out: &Path, args: DemoArgs) -> Result<
                 poll_interval_seconds: 60,
                 org: synth::org(&opts),
                 pseudonymize: None,
+                parquet: parquet.clone(),
             },
         )
         .with_context(|| format!("publishing to {}", out.display()))?;
@@ -105,6 +112,7 @@ pub(crate) fn demo_cmd(store_path: &Path, out: &Path, args: DemoArgs) -> Result<
             poll_interval_seconds: u64::from(interval) * 60,
             org: demo::org(seed),
             pseudonymize: None,
+            parquet,
         },
     )
     .with_context(|| format!("publishing to {}", out.display()))?;

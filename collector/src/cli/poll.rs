@@ -17,6 +17,7 @@ pub(crate) fn poll(
     config_path: &Path,
     every: Option<std::time::Duration>,
     publish_to: Option<&Path>,
+    parquet: Option<std::path::PathBuf>,
 ) -> Result<ExitCode> {
     let text = std::fs::read_to_string(config_path)
         .with_context(|| format!("reading {}", config_path.display()))?;
@@ -50,6 +51,7 @@ pub(crate) fn poll(
         if let Some(out) = publish_to {
             let opts = PublishOptions {
                 poll_interval_seconds: config.interval.as_secs(),
+                parquet: parquet.clone(),
                 ..PublishOptions::default()
             };
             publish(&store, out, &opts)

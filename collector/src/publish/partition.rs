@@ -90,21 +90,23 @@ fn midnight(day: NaiveDate) -> NaiveDateTime {
 /// their `user_daily` hours); the few that are open or span months count again in every
 /// month their counted time overlaps, by their part in that month (their `user_daily` rows
 /// there; an open session that goes on does not change the months it has left).
-const SOURCE_SQL: &str = "
-    SELECT date_trunc('month', ts) AS m, 'server_status' AS t, count(*) AS n, 0::DOUBLE AS x FROM main.server_status GROUP BY 1
-    UNION ALL SELECT date_trunc('month', ts), 'vendor_status', count(*), 0 FROM main.vendor_status GROUP BY 1
-    UNION ALL SELECT date_trunc('month', ts), 'feature_usage', count(*), 0 FROM main.feature_usage GROUP BY 1
-    UNION ALL SELECT date_trunc('month', ts), 'queued', count(*), 0 FROM main.queued GROUP BY 1
-    UNION ALL SELECT date_trunc('month', ts), 'reservations', count(*), 0 FROM main.reservations GROUP BY 1
-    UNION ALL SELECT date_trunc('month', ts), 'events', count(*), 0 FROM main.events GROUP BY 1
+fn source_sql(since: &str) -> String {
+    format!(
+        "
+    SELECT date_trunc('month', ts) AS m, 'server_status' AS t, count(*) AS n, 0::DOUBLE AS x FROM main.server_status WHERE ts >= {since} GROUP BY 1
+    UNION ALL SELECT date_trunc('month', ts), 'vendor_status', count(*), 0 FROM main.vendor_status WHERE ts >= {since} GROUP BY 1
+    UNION ALL SELECT date_trunc('month', ts), 'feature_usage', count(*), 0 FROM main.feature_usage WHERE ts >= {since} GROUP BY 1
+    UNION ALL SELECT date_trunc('month', ts), 'queued', count(*), 0 FROM main.queued WHERE ts >= {since} GROUP BY 1
+    UNION ALL SELECT date_trunc('month', ts), 'reservations', count(*), 0 FROM main.reservations WHERE ts >= {since} GROUP BY 1
+    UNION ALL SELECT date_trunc('month', ts), 'events', count(*), 0 FROM main.events WHERE ts >= {since} GROUP BY 1
     UNION ALL SELECT date_trunc('month', hour), 'usage_hourly', count(*),
                      sum(polls)::DOUBLE + sum(sum_in_use)::DOUBLE + sum(peak_in_use) + sum(polls_full)
                      + sum(coalesce(sum_checked_out, 0))::DOUBLE * 3
-              FROM main.usage_hourly GROUP BY 1
+              FROM main.usage_hourly WHERE hour >= {since} GROUP BY 1
     UNION ALL SELECT date_trunc('month', ended_at), 'sessions', count(*),
                      sum(epoch(ended_at) + epoch(last_seen) + epoch(first_seen)
                          + coalesce(epoch(started_at), 0) + licenses)
-              FROM main.sessions WHERE ended_at IS NOT NULL GROUP BY 1
+              FROM main.sessions WHERE ended_at >= {since} GROUP BY 1
     UNION ALL SELECT m, 'user_daily', count(*),
                      sum(epoch(least(e, m + INTERVAL 1 MONTH)) + epoch(greatest(s, m)) + licenses)
               FROM (SELECT unnest(generate_series(date_trunc('month', s), date_trunc('month', e),
@@ -112,20 +114,29 @@ const SOURCE_SQL: &str = "
                     FROM (SELECT CASE WHEN started_at >= first_seen - INTERVAL 1 DAY THEN started_at
                                       ELSE first_seen END AS s,
                                  coalesce(ended_at, last_seen) AS e, licenses, ended_at
-                          FROM main.sessions)
+                          FROM main.sessions WHERE coalesce(ended_at, last_seen) >= {since})
                     WHERE e >= s
                       AND (ended_at IS NULL OR date_trunc('month', s) < date_trunc('month', e)))
-              GROUP BY 1";
+              GROUP BY 1"
+    )
+}
 
-/// Each month before `current` that the store holds rows of, with the digest of its
-/// source rows (and of `tag`: what else shapes the file, such as pseudonymization).
+/// Each month before `current` (and from `from` on, if given) that the store holds rows
+/// of, with the digest of its source rows (and of `tag`: what else shapes the file, such as
+/// pseudonymization).
 pub fn month_fingerprints(
     conn: &duckdb::Connection,
     current: NaiveDate,
+    from: Option<NaiveDate>,
     tag: &str,
 ) -> Result<Vec<(NaiveDate, String)>, duckdb::Error> {
+    if from.is_some_and(|f| f >= current) {
+        return Ok(Vec::new());
+    }
+    let since = from.map_or_else(|| "TIMESTAMP '-infinity'".to_owned(), |m| at(&midnight(m)));
     let mut stmt = conn.prepare(&format!(
-        "SELECT m::DATE, t, n, x FROM ({SOURCE_SQL}) WHERE m < ? ORDER BY 1, 2"
+        "SELECT m::DATE, t, n, x FROM ({}) WHERE m < ? AND m >= {since} ORDER BY 1, 2",
+        source_sql(&since)
     ))?;
     let rows = stmt.query_map([midnight(current)], |r| {
         Ok((

@@ -12,10 +12,12 @@ use duckdb::params;
 use crate::parse::org::{Org, UNASSIGNED};
 use crate::publish::files::PublishedError;
 use crate::publish::first_view::{self, FirstView};
+use crate::publish::lake;
 use crate::publish::manifest::{DataFile, Manifest, ManifestError, MANIFEST_FILE, SNAPSHOT_TABLES};
 use crate::publish::partition::{self, Slice};
 use crate::publish::pseudonym::Pseudonymize;
 use crate::store::db::{Store, StoreError};
+use crate::store::marks::{self, Mark};
 use crate::store::schema::{table_names, ORG_TABLES, PARTITIONED, ROLLUP_TABLES, SCHEMA_VERSION};
 use crate::timings::Timings;
 
@@ -37,6 +39,13 @@ pub enum PublishError {
     Published(#[from] PublishedError),
     #[error(transparent)]
     Manifest(#[from] ManifestError),
+    #[error(
+        "the DuckDB files are published, but the Parquet lake {path} is not up to date: {source}"
+    )]
+    Lake {
+        path: PathBuf,
+        source: Box<PublishError>,
+    },
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PublishError + '_ {
@@ -55,6 +64,8 @@ pub struct PublishOptions {
     pub org: Org,
     /// Replace user and/or host names with keyed aliases in everything published.
     pub pseudonymize: Option<Pseudonymize>,
+    /// Also bring the Parquet lake in this folder up to date ([`crate::publish::lake`]).
+    pub parquet: Option<PathBuf>,
 }
 
 const PREFIX: &str = "lmscope-";
@@ -89,16 +100,29 @@ pub fn publish(
     // (a full disk, say) they all go, and the published site stays as it was.
     let mut new_partitions: Vec<PathBuf> = Vec::new();
     let mut timings = Timings::from_env("publish");
+    let tag = partition_tag(opts);
+    let out_key = out_dir
+        .canonicalize()
+        .unwrap_or_else(|_| out_dir.to_owned())
+        .to_string_lossy()
+        .into_owned();
     let written = (|| {
-        let partitions = write_partitions(
+        let (partitions, digested) = write_partitions(
             store,
             out_dir,
-            opts,
-            current,
-            previous.as_ref(),
+            Months {
+                opts,
+                tag: &tag,
+                current,
+                previous: previous.as_ref(),
+                mark: marks::get(store.conn(), &out_key)?,
+            },
             &mut new_partitions,
         )?;
-        timings.step("closed months (digests, files written)");
+        timings.step(&format!(
+            "closed months ({digested} digested, {} written)",
+            new_partitions.len()
+        ));
         remove_if_exists(&tmp_path)?;
         remove_if_exists(&wal_of(&tmp_path))?;
         let slice = Slice::Current {
@@ -155,6 +179,28 @@ pub fn publish(
         }
     };
 
+    // The store is as this publish saw it (it holds the store): the next one here digests
+    // only the months changed since. Should recording fail, the old mark no longer names
+    // the manifest in place, and the next publish digests every month: never wrong.
+    let _ = marks::record(
+        store.conn(),
+        &out_key,
+        &Mark {
+            tag,
+            generated_at: manifest_identity(&manifest),
+            current_month: current,
+            dirty_from: None,
+        },
+    );
+
+    if let Some(lake) = &opts.parquet {
+        lake::write_lake(out_dir, &manifest, current, lake).map_err(|e| PublishError::Lake {
+            path: lake.clone(),
+            source: Box::new(e),
+        })?;
+        timings.step("Parquet lake");
+    }
+
     // Keep the previous generation: a browser that read the old manifest a moment ago may
     // still be fetching its file. Anything older goes, and so do partitions neither
     // manifest names.
@@ -199,17 +245,9 @@ fn recipe(manifest: &Manifest) -> Result<String, PublishError> {
     ))
 }
 
-/// Write the closed months' partitions that are missing or whose rows changed, and return
-/// the entries of every closed month in order (kept ones as the last manifest had them).
-fn write_partitions(
-    store: &Store,
-    out_dir: &Path,
-    opts: &PublishOptions,
-    current: NaiveDate,
-    previous: Option<&Manifest>,
-    written: &mut Vec<PathBuf>,
-) -> Result<Vec<DataFile>, PublishError> {
-    let tag = match &opts.pseudonymize {
+/// What shapes a partition's file besides its rows: the names as collected or aliased.
+fn partition_tag(opts: &PublishOptions) -> String {
+    match &opts.pseudonymize {
         Some(p) => format!(
             "pseudonymized users={} hosts={} probe={}",
             p.users,
@@ -217,9 +255,76 @@ fn write_partitions(
             p.alias("user", "lmscope-partition-probe")
         ),
         None => "names as collected".to_owned(),
-    };
-    let months = partition::month_fingerprints(store.conn(), current, &tag)?;
-    let mut out = Vec::with_capacity(months.len());
+    }
+}
+
+/// What tells one manifest from another in the same folder: its time and current file
+/// (whose generation number only grows there).
+fn manifest_identity(manifest: &Manifest) -> String {
+    let current = manifest.files.last().map_or("", |f| f.path.as_str());
+    format!("{} {current}", manifest.generated_at)
+}
+
+/// What decides which closed months a publish writes.
+struct Months<'a> {
+    opts: &'a PublishOptions,
+    tag: &'a str,
+    /// The open month (its rows go to the current file).
+    current: NaiveDate,
+    /// The manifest in the folder now, if any.
+    previous: Option<&'a Manifest>,
+    /// The store's mark of its last publish into this folder.
+    mark: Option<Mark>,
+}
+
+impl Months<'_> {
+    /// The entries of the last manifest that stand as they are (months before the store's
+    /// first change since it published them, with their files in place), and the first
+    /// month to digest; or nothing and every month, when the last manifest is not this
+    /// store's last publish with the same tag.
+    fn unchanged(&self, out_dir: &Path) -> (Vec<DataFile>, Option<NaiveDate>) {
+        let (Some(previous), Some(mark)) = (self.previous, &self.mark) else {
+            return (Vec::new(), None);
+        };
+        if mark.tag != self.tag || mark.generated_at != manifest_identity(previous) {
+            return (Vec::new(), None);
+        }
+        let from = mark.first_changed_month();
+        let before = from.format("%Y-%m").to_string();
+        let kept: Vec<DataFile> = previous
+            .files
+            .iter()
+            .filter(|f| f.month.as_ref().is_some_and(|m| *m < before))
+            .cloned()
+            .collect();
+        if kept.iter().all(|f| out_dir.join(&f.path).exists()) {
+            (kept, Some(from))
+        } else {
+            (Vec::new(), None)
+        }
+    }
+}
+
+/// Write the closed months' partitions that are missing or whose rows changed, and return
+/// the entries of every closed month in order (kept ones as the last manifest had them).
+/// Months before the store's first change since its last publish here are not digested;
+/// also returns how many months were.
+fn write_partitions(
+    store: &Store,
+    out_dir: &Path,
+    months: Months<'_>,
+    written: &mut Vec<PathBuf>,
+) -> Result<(Vec<DataFile>, usize), PublishError> {
+    let Months {
+        opts,
+        tag,
+        current,
+        previous,
+        ..
+    } = months;
+    let (mut out, from) = months.unchanged(out_dir);
+    let months = partition::month_fingerprints(store.conn(), current, from, tag)?;
+    let digested = months.len();
     for (month, fingerprint) in months {
         let name = partition::file_name(month, &fingerprint);
         let path = out_dir.join(&name);
@@ -258,7 +363,7 @@ fn write_partitions(
     if !out.is_empty() {
         sync_dir(out_dir)?;
     }
-    Ok(out)
+    Ok((out, digested))
 }
 
 /// The time a partition's rows cover: from its month's start, or the start of the earliest

@@ -14,6 +14,7 @@ use crate::store::delta::{
     add_to_hours, daemon_gone, diff, extend_runs, feature_gone, feature_states, host_states,
     vendor_states, DaemonState, FeatureKey, FeatureState, HourAgg, PollOutcome, PollRun,
 };
+use crate::store::marks::{self, Touched};
 use crate::store::schema::{STORE_TABLES, STORE_UPGRADES, STORE_VERSION, TABLES};
 use crate::store::sessions::{Session, SessionTracker};
 
@@ -211,6 +212,7 @@ impl Store {
         for (_, ddl) in TABLES.iter().chain(STORE_TABLES) {
             conn.execute_batch(ddl)?;
         }
+        conn.execute_batch(marks::MARKS_DDL)?;
         Ok(Self { conn })
     }
 
@@ -235,9 +237,17 @@ impl Store {
             tx.query_row("SELECT COALESCE(MAX(poll_id), 0) + 1 FROM polls", [], |r| {
                 r.get(0)
             })?;
+        let mut touched = Touched::Nothing;
         for (server, polls) in by_server {
-            ingest_server(&tx, &server, &polls, &mut next_id, &mut summary)?;
+            touched = touched.and(ingest_server(
+                &tx,
+                &server,
+                &polls,
+                &mut next_id,
+                &mut summary,
+            )?);
         }
+        touched.note(&tx)?;
         tx.commit()?;
         Ok(summary)
     }
@@ -320,7 +330,7 @@ fn ingest_server(
     polls: &[Poll],
     next_id: &mut i64,
     summary: &mut IngestSummary,
-) -> Result<(), StoreError> {
+) -> Result<Touched, StoreError> {
     let mut last_ok: Option<NaiveDateTime> = tx
         .query_row(
             "SELECT MAX(ts) FROM polls WHERE server = ? AND ok",
@@ -329,7 +339,13 @@ fn ingest_server(
         )
         .optional()?
         .flatten();
-    let mut tracker = SessionTracker::from_open(load_open_sessions(tx, server)?);
+    let open = load_open_sessions(tx, server)?;
+    // What this batch can change in closed months: rows at its polls' times; sessions open
+    // until now, which it may close or extend (their rows change from their last sighting
+    // on); and the last run of polls, which it may extend (hiding log sessions from its
+    // end on).
+    let reach = open.iter().map(|s| s.last_seen).min();
+    let mut tracker = SessionTracker::from_open(open);
     let mut features = load_feature_states(tx, server)?;
     let mut hosts = load_daemon_states(tx, "server_status", "host", server)?;
     let mut vendors = load_daemon_states(tx, "vendor_status", "vendor", server)?;
@@ -337,13 +353,15 @@ fn ingest_server(
     let mut hours: BTreeMap<(NaiveDateTime, FeatureKey), HourAgg> = BTreeMap::new();
     let mut closed: Vec<Session> = Vec::new();
     let mut runs = load_last_runs(tx, server)?;
+    let reach = reach.into_iter().chain(runs.last().map(|r| r.until)).min();
     let loaded_runs: Vec<i64> = runs.iter().map(|r| r.poll_id).collect();
     let mut runs_dirty = false;
+    let stored_before = summary.polls;
+    let (first, last) = match (polls.first(), polls.last()) {
+        (Some(a), Some(b)) => (a.ts, b.ts),
+        _ => return Ok(Touched::Nothing),
+    };
     {
-        let (first, last) = match (polls.first(), polls.last()) {
-            (Some(a), Some(b)) => (a.ts, b.ts),
-            _ => return Ok(()),
-        };
         let mut known: HashSet<NaiveDateTime> = tx
             .prepare("SELECT ts FROM polls WHERE server = ? AND ts BETWEEN ? AND ?")?
             .query_map(params![server, first, last], |r| r.get(0))?
@@ -494,10 +512,16 @@ fn ingest_server(
     append_sessions(tx, closed.iter().chain(tracker.into_open().iter()), "poll")?;
     merge_hours(tx, server, hours)?;
     if runs_dirty {
-        rebuild_runs(tx, server)
-    } else {
-        save_runs(tx, server, &loaded_runs, &runs)
+        // A poll older than the runs: they are rebuilt whole.
+        rebuild_runs(tx, server)?;
+        return Ok(Touched::Unknown);
     }
+    save_runs(tx, server, &loaded_runs, &runs)?;
+    Ok(if summary.polls == stored_before {
+        Touched::Nothing
+    } else {
+        Touched::From(reach.map_or(first, |r| r.min(first)))
+    })
 }
 
 /// The last few runs of a server (enough to know its polling step), oldest first.

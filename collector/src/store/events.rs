@@ -409,6 +409,10 @@ impl Store {
             timings.step("sessions rebuilt");
         }
         tx.execute_batch(&format!("DROP TABLE {STAGED_SESSIONS}"))?;
+        if added > 0 {
+            // Events of any time, and sessions rebuilt from them: every month may differ.
+            crate::store::marks::forget(&tx)?;
+        }
         tx.commit()?;
         timings.step("committed");
         let staged = usize::try_from(staged).unwrap_or(0);

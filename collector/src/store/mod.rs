@@ -6,5 +6,7 @@ pub mod db;
 pub mod delta;
 #[cfg(feature = "native")]
 pub mod events;
+#[cfg(feature = "native")]
+pub mod marks;
 pub mod schema;
 pub mod sessions;
