@@ -38,6 +38,8 @@ node tests/browser/perf.mjs "http://127.0.0.1:$port/index.html" "${1:-5}" "${2:-
       for (const [name, p] of Object.entries(r.pages)) {
         console.log(name + " page, filter change (ms): " + p.filterChange.join(" ") + "; median " + p.medianFilterChangeMs);
         console.log("  of which DuckDB-Wasm busy (ms): " + p.queryMs.join(" "));
+        console.log("  median by preset (ms): " + Object.entries(p.medianByPresetMs).map(([k, v]) => k + " " + v).join(", "));
       }
       console.log("filter change, all pages: median " + r.medianFilterChangeMs + " ms over " + r.filterChange.length + " changes");
+      console.log("  median by preset, all pages (ms): " + Object.entries(r.medianByPresetMs).map(([k, v]) => k + " " + v).join(", "));
       if (r.errors.length) console.log("page errors: " + r.errors.join("; "));})'

@@ -769,3 +769,74 @@ fn a_host_without_range_support_or_a_slow_network_still_serves_the_site() {
         "{page}"
     );
 }
+
+/// A view of a few days attaches (and fetches) only the monthly files whose rows meet those
+/// days, and the current file; a view over all the data (the alerts) attaches the rest.
+#[test]
+fn a_short_range_fetches_only_the_months_it_reads() {
+    use chrono::{Duration, NaiveDate, NaiveDateTime};
+    let tmp = TempDir::new("browser-lazy");
+    let site = tmp.path().join("www").join(SUB_PATH);
+    lmscope_e2e::copy_dir(&lmscope_e2e::dist(), &site);
+    let _ = std::fs::remove_dir_all(site.join("data"));
+    lmscope_e2e::demo_in(tmp.path(), &site.join("data"), &["--weeks", "9"]);
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(site.join("data/manifest.json")).expect("manifest"))
+            .expect("JSON");
+    let time = |v: &Value| {
+        NaiveDateTime::parse_from_str(v.as_str().unwrap_or_default(), "%Y-%m-%dT%H:%M:%SZ")
+            .expect("RFC 3339 time")
+    };
+    let last = time(&manifest["data_as_of"]).date();
+    let first = last - Duration::days(6);
+    // Expected: every file but the partitions whose rows lie wholly before `first`.
+    let start = first.and_hms_opt(0, 0, 0).expect("midnight");
+    let files = manifest["files"].as_array().expect("files");
+    let all: Vec<String> = files
+        .iter()
+        .map(|f| f["path"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    let wanted: Vec<String> = files
+        .iter()
+        .filter(|f| f["month"].is_null() || time(&f["to"]) > start)
+        .map(|f| f["path"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert!(
+        wanted.len() < all.len() && wanted.len() >= 2,
+        "nine weeks end in a month before the current one: {all:?}"
+    );
+    let server = StaticServer::start(&tmp.path().join("www"));
+    let url = |query: &str| server.url(&format!("{SUB_PATH}/index.html?{query}"));
+    let sorted = |v: &Value| {
+        let mut names: Vec<String> = v
+            .as_array()
+            .unwrap_or_else(|| panic!("attached files: {v}"))
+            .iter()
+            .map(|n| n.as_str().unwrap_or_default().to_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let day = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
+    let (mut visit, page) = Visit::open(
+        &url(&format!(
+            "page=departments&from={}&to={}",
+            day(first),
+            day(last)
+        )),
+        "lazy-departments.png",
+        &["departments"],
+    );
+    assert!(page["error"].is_null(), "{page}");
+    assert!(!cells(&page["tables"]["departments"]["rows"]).is_empty());
+    let mut want = wanted.clone();
+    want.sort();
+    assert_eq!(sorted(&page["attachedFiles"]), want);
+
+    // The alerts read all the history: every file is attached now.
+    let page = visit.follow(&url("page=alerts"), "lazy-alerts.png", &["alerts-firing"]);
+    assert!(page["error"].is_null(), "{page}");
+    let mut all = all;
+    all.sort();
+    assert_eq!(sorted(&page["attachedFiles"]), all);
+}

@@ -106,29 +106,73 @@ async function expose(eng, parts) {
 // already read — and detaches the rest. The snapshot is attached apart (`snapshotAlias`).
 let attachedByPath = new Map();
 let snapshotAlias = null;
+// The open publish's files (manifest order) and the tables its snapshot serves.
+let files = [];
+let early = [];
+let aliases = 0;
 
-async function detach(eng, aliases) {
-  for (const alias of aliases) {
+async function detach(eng, gone) {
+  for (const alias of gone) {
     await eng.conn.query(`DETACH ${alias}`).catch(() => {});
     await eng.db.dropFile(`${alias}.duckdb`).catch(() => {});
   }
 }
 
-// The full files: attached when the first query needs them. DuckDB-Wasm runs one request
-// at a time, so attaching them only after the first view's queries keeps those quick.
-let attachRest = null;
-let complete = null;
+// Attaching and swapping files take turns (one at a time, in the order asked).
+let turn = Promise.resolve();
+function inTurn(work) {
+  const next = turn.then(work);
+  turn = next.catch(() => {});
+  return next;
+}
 
-function ensureComplete() {
-  if (!complete) {
-    complete = attachRest();
-    complete.catch(() => {}); // reported to the queries that wait for it
+// Whether a file must be attached for a query over `span` ([from, to) in epoch ms; null:
+// all the data). The current file always is; a monthly partition when the time its rows
+// cover (`from`: its month's start, or the start of the earliest session in it; `to`: its
+// month's end) meets the span. Files without times are always attached.
+function needed(file, span) {
+  if (!span || !file.month || !file.from || !file.to) return true;
+  return Date.parse(file.from) < span[1] && Date.parse(file.to) > span[0];
+}
+
+// The views over the attached files, in manifest order (`extra`: the snapshot's part).
+async function exposeAttached(eng, extra = []) {
+  const parts = [...extra];
+  for (const file of files) {
+    const alias = attachedByPath.get(file.path);
+    if (alias) parts.push([file, alias, file.tables.filter((t) => !early.includes(t))]);
   }
-  return complete;
+  await expose(eng, parts);
+}
+
+// Attach the files a query over `span` needs that are not attached yet, and point the
+// views at everything attached. A 30-day view of years of data fetches the months it
+// reads, not the years; a query over all the data (alerts, forecasts) attaches the rest.
+function ensure(span) {
+  return inTurn(async () => {
+    const missing = files.filter((f) => !attachedByPath.has(f.path) && needed(f, span));
+    if (!missing.length) return;
+    const eng = await engine;
+    const added = [];
+    try {
+      for (const file of missing) {
+        const alias = `lm${++aliases}`;
+        await attachOnly(eng, file, alias);
+        added.push([file.path, alias]);
+      }
+    } catch (err) {
+      await detach(eng, added.map(([, alias]) => alias));
+      throw err;
+    }
+    for (const [path, alias] of added) attachedByPath.set(path, alias);
+    await exposeAttached(eng);
+    if (files.every((f) => attachedByPath.has(f.path))) performance.mark('lmscope:data-complete');
+  });
 }
 
 // Open the published data: the snapshot (if the manifest has one) first, so the first
-// view can be drawn; the full files follow on demand. Queries asked for meanwhile wait.
+// view can be drawn; the other files follow as queries need them. Queries asked for
+// meanwhile wait.
 let opening = null;
 
 function open(dataJson) {
@@ -137,30 +181,22 @@ function open(dataJson) {
 }
 
 async function openData(dataJson) {
-  const { files, snapshot } = JSON.parse(dataJson);
+  const data = JSON.parse(dataJson);
   let eng;
   try {
     eng = await engine;
   } catch (err) {
     fail('DuckDB-Wasm could not start', err);
   }
-  const early = snapshot ? snapshot.tables : [];
-  if (snapshot) {
-    await attachOnly(eng, snapshot, 'lm_now');
+  files = data.files;
+  early = data.snapshot ? data.snapshot.tables : [];
+  if (data.snapshot) {
+    await attachOnly(eng, data.snapshot, 'lm_now');
     snapshotAlias = 'lm_now';
-    await expose(eng, [[snapshot, 'lm_now', early]]);
+    await expose(eng, [[data.snapshot, 'lm_now', early]]);
+  } else {
+    await ensure(null);
   }
-  attachRest = async () => {
-    const parts = [];
-    for (const [i, file] of files.entries()) {
-      await attachOnly(eng, file, `lm${i}`);
-      attachedByPath.set(file.path, `lm${i}`);
-      parts.push([file, `lm${i}`, file.tables.filter((t) => !early.includes(t))]);
-    }
-    await expose(eng, parts);
-    performance.mark('lmscope:data-complete');
-  };
-  if (!snapshot) await ensureComplete();
   attached = eng;
   performance.mark('lmscope:data-attached');
 }
@@ -168,10 +204,11 @@ async function openData(dataJson) {
 // The generation of the published data open now (0: the one the page opened with).
 let generation = 0;
 
-// Replace the open data by a newer publish: every file new to it is attached first (files
-// both publishes list stay attached), then the views point at the new set, then the files
-// it no longer lists are detached. Queries asked for meanwhile wait; a failure (a file that
-// vanished mid-read) detaches what it attached and leaves the old data.
+// Replace the open data by a newer publish: the files of it attached now stay, its new
+// current file and snapshot are attached, the views point at the new set, then the files
+// it no longer lists are detached. Months not attached yet wait for a query to need them.
+// Queries asked for meanwhile wait; a failure (a file that vanished mid-read) detaches
+// what it attached and leaves the old data.
 function reopen(dataJson) {
   const before = opening;
   const swap = reopenData(dataJson, before);
@@ -180,45 +217,44 @@ function reopen(dataJson) {
 }
 
 async function reopenData(dataJson, before) {
-  const { files, snapshot } = JSON.parse(dataJson);
+  const data = JSON.parse(dataJson);
   await before;
-  await ensureComplete();
-  const eng = await engine;
-  const gen = ++generation;
-  const added = [];
-  const parts = [];
-  const next = new Map();
-  let nextSnapshot = null;
-  try {
-    if (snapshot) {
-      nextSnapshot = `lm${gen}_now`;
-      await attachOnly(eng, snapshot, nextSnapshot);
-      added.push(nextSnapshot);
-      parts.push([snapshot, nextSnapshot, snapshot.tables]);
-    }
-    const early = snapshot ? snapshot.tables : [];
-    for (const [i, file] of files.entries()) {
-      let alias = attachedByPath.get(file.path);
-      if (!alias) {
-        alias = `lm${gen}_${i}`;
-        await attachOnly(eng, file, alias);
-        added.push(alias);
+  return inTurn(async () => {
+    const eng = await engine;
+    const gen = ++generation;
+    const added = [];
+    const next = new Map();
+    let nextSnapshot = null;
+    try {
+      if (data.snapshot) {
+        nextSnapshot = `lm${gen}_now`;
+        await attachOnly(eng, data.snapshot, nextSnapshot);
+        added.push(nextSnapshot);
       }
-      next.set(file.path, alias);
-      parts.push([file, alias, file.tables.filter((t) => !early.includes(t))]);
+      for (const file of data.files) {
+        let alias = attachedByPath.get(file.path);
+        if (!alias && !file.month) {
+          alias = `lm${++aliases}`;
+          await attachOnly(eng, file, alias);
+          added.push(alias);
+        }
+        if (alias) next.set(file.path, alias);
+      }
+    } catch (err) {
+      await detach(eng, added);
+      throw err;
     }
-  } catch (err) {
-    await detach(eng, added);
-    throw err;
-  }
-  await expose(eng, parts);
-  const kept = new Set(next.values());
-  const gone = [...attachedByPath.values()].filter((alias) => !kept.has(alias));
-  if (snapshotAlias) gone.push(snapshotAlias);
-  attachedByPath = next;
-  snapshotAlias = nextSnapshot;
-  await detach(eng, gone);
-  performance.mark('lmscope:data-reopened');
+    const kept = new Set(next.values());
+    const gone = [...attachedByPath.values()].filter((alias) => !kept.has(alias));
+    if (snapshotAlias) gone.push(snapshotAlias);
+    files = data.files;
+    early = data.snapshot ? data.snapshot.tables : [];
+    attachedByPath = next;
+    snapshotAlias = nextSnapshot;
+    await exposeAttached(eng, nextSnapshot ? [[data.snapshot, nextSnapshot, early]] : []);
+    await detach(eng, gone);
+    performance.mark('lmscope:data-reopened');
+  });
 }
 
 function plain(value) {
@@ -233,23 +269,25 @@ function plain(value) {
 
 // Run `sql` with positional `?` parameters (a JSON array); resolves to a JSON string
 // `{"columns":[...],"rows":[[...],...]}` with BIGINTs as numbers and timestamps as epoch ms.
-// `early`: the query reads only snapshot tables and need not wait for the full files.
+// `snapshotOnly`: the query reads only snapshot tables and need not wait for other files.
 // Queries asked for and not yet answered; browser tests wait for none before reading a view.
 let pending = 0;
 
-async function query(sql, paramsJson, early) {
+// `span`: `[from, to)` in epoch ms when every row the query reads lies in that time (only
+// the files that meet it are attached), or null for a query over all the data.
+async function query(sql, paramsJson, snapshotOnly, span) {
   pending++;
   try {
-    return await runQuery(sql, paramsJson, early);
+    return await runQuery(sql, paramsJson, snapshotOnly, span ?? null);
   } finally {
     pending--;
   }
 }
 
-async function runQuery(sql, paramsJson, early) {
+async function runQuery(sql, paramsJson, snapshotOnly, span) {
   if (!opening) throw new Error('no data is open');
   await opening;
-  if (!early) await ensureComplete();
+  if (!snapshotOnly) await ensure(span);
   const params = JSON.parse(paramsJson);
   const started = performance.now();
   const stmt = await attached.conn.prepare(sql);
@@ -273,4 +311,7 @@ async function runQuery(sql, paramsJson, early) {
   return text;
 }
 
-globalThis.lmscopeBridge = { open, reopen, query, modes, pending: () => pending };
+// The manifest paths of the files attached now (tests, diagnostics).
+const attachedFiles = () => [...attachedByPath.keys()];
+
+globalThis.lmscopeBridge = { open, reopen, query, modes, attachedFiles, pending: () => pending };

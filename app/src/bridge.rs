@@ -1,6 +1,7 @@
 //! The Rust end of the DuckDB-Wasm bridge (`app/js/bridge.js`): the only place the app
 //! calls JavaScript. SQL goes out with bound parameters; typed rows come back.
 
+use chrono::NaiveDate;
 use js_sys::{Array, Function, Promise, Reflect};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -89,33 +90,73 @@ struct QueryResult {
     rows: Vec<Vec<Value>>,
 }
 
+/// Which published files a query reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reads {
+    /// The snapshot's tables only (the first view).
+    Snapshot,
+    /// Rows in the days `[from, to]` (UTC) only: the monthly files that meet them.
+    Days(NaiveDate, NaiveDate),
+    /// Anything.
+    All,
+}
+
 /// Run `sql` with `?` placeholders bound to `params`; each row deserializes into `T`
-/// (a tuple or tuple struct, one field per column).
+/// (a tuple or tuple struct, one field per column). Every published file is attached first.
 pub async fn query<T: DeserializeOwned>(sql: &str, params: &[Value]) -> Result<Vec<T>, String> {
-    run_query(sql, params, false).await
+    run_query(sql, params, Reads::All).await
+}
+
+/// [`query`] for SQL that reads only rows of the days `[from, to]`: sessions overlapping
+/// them, and the hours, days, events and queue of those days (never a state set before, as
+/// `feature_usage` holds). Only the monthly files that meet the days are attached, so a
+/// 30-day view of years of data fetches a month or two.
+pub async fn query_days<T: DeserializeOwned>(
+    sql: &str,
+    params: &[Value],
+    (from, to): (NaiveDate, NaiveDate),
+) -> Result<Vec<T>, String> {
+    run_query(sql, params, Reads::Days(from, to)).await
 }
 
 /// [`query`] over the snapshot's tables only (the first view): runs without waiting for
-/// the full data file.
+/// the other files.
 pub async fn query_early<T: DeserializeOwned>(
     sql: &str,
     params: &[Value],
 ) -> Result<Vec<T>, String> {
-    run_query(sql, params, true).await
+    run_query(sql, params, Reads::Snapshot).await
+}
+
+/// `[from, to + 1 day)` in epoch milliseconds, as the bridge takes a span.
+fn span_ms(from: NaiveDate, to: NaiveDate) -> JsValue {
+    let ms = |d: NaiveDate| {
+        d.and_hms_opt(0, 0, 0)
+            .unwrap_or_default()
+            .and_utc()
+            .timestamp_millis() as f64
+    };
+    let end = to.succ_opt().unwrap_or(to);
+    Array::of2(&JsValue::from_f64(ms(from)), &JsValue::from_f64(ms(end))).into()
 }
 
 async fn run_query<T: DeserializeOwned>(
     sql: &str,
     params: &[Value],
-    early: bool,
+    reads: Reads,
 ) -> Result<Vec<T>, String> {
     let params = serde_json::to_string(params).map_err(|e| e.to_string())?;
+    let span = match reads {
+        Reads::Days(from, to) => span_ms(from, to),
+        Reads::Snapshot | Reads::All => JsValue::NULL,
+    };
     let text = call(
         "query",
         &[
             JsValue::from_str(sql),
             JsValue::from_str(&params),
-            JsValue::from_bool(early),
+            JsValue::from_bool(reads == Reads::Snapshot),
+            span,
         ],
     )
     .await?

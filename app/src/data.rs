@@ -299,7 +299,10 @@ pub async fn series(
     range: Option<(NaiveDate, NaiveDate)>,
 ) -> Result<Vec<SeriesPoint>, String> {
     let (sql, params) = lmscope::analytics::page_sql::feature_hourly(feature, range);
-    query(&sql, &params).await
+    match range {
+        Some(days) => bridge::query_days(&sql, &params, days).await,
+        None => query(&sql, &params).await,
+    }
 }
 
 /// Daily peak and average in use and issued for one feature: the chart's text equivalent.
@@ -308,5 +311,8 @@ pub async fn daily(
     range: Option<(NaiveDate, NaiveDate)>,
 ) -> Result<Vec<DayRow>, String> {
     let (sql, params) = lmscope::analytics::page_sql::feature_daily(feature, range);
-    query(&sql, &params).await
+    match range {
+        Some(days) => bridge::query_days(&sql, &params, days).await,
+        None => query(&sql, &params).await,
+    }
 }

@@ -20,7 +20,9 @@ const launch = (profile) => chromium.launchPersistentContext(profile, {
   args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
 });
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor((s.length - 1) / 2)]; };
-const result = { coldFirstView: [], firstView: [], filterChange: [], queryMs: [], rowsMs: [], pages: {}, errors: [] };
+const result = { coldFirstView: [], firstView: [], filterChange: [], queryMs: [], rowsMs: [], byPreset: {}, pages: {}, errors: [] };
+// The date presets a filter change clicks, in turn (the 2nd to 5th preset links).
+const PRESETS = ['7 days', '30 days', 'Quarter', 'Year'];
 // Cold first views: a fresh profile (nothing cached) each time, navigation to the first
 // feature table drawn.
 for (let i = 0; i < loads; i++) {
@@ -63,7 +65,7 @@ try {
       if (now === views && !loading) break;
       views = now;
     }
-    const samples = { filterChange: [], queryMs: [] };
+    const samples = { filterChange: [], queryMs: [], byPreset: {} };
     // Filter changes: cycle through the date presets.
     for (let i = 0; i < changes; i++) {
       const k = (i % 4) + 2; // 7 d, 30 d, Quarter, Year
@@ -96,12 +98,16 @@ try {
       result.rowsMs.push(ms.rows);
       samples.filterChange.push(ms.total);
       samples.queryMs.push(ms.query);
+      const preset = PRESETS[k - 2];
+      (samples.byPreset[preset] ??= []).push(ms.total);
+      (result.byPreset[preset] ??= []).push(ms.total);
     }
     result.pages[name] = {
       views,
       filterChange: samples.filterChange.map(Math.round),
       queryMs: samples.queryMs.map(Math.round),
       medianFilterChangeMs: Math.round(median(samples.filterChange)),
+      medianByPresetMs: Object.fromEntries(Object.entries(samples.byPreset).map(([p, xs]) => [p, Math.round(median(xs))])),
     };
   }
 } finally {
@@ -111,4 +117,5 @@ try {
 result.medianFirstViewMs = Math.round(median(result.firstView));
 result.medianColdFirstViewMs = Math.round(median(result.coldFirstView));
 result.medianFilterChangeMs = Math.round(median(result.filterChange));
+result.medianByPresetMs = Object.fromEntries(Object.entries(result.byPreset).map(([p, xs]) => [p, Math.round(median(xs))]));
 console.log(JSON.stringify(result));

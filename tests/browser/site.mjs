@@ -76,6 +76,8 @@ async function readView(page, names, screenshot, result) {
     }));
     result.tables[n].firstRows = firstRows;
   }
+  // The published files the page has attached so far (it attaches the months a view needs).
+  result.attachedFiles = await page.evaluate(() => globalThis.lmscopeBridge?.attachedFiles?.() ?? null);
   // Charts on the page: their data attributes once drawn, size and share of inked pixels.
   result.canvases = {};
   for (const c of await page.$$('canvas[data-testid]')) {

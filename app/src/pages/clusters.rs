@@ -21,6 +21,7 @@ pub fn ClustersPage(filters: Filters, from: NaiveDate, to: NaiveDate) -> impl In
             title=format!("Queueing by cluster, {from} to {to}")
             columns=vec![Column::text("Cluster"), Column::number("Queued requests"),
                          Column::number("Users"), Column::number("Features")]
-            sql=lmscope::analytics::page_sql::queue_by_cluster(&filters, from, to) />
+            sql=lmscope::analytics::page_sql::queue_by_cluster(&filters, from, to)
+            days=(from, to) />
     }
 }

@@ -8,7 +8,7 @@ use lmscope::analytics::page_sql;
 use lmscope::analytics::query::{Dimension, Measure};
 use serde_json::Value;
 
-use crate::bridge::query;
+use crate::bridge::query_days;
 use crate::widgets::heatmap::Heatmap;
 use crate::widgets::query_table::QueryTable;
 use crate::widgets::table::Column;
@@ -32,7 +32,7 @@ pub fn FeaturesPage(filters: Filters, from: NaiveDate, to: NaiveDate) -> impl In
     let heat = page_sql::heatmap(&filters, from, to);
     let heat_rows = LocalResource::new(move || {
         let (sql, params) = heat.clone();
-        async move { query::<Vec<Value>>(&sql, &params).await }
+        async move { query_days::<Vec<Value>>(&sql, &params, (from, to)).await }
     });
     let scope = filters
         .feature
@@ -61,7 +61,8 @@ pub fn FeaturesPage(filters: Filters, from: NaiveDate, to: NaiveDate) -> impl In
                               Measure::Denials]
                 link_filter="team" link_page="departments" />
             <QueryTable testid="feature-denials" title=format!("Latest denials of {feature}")
-                columns=denial_columns sql=page_sql::denials(&filters, from, to, 200) />
+                columns=denial_columns sql=page_sql::denials(&filters, from, to, 200)
+                days=(from, to) />
         }
     });
     view! {
@@ -72,7 +73,7 @@ pub fn FeaturesPage(filters: Filters, from: NaiveDate, to: NaiveDate) -> impl In
              them out."
         </p>
         <QueryTable testid="feature-stats" title=format!("Features, {from} to {to}")
-            columns sql=stats link=drill_down("feature", "features") />
+            columns sql=stats link=drill_down("feature", "features") days=(from, to) />
         {detail}
         <Suspense fallback=|| view! { <p class="loading" role="status">"Computing…"</p> }>
             {move || Suspend::new({

@@ -8,7 +8,7 @@ use lmscope::analytics::page_sql;
 use lmscope::analytics::query::{Dimension, Measure};
 use serde_json::Value;
 
-use crate::bridge::query;
+use crate::bridge::{query, query_days};
 use crate::widgets::query_table::QueryTable;
 use crate::widgets::table::{Column, DataTable};
 use crate::widgets::usage_table::UsageTable;
@@ -34,12 +34,12 @@ async fn summary(
         .next()
         .ok_or("no row for the person")?;
     let (sql, params) = page_sql::person_rank(&filters, &user, from, to);
-    let rank = query::<(f64, f64, f64)>(&sql, &params)
+    let rank = query_days::<(f64, f64, f64)>(&sql, &params, (from, to))
         .await?
         .into_iter()
         .next();
     let (sql, params) = page_sql::person_features(&filters, from, to);
-    let features = query::<Vec<Value>>(&sql, &params).await?;
+    let features = query_days::<Vec<Value>>(&sql, &params, (from, to)).await?;
     Ok(Summary {
         who,
         rank,
@@ -81,7 +81,7 @@ pub fn PersonPage(filters: Filters, from: NaiveDate, to: NaiveDate) -> impl Into
             })}
         </Suspense>
         <QueryTable testid="me-hours" title=format!("When {user} checks licenses out, {from} to {to}")
-            columns=hour_columns sql=hours />
+            columns=hour_columns sql=hours days=(from, to) />
     }
     .into_any()
 }

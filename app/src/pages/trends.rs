@@ -10,7 +10,7 @@ use lmscope::analytics::page_sql::{self, PERIOD_MEASURES};
 use lmscope::analytics::query::{grouped_usage, Dimension, Measure};
 use serde_json::{json, Value};
 
-use crate::bridge::query;
+use crate::bridge::query_days;
 use crate::widgets::bars::BarSpec;
 use crate::widgets::figure::{json_attr, Draw, Figure};
 use crate::widgets::query_table::QueryTable;
@@ -19,7 +19,7 @@ use crate::widgets::usage_table::UsageTable;
 
 async fn totals(f: &Filters, from: NaiveDate, to: NaiveDate) -> Result<Vec<Value>, String> {
     let (sql, params) = page_sql::period_totals(f, from, to);
-    query::<Vec<Value>>(&sql, &params)
+    query_days::<Vec<Value>>(&sql, &params, (from, to))
         .await?
         .into_iter()
         .next()
@@ -62,7 +62,7 @@ async fn daily_hours(f: &Filters, from: NaiveDate, to: NaiveDate) -> Result<Vec<
         &[Measure::LicenseHours],
         days as usize + 1,
     );
-    let rows = query::<(Option<String>, Option<f64>)>(&sql, &params).await?;
+    let rows = query_days::<(Option<String>, Option<f64>)>(&sql, &params, (from, to)).await?;
     let mut out = vec![0.0; days.max(0) as usize];
     for (day, hours) in rows {
         let Some(day) = day.and_then(|d| d.parse::<NaiveDate>().ok()) else {
@@ -193,7 +193,8 @@ pub fn TrendsPage(filters: Filters, from: NaiveDate, to: NaiveDate) -> impl Into
         <QueryTable testid="trend-util" title=format!("Monthly utilization, {from} to {to}")
             columns=util_columns sql=page_sql::monthly_utilization(&filters, from, to)
             chart=BarSpec::new("Average utilization by month (tick: the month's peak)", 1, "utilization %")
-                .with_mark(2, "peak utilization %").with_top(36) />
+                .with_mark(2, "peak utilization %").with_top(36)
+            days=(from, to) />
         <UsageTable testid="trends" title="Monthly use" filters=filters.clone() from to
             dims=vec![Dimension::Month]
             measures=vec![Measure::LicenseHours, Measure::Users, Measure::Features, Measure::Sessions]

@@ -29,6 +29,7 @@ pub fn UsersPage(filters: Filters, from: NaiveDate, to: NaiveDate) -> impl IntoV
             title=format!("Peak usage hours (UTC), {from} to {to}")
             columns=vec![Column::text("Hour (UTC)"), Column::number("Sessions started"),
                          Column::number("License-hours")]
-            sql=lmscope::analytics::page_sql::checkout_hours(&filters, from, to) />
+            sql=lmscope::analytics::page_sql::checkout_hours(&filters, from, to)
+            days=(from, to) />
     }
 }

@@ -29,8 +29,11 @@ pub fn FilterBar(latest: NaiveDate, features: Vec<crate::data::FeatureRow>) -> i
         }
     }
     let org = LocalResource::new(|| async {
-        crate::bridge::query::<(String, String)>(lmscope::analytics::page_sql::ORG_VALUES_SQL, &[])
-            .await
+        crate::bridge::query_early::<(String, String)>(
+            lmscope::analytics::page_sql::ORG_VALUES_SQL,
+            &[],
+        )
+        .await
     });
     let datalist = move |key: &'static str| {
         let fixed: Vec<String> = known.get(key).into_iter().flatten().cloned().collect();

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use lmscope::analytics::page_sql::Sql;
 use serde_json::Value;
 
-use crate::bridge::query;
+use crate::bridge::{query, query_days};
 use crate::widgets::bars::BarSpec;
 use crate::widgets::table::{Column, DataTable};
 
@@ -23,13 +23,20 @@ pub fn QueryTable(
     /// A bar chart of the leading rows above the table.
     #[prop(optional)]
     chart: Option<BarSpec>,
+    /// The days `[from, to]` the SQL reads rows of, when it reads no others: only the
+    /// published months that meet them are fetched ([`crate::bridge::query_days`]).
+    #[prop(optional)]
+    days: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
 ) -> impl IntoView {
     let (sql, params) = sql;
     let derive = calc.as_ref().map(|(_, f)| *f);
     let rows = LocalResource::new(move || {
         let (sql, params) = (sql.clone(), params.clone());
         async move {
-            let rows = query::<Vec<Value>>(&sql, &params).await?;
+            let rows = match days {
+                Some(days) => query_days::<Vec<Value>>(&sql, &params, days).await?,
+                None => query::<Vec<Value>>(&sql, &params).await?,
+            };
             Ok::<_, String>(match derive {
                 Some(f) => rows
                     .into_iter()

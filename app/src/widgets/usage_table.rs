@@ -63,14 +63,19 @@ pub fn UsageTable(
     });
     let title = format!("{title}, {from} to {to}");
     let sql = (sql, params);
+    let days = (from, to);
     let link = link_filter.map(|key| drill_down(key, link_page.unwrap_or("users")));
     match (link, chart) {
         (Some(link), Some(chart)) => {
-            view! { <QueryTable testid title columns sql link chart /> }.into_any()
+            view! { <QueryTable testid title columns sql link chart days /> }.into_any()
         }
-        (Some(link), None) => view! { <QueryTable testid title columns sql link /> }.into_any(),
-        (None, Some(chart)) => view! { <QueryTable testid title columns sql chart /> }.into_any(),
-        (None, None) => view! { <QueryTable testid title columns sql /> }.into_any(),
+        (Some(link), None) => {
+            view! { <QueryTable testid title columns sql link days /> }.into_any()
+        }
+        (None, Some(chart)) => {
+            view! { <QueryTable testid title columns sql chart days /> }.into_any()
+        }
+        (None, None) => view! { <QueryTable testid title columns sql days /> }.into_any(),
     }
 }
 

@@ -28,16 +28,18 @@ use monthly::MonthlyCosts;
 /// The chargeback of `[from, to]` grouped `by`, from the published data.
 pub async fn load(by: By, from: NaiveDate, to: NaiveDate) -> Result<Statement, String> {
     let p: Vec<Value> = params(from, to).into_iter().map(Value::from).collect();
-    let usage = bridge::query::<Vec<Value>>(&usage_sql(by), &p).await?;
-    let bill = bridge::query::<Vec<Value>>(&bill_sql(), &p).await?;
+    let usage = bridge::query_days::<Vec<Value>>(&usage_sql(by), &p, (from, to)).await?;
+    let bill = bridge::query_days::<Vec<Value>>(&bill_sql(), &p, (from, to)).await?;
     Ok(statement(by, from, to, &usage, &bill))
 }
 
 /// The chargeback of each month of `[from, to]` grouped `by`.
 async fn load_monthly(by: By, from: NaiveDate, to: NaiveDate) -> Result<Vec<Statement>, String> {
     let p: Vec<Value> = params(from, to).into_iter().map(Value::from).collect();
-    let usage = bridge::query::<Vec<Value>>(&usage_sql_split(by, Split::Monthly), &p).await?;
-    let bill = bridge::query::<Vec<Value>>(&bill_sql_split(Split::Monthly), &p).await?;
+    let days = (from, to);
+    let usage =
+        bridge::query_days::<Vec<Value>>(&usage_sql_split(by, Split::Monthly), &p, days).await?;
+    let bill = bridge::query_days::<Vec<Value>>(&bill_sql_split(Split::Monthly), &p, days).await?;
     Ok(monthly(by, from, to, &usage, &bill))
 }
 
@@ -48,13 +50,17 @@ pub async fn period(by: By, from: NaiveDate, to: NaiveDate) -> Result<(Statement
 
 /// Department budgets: (department, name, yearly budget).
 async fn budgets() -> Result<Vec<(String, String, Option<f64>)>, String> {
-    bridge::query(BUDGETS_SQL, &[]).await
+    bridge::query_early(BUDGETS_SQL, &[]).await
 }
 
 /// The first day with usage on or after `from` (a year's spend is projected from there).
 async fn first_day(from: NaiveDate) -> Result<Option<NaiveDate>, String> {
-    let rows =
-        bridge::query::<(Option<String>,)>(FIRST_DAY_SQL, &[json!(from.to_string())]).await?;
+    let rows = bridge::query_days::<(Option<String>,)>(
+        FIRST_DAY_SQL,
+        &[json!(from.to_string())],
+        (from, NaiveDate::MAX),
+    )
+    .await?;
     Ok(rows
         .first()
         .and_then(|r| r.0.as_deref())
@@ -64,7 +70,8 @@ async fn first_day(from: NaiveDate) -> Result<Option<NaiveDate>, String> {
 /// The org's currency (as its prices give it).
 async fn currency() -> Result<String, String> {
     let rows =
-        bridge::query::<(Option<String>,)>(lmscope::publish::first_view::CURRENCY_SQL, &[]).await?;
+        bridge::query_early::<(Option<String>,)>(lmscope::publish::first_view::CURRENCY_SQL, &[])
+            .await?;
     Ok(rows
         .into_iter()
         .next()
