@@ -5,7 +5,8 @@
 #   2. a publish after one more poll (only the current file, its snapshot and the manifest),
 #   3. a publish with nothing new.
 # For each: wall time, peak RSS, and the bytes of the files it wrote (new or rewritten).
-# Usage: scripts/bench-publish.sh [WORK_DIR]   (LMSCOPE_BIN=path uses a collector already built)
+# Usage: scripts/bench-publish.sh [WORK_DIR]   (LMSCOPE_BIN=path uses a collector already built;
+# LMSCOPE_WEEKS=260 synthesizes five years instead of one)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -37,7 +38,7 @@ timed() {
 
 if [ ! -f "$store" ]; then
   echo "synthesizing the large demo into $store (a few minutes)" >&2
-  "$LMSCOPE_BIN" --store "$store" demo --size large --out "$out" >&2
+  "$LMSCOPE_BIN" --store "$store" demo --size large --weeks "${LMSCOPE_WEEKS:-52}" --out "$out" >&2
 fi
 rm -rf "$out"
 timed "publish, first (every month)" "$LMSCOPE_BIN" --store "$store" publish --out "$out" --poll-interval 60

@@ -11,8 +11,12 @@ use lmscope::analytics::filters::Filters;
 use lmscope::analytics::query::{grouped_usage, Dimension, Measure};
 use lmscope_e2e::{demo_in, number, published_db, raw, text, TempDir};
 
-const FROM: &str = "2026-11-03";
-const TO: &str = "2026-11-16";
+/// The days a check covers.
+#[derive(Clone, Copy)]
+struct Days {
+    from: NaiveDate,
+    to: NaiveDate,
+}
 
 /// One `user_daily` row with its org columns looked up.
 struct Row {
@@ -150,8 +154,12 @@ fn load(db: &duckdb::Connection) -> Vec<Row> {
 }
 
 /// The expected table: group key → measures in [`MEASURES`] order.
-fn expected(rows: &[Row], f: &Filters, dims: &[Dimension]) -> BTreeMap<Vec<String>, Vec<f64>> {
-    let (from, to): (NaiveDate, NaiveDate) = (FROM.parse().expect("from"), TO.parse().expect("to"));
+fn expected(
+    rows: &[Row],
+    Days { from, to }: Days,
+    f: &Filters,
+    dims: &[Dimension],
+) -> BTreeMap<Vec<String>, Vec<f64>> {
     let mut groups: BTreeMap<Vec<String>, Group> = BTreeMap::new();
     for r in rows
         .iter()
@@ -204,18 +212,12 @@ const MEASURES: [Measure; 8] = [
 
 fn run(
     db: &duckdb::Connection,
+    days: Days,
     f: &Filters,
     dims: &[Dimension],
     measures: &[Measure],
 ) -> BTreeMap<Vec<String>, Vec<f64>> {
-    let (sql, params) = grouped_usage(
-        f,
-        FROM.parse().expect("from"),
-        TO.parse().expect("to"),
-        dims,
-        measures,
-        1_000_000,
-    );
+    let (sql, params) = grouped_usage(f, days.from, days.to, dims, measures, 1_000_000);
     let params: Vec<String> = params
         .iter()
         .map(|p| p.as_str().expect("text parameter").to_owned())
@@ -247,6 +249,51 @@ fn grouped_usage_matches_the_raw_rows_for_every_dimension_measure_and_filter() {
     );
     let db = published_db(tmp.path());
     let rows = load(&db);
+    let day = |s: &str| s.parse::<NaiveDate>().expect("day");
+    check_every_combination(
+        &db,
+        &rows,
+        Days {
+            from: day("2026-11-03"),
+            to: day("2026-11-16"),
+        },
+    );
+}
+
+/// Over a range holding whole months (read from their monthly sums) and parts of two more
+/// (read day by day), the same figures as the raw daily rows give.
+#[test]
+fn whole_months_read_from_monthly_sums_match_the_raw_rows() {
+    let tmp = TempDir::new("grouped-months");
+    let out = tmp.path().join("data");
+    demo_in(tmp.path(), &out, &["--weeks", "9"]);
+    let db = published_db(tmp.path());
+    let rows = load(&db);
+    let first = rows.iter().map(|r| r.day).min().expect("rows");
+    let last = rows.iter().map(|r| r.day).max().expect("rows");
+    let days = Days {
+        from: first + chrono::Duration::days(2),
+        to: last - chrono::Duration::days(1),
+    };
+    // The months wholly inside the range: at least one, read from `user_monthly`.
+    let (sql, _) = grouped_usage(
+        &Filters::default(),
+        days.from,
+        days.to,
+        &[Dimension::Department],
+        &[Measure::LicenseHours],
+        10,
+    );
+    assert!(
+        sql.contains("user_monthly"),
+        "nine weeks ({first} to {last}) hold a whole month: {sql}"
+    );
+    check_every_combination(&db, &rows, days);
+}
+
+/// Every dimension alone and in pairs, every usage measure, with and without each filter,
+/// over `days`: the query's groups and figures against those folded from `rows`.
+fn check_every_combination(db: &duckdb::Connection, rows: &[Row], days: Days) {
     // Filter values that select something: the busiest department, its busiest team,
     // cluster and feature, and one of its people.
     let busiest = |key: fn(&Row) -> &String, within: &dyn Fn(&Row) -> bool| -> String {
@@ -309,10 +356,10 @@ fn grouped_usage_matches_the_raw_rows_for_every_dimension_measure_and_filter() {
     let mut checked = 0;
     for f in &filters {
         for dims in singles.clone().chain(pairs.iter().cloned()).chain([vec![]]) {
-            let want = expected(&rows, f, &dims);
+            let want = expected(rows, days, f, &dims);
             assert!(!want.is_empty(), "nothing selected by {f:?}");
             for measures in measure_sets {
-                let got = run(&db, f, &dims, measures);
+                let got = run(db, days, f, &dims, measures);
                 assert_eq!(
                     got.keys().collect::<Vec<_>>(),
                     want.keys().collect::<Vec<_>>(),

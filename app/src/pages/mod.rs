@@ -28,7 +28,7 @@ use crate::widgets::filter_bar::FilterBar;
 use report::ReportBuilder;
 
 /// The day of the newest data (the default end of every date range).
-fn latest_day(data: &Loaded) -> NaiveDate {
+pub(crate) fn latest_day(data: &Loaded) -> NaiveDate {
     data.manifest
         .data_as_of
         .as_deref()

@@ -9,7 +9,7 @@ use crate::widgets::feature_table::FeatureTable;
 use crate::widgets::server_health::ServerHealth;
 use crate::widgets::usage_chart::FeatureUsageChart;
 
-/// The overview: server health, feature summary, one feature's history and the live feed.
+/// The overview: server health, feature summary, one feature's last year and the live feed.
 /// All of it follows the newest publish in place (see [`Live`]), filters and scroll kept.
 #[component]
 pub fn Overview() -> impl IntoView {
@@ -31,11 +31,14 @@ pub fn Overview() -> impl IntoView {
         }}
         {move || {
             live.generation.track();
-            feature.get().map(|f| view! { <FeatureUsageChart feature=f /> })
+            let latest = live.current.with(super::latest_day);
+            let year = (latest - chrono::Duration::days(364), latest);
+            feature.get().map(|f| view! { <FeatureUsageChart feature=f range=year /> })
         }}
         {move || {
             live.generation.track();
-            view! { <crate::widgets::live_feed::LiveFeed /> }
+            let latest = live.current.with(super::latest_day);
+            view! { <crate::widgets::live_feed::LiveFeed latest /> }
         }}
     }
 }

@@ -101,9 +101,10 @@ pub fn denials(f: &Filters, from: NaiveDate, to: NaiveDate, limit: usize) -> Sql
     (sql, params)
 }
 
-/// The newest checkouts, check-ins and denials over all data: time, what, server,
-/// feature, user, host, licenses.
-pub fn live_feed(limit: usize) -> Sql {
+/// The newest checkouts, check-ins and denials from the day `since` on: time, what,
+/// server, feature, user, host, licenses. (A bound, so a site with years of data reads the
+/// last month's file for it, not the years.)
+pub fn live_feed(limit: usize, since: NaiveDate) -> Sql {
     let sql = format!(
         "SELECT strftime(ts, '%Y-%m-%d %H:%M:%S'), what, server, feature, user_name, host,
                 licenses::DOUBLE
@@ -115,9 +116,10 @@ pub fn live_feed(limit: usize) -> Sql {
                UNION ALL
                SELECT ts, 'denied', server, feature, user_name, host, licenses
                FROM events WHERE kind = 'DENIED')
+         WHERE ts >= ?::DATE
          ORDER BY ts DESC, what, server, feature, user_name, host LIMIT {limit}"
     );
-    (sql, Vec::new())
+    (sql, vec![json!(since.to_string())])
 }
 
 /// Requests queued at each server's latest poll: server, feature, user, host, licenses.
@@ -391,7 +393,7 @@ mod tests {
             feature_stats(f, from, to),
             heatmap(f, from, to),
             denials(f, from, to, 10),
-            live_feed(10),
+            live_feed(10, NaiveDate::MIN),
             current_queue(),
             person(name),
             person_features(f, from, to),

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use crate::analytics::filters::Filters;
 use crate::analytics::prices::{price_joins, COST_SUM};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde_json::{json, Value};
 
 /// What usage can be grouped by.
@@ -380,6 +380,10 @@ pub(crate) fn usage_rollup(
     params.splice(0..0, [json!(from.to_string()), json!(to.to_string())]);
     let (org, org_params) = org_filters(filters);
     params.extend(org_params);
+    // Whole months from their monthly sums, unless a day or weekday is to be told.
+    let (days, days_params) =
+        usage_rows(from, to, !(has(Dimension::Day) || has(Dimension::Weekday)));
+    params.splice(0..0, days_params);
     let mut joins = String::new();
     if people {
         joins.push_str("\n    LEFT JOIN org_people p ON p.user_name = u.user_name");
@@ -394,7 +398,7 @@ pub(crate) fn usage_rollup(
     if !gains {
         rows.extend(org);
         return UsageSource {
-            relation: format!("user_daily u{joins}"),
+            relation: format!("{days} u{joins}"),
             condition: rows.join(" AND "),
             params,
             per_user: false,
@@ -403,7 +407,7 @@ pub(crate) fn usage_rollup(
     let relation = format!(
         "(SELECT {}sum(u.license_hours) AS license_hours, sum(u.hours) AS hours,
                  sum(u.sessions) AS sessions, max(u.peak_licenses) AS peak_licenses{sums}
-          FROM user_daily u WHERE {}{}) u{joins}",
+          FROM {days} u WHERE {}{}) u{joins}",
         keys.iter()
             .map(|(name, sql)| format!("{sql} AS {name}, "))
             .collect::<String>(),
@@ -421,6 +425,46 @@ pub(crate) fn usage_rollup(
         params,
         per_user,
     }
+}
+
+/// The usage rows of the days `[from, to]`, as a relation to alias, and its parameters:
+/// with `monthly`, the months wholly inside the range come from `user_monthly` (one row per
+/// month and key, `day` its first day: a year reads a twelfth of the rows) and only the
+/// days of the months at its ends from `user_daily`; otherwise `user_daily` alone. The
+/// caller still bounds `day` to the range.
+fn usage_rows(from: NaiveDate, to: NaiveDate, monthly: bool) -> (String, Vec<Value>) {
+    let month_start = |d: NaiveDate| d.with_day(1).unwrap_or(d);
+    let first = if from.day() == 1 {
+        from
+    } else {
+        month_start(from)
+            .checked_add_months(chrono::Months::new(1))
+            .unwrap_or(from)
+    };
+    let after_to = to.succ_opt().unwrap_or(to);
+    let last_end = if after_to.day() == 1 {
+        to
+    } else {
+        month_start(to).pred_opt().unwrap_or(to)
+    };
+    if !monthly || first > last_end || first < from {
+        return ("user_daily".to_owned(), Vec::new());
+    }
+    let relation = "(SELECT month AS day, server, vendor, feature, user_name, host, license_hours,
+                hours, sessions, peak_licenses
+         FROM user_monthly WHERE month BETWEEN ?::DATE AND ?::DATE
+         UNION ALL
+         SELECT * FROM user_daily WHERE day NOT BETWEEN ?::DATE AND ?::DATE)";
+    let text = |d: NaiveDate| json!(d.to_string());
+    (
+        relation.to_owned(),
+        vec![
+            text(first),
+            text(month_start(last_end)),
+            text(first),
+            text(last_end),
+        ],
+    )
 }
 
 /// ` GROUP BY 1, …, n` (nothing when `n` is 0).
@@ -736,6 +780,51 @@ fn grouped_general(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_months_come_from_monthly_sums_and_the_ends_from_days() {
+        let d = |s: &str| s.parse::<NaiveDate>().expect("date");
+        let months = |from: &str, to: &str| {
+            let (relation, params) = usage_rows(d(from), d(to), true);
+            let p: Vec<String> = params
+                .iter()
+                .map(|v| v.as_str().unwrap_or_default().to_owned())
+                .collect();
+            (relation.contains("user_monthly"), p)
+        };
+        assert_eq!(
+            months("2026-01-15", "2026-04-10"),
+            (
+                true,
+                ["2026-02-01", "2026-03-01", "2026-02-01", "2026-03-31"]
+                    .map(String::from)
+                    .to_vec()
+            )
+        );
+        assert_eq!(
+            months("2026-02-01", "2026-02-28"),
+            (
+                true,
+                ["2026-02-01", "2026-02-01", "2026-02-01", "2026-02-28"]
+                    .map(String::from)
+                    .to_vec()
+            )
+        );
+        assert_eq!(
+            months("2025-12-03", "2026-12-31"),
+            (
+                true,
+                ["2026-01-01", "2026-12-01", "2026-01-01", "2026-12-31"]
+                    .map(String::from)
+                    .to_vec()
+            )
+        );
+        assert_eq!(months("2026-01-02", "2026-01-30"), (false, vec![]));
+        assert_eq!(months("2026-01-20", "2026-02-27"), (false, vec![]));
+        assert!(!usage_rows(d("2026-01-01"), d("2026-03-31"), false)
+            .0
+            .contains("user_monthly"));
+    }
 
     #[test]
     fn values_are_parameters_never_sql() {

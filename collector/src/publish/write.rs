@@ -671,7 +671,12 @@ fn write_daily(conn: &duckdb::Connection, slice: Slice) -> Result<(), duckdb::Er
          SELECT d::DATE AS day, server, vendor, feature, user_name, host,
                 sum(h * licenses), sum(h), count(*) FILTER (WHERE s >= d)::INTEGER,
                 max(licenses)
-         FROM parts GROUP BY ALL ORDER BY day, server, feature, user_name"
+         FROM parts GROUP BY ALL ORDER BY day, server, feature, user_name;
+         INSERT INTO publish_target.user_monthly
+         SELECT date_trunc('month', day)::DATE AS month, server, vendor, feature, user_name,
+                host, sum(license_hours), sum(hours), sum(sessions)::INTEGER,
+                max(peak_licenses)
+         FROM publish_target.user_daily GROUP BY ALL ORDER BY month, server, feature, user_name"
     ))
 }
 
@@ -682,6 +687,7 @@ const NAME_COLUMNS: &[(&str, &str, &str, &str)] = &[
     ("user", "queued", "user_name", "true"),
     ("user", "events", "user_name", "true"),
     ("user", "user_daily", "user_name", "true"),
+    ("user", "user_monthly", "user_name", "true"),
     ("user", "org_people", "user_name", "true"),
     ("user", "org_people", "display_name", "true"),
     ("user", "org_project_members", "user_name", "true"),
@@ -692,6 +698,7 @@ const NAME_COLUMNS: &[(&str, &str, &str, &str)] = &[
     ("host", "queued", "display", "true"),
     ("host", "events", "host", "true"),
     ("host", "user_daily", "host", "true"),
+    ("host", "user_monthly", "host", "true"),
     ("host", "org_hosts", "host", "true"),
     (
         "host",

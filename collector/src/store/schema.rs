@@ -5,7 +5,7 @@
 
 /// Version of the published schema, written to `manifest.json`; the site refuses others.
 /// Version 4 split the published data into monthly partitions and a current file.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// Version of the store's own tables, recorded in the store; a store of another version is
 /// refused. Equal to the published version until 3; version 4 of the published layout kept
@@ -274,6 +274,21 @@ pub const ROLLUP_TABLES: &[(&str, &str)] = &[
             peak_licenses INTEGER NOT NULL
         )",
     ),
+    (
+        "user_monthly",
+        "CREATE TABLE user_monthly (
+            month DATE NOT NULL,
+            server VARCHAR NOT NULL,
+            vendor VARCHAR,
+            feature VARCHAR NOT NULL,
+            user_name VARCHAR NOT NULL,
+            host VARCHAR NOT NULL,
+            license_hours DOUBLE NOT NULL,
+            hours DOUBLE NOT NULL,
+            sessions INTEGER NOT NULL,
+            peak_licenses INTEGER NOT NULL
+        )",
+    ),
 ];
 
 /// Dimension tables from the org file, written by `publish --org`. Users and hosts seen in
@@ -385,5 +400,6 @@ pub const PARTITIONED: &[(&str, &str)] = &[
     ("usage_hourly", "hour"),
     ("usage_daily", "day"),
     ("user_daily", "day"),
+    ("user_monthly", "month"),
     ("sessions", "ended_at"),
 ];
