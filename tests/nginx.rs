@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use lmscope_e2e::{cells, repo_root, scrape, site_with_demo, StaticServer, TempDir, SUB_PATH};
+use lmscope_e2e::{cells, repo_root, site_with_demo, StaticServer, TempDir, SUB_PATH};
 use serde_json::Value;
 
 /// The response headers (lower-case names) and body size of `curl URL` with `headers`.
@@ -127,7 +127,17 @@ fn nginx_serves_ranges_caches_generations_and_sends_the_engine_compressed() {
     // The overview in Chromium through nginx, every data file read by ranges.
     let log = work.join("access.log");
     std::fs::write(&log, "").expect("clear the access log");
-    let page = scrape(&url("index.html?read=range"), "nginx-overview.png");
+    let profile = tmp.path().join("browser-profile");
+    let profile_env = profile.to_string_lossy().into_owned();
+    let visit = |shot: &str| {
+        lmscope_e2e::scrape_tables_with(
+            &url("index.html?read=range"),
+            shot,
+            &[],
+            &[("PROFILE", profile_env.as_str())],
+        )
+    };
+    let page = visit("nginx-overview.png");
     assert!(page.get("error").is_none(), "page failed to load: {page}");
     assert_eq!(page["pageErrors"], Value::Array(vec![]), "page errors");
     assert_eq!(
@@ -180,6 +190,84 @@ fn nginx_serves_ranges_caches_generations_and_sends_the_engine_compressed() {
         assert!(
             got <= size(&site.join("data").join(data)) + 1,
             "{data} sent at most once: {got} bytes\n{text}"
+        );
+    }
+
+    // A revisit after one more poll and a publish, the site in the browser's cache: only
+    // what the new publish wrote crosses the wire (its current file, snapshot, first view and
+    // manifest); the engine, the app and the months are not fetched again.
+    let now = chrono::Utc::now()
+        .naive_utc()
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    let store = tmp
+        .path()
+        .join("store.duckdb")
+        .to_string_lossy()
+        .into_owned();
+    let data = site.join("data").to_string_lossy().into_owned();
+    lmscope_e2e::lmscope_ok(&[
+        "--store",
+        &store,
+        "import",
+        "lmstat",
+        "--at",
+        &now,
+        &lmscope_e2e::fixture(
+            "lmstat/mjtrangoni__flexlm_exporter__collector_fixtures_lmstat_app6.txt",
+        )
+        .to_string_lossy(),
+    ]);
+    lmscope_e2e::lmscope_ok(&["--store", &store, "publish", "--out", &data]);
+    let after: Value =
+        serde_json::from_slice(&std::fs::read(site.join("data/manifest.json")).expect("manifest"))
+            .expect("json");
+    std::fs::write(&log, "").expect("clear the access log");
+    let page = visit("nginx-revisit.png");
+    assert!(page.get("error").is_none(), "revisit failed: {page}");
+    let text = std::fs::read_to_string(&log).expect("access log");
+    let mut sent: std::collections::BTreeMap<String, usize> = Default::default();
+    for line in text.lines() {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let (Some(uri), Some(bytes)) = (fields.first(), fields.get(2)) else {
+            continue;
+        };
+        let path = uri.split('?').next().unwrap_or(uri).to_owned();
+        *sent.entry(path).or_default() += bytes.parse::<usize>().unwrap_or(0);
+    }
+    let total: usize = sent.values().sum();
+    let new_files: Vec<&str> = [
+        after["files"]
+            .as_array()
+            .and_then(|f| f.last())
+            .and_then(|f| f["path"].as_str()),
+        after["snapshot"]["path"].as_str(),
+        after["first_view"].as_str(),
+        Some("manifest.json"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let new_bytes: usize = new_files
+        .iter()
+        .map(|f| size(&site.join("data").join(f)))
+        .sum();
+    println!(
+        "revisit after one publish through nginx: {} requests, {total} bytes sent (the new \
+         publish's current file, snapshot, first view and manifest: {new_bytes} bytes): {sent:?}",
+        text.lines().count()
+    );
+    assert!(
+        total <= new_bytes + size(&site.join("index.html")),
+        "a revisit fetches only the new publish's files:\n{text}"
+    );
+    for (path, bytes) in &sent {
+        let new = new_files
+            .iter()
+            .any(|f| path.ends_with(&format!("/data/{f}")));
+        assert!(
+            new || *bytes == 0 || path.ends_with("/index.html"),
+            "{path}: {bytes} bytes sent again on a revisit\n{text}"
         );
     }
 }

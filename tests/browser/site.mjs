@@ -26,8 +26,9 @@ const first = serve
 if (!first) process.exit(0);
 const { url, screenshot } = first;
 const tableList = first.tables?.length ? first.tables : null;
-const profile = mkdtempSync(join(tmpdir(), 'lmscope-chromium-'));
-// A fresh profile each run: nothing cached from an earlier run.
+// A fresh profile each run: nothing cached from an earlier run (PROFILE=dir keeps one
+// across runs instead: a revisit, with what was fetched before in the browser's cache).
+const profile = process.env.PROFILE || mkdtempSync(join(tmpdir(), 'lmscope-chromium-'));
 const context = await chromium.launchPersistentContext(profile, {
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   headless: true,
@@ -203,7 +204,7 @@ try {
       console.log(JSON.stringify(sink));
     }
     await context.close();
-    rmSync(profile, { recursive: true, force: true });
+    if (!process.env.PROFILE) rmSync(profile, { recursive: true, force: true });
     process.exit(0);
   }
   // Either the data loads (features table, then the engine draws the chart) or the page
@@ -250,6 +251,6 @@ try {
   if (screenshot && process.env.LMSCOPE_SHOTS !== '0') await page.screenshot({ path: screenshot, fullPage: true });
 } finally {
   await context.close();
-  rmSync(profile, { recursive: true, force: true });
+  if (!process.env.PROFILE) rmSync(profile, { recursive: true, force: true });
 }
 console.log(JSON.stringify(result));
