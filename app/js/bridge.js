@@ -170,6 +170,27 @@ function ensure(span) {
   });
 }
 
+// The last year of months, attached in the background once the page is idle (nothing
+// asked for 1.5 s): the longer presets (Quarter, Year) then find their months in place,
+// while older months still wait until a view asks for them. Once per open data.
+const DAY_MS = 86_400_000;
+let prefetch = null;
+
+function prefetchLastYear() {
+  // `?prefetch=0` in the page URL turns it off (diagnostics, tests).
+  if (prefetch || new URLSearchParams(location.search).get('prefetch') === '0') return;
+  prefetch = setTimeout(async () => {
+    if (pending > 0) {
+      prefetch = null;
+      return;
+    }
+    const ends = files.map((f) => Date.parse(f.to)).filter((t) => !Number.isNaN(t));
+    if (!ends.length) return;
+    const latest = Math.max(...ends);
+    await ensure([latest - 366 * DAY_MS, latest + DAY_MS]).catch(() => {});
+  }, 1500);
+}
+
 // Open the published data: the snapshot (if the manifest has one) first, so the first
 // view can be drawn; the other files follow as queries need them. Queries asked for
 // meanwhile wait.
@@ -251,6 +272,7 @@ async function reopenData(dataJson, before) {
     early = data.snapshot ? data.snapshot.tables : [];
     attachedByPath = next;
     snapshotAlias = nextSnapshot;
+    prefetch = null;
     await exposeAttached(eng, nextSnapshot ? [[data.snapshot, nextSnapshot, early]] : []);
     await detach(eng, gone);
     performance.mark('lmscope:data-reopened');
@@ -281,6 +303,7 @@ async function query(sql, paramsJson, snapshotOnly, span) {
     return await runQuery(sql, paramsJson, snapshotOnly, span ?? null);
   } finally {
     pending--;
+    if (pending === 0 && !snapshotOnly) prefetchLastYear();
   }
 }
 

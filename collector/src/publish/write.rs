@@ -455,9 +455,25 @@ fn write_snapshot(store: &Store, full: &Path, path: &Path) -> Result<(), Publish
 }
 
 /// The overview's first view, read natively from the files just published (as one, as the
-/// site reads them) with the queries the site would run.
+/// site reads them) with the queries the site would run. Its hourly sparklines read the
+/// last 24 hours: months that ended two days before the newest poll are not opened.
 fn first_view_rows(out_dir: &Path, manifest: &Manifest) -> Result<FirstView, PublishError> {
-    let conn = crate::publish::files::open_manifest(out_dir, manifest)?;
+    let newest = manifest
+        .data_as_of
+        .as_deref()
+        .and_then(|t| NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%SZ").ok());
+    let mut recent = manifest.clone();
+    if let Some(newest) = newest {
+        let cutoff = newest - chrono::Duration::days(2);
+        recent.files.retain(|f| {
+            f.month.is_none()
+                || f.to
+                    .as_deref()
+                    .and_then(|t| NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%SZ").ok())
+                    .is_none_or(|to| to >= cutoff)
+        });
+    }
+    let conn = crate::publish::files::open_manifest(out_dir, &recent)?;
     let rows = |sql: &str| -> Result<Vec<Vec<serde_json::Value>>, duckdb::Error> {
         let mut stmt = conn.prepare(sql)?;
         let mut found = stmt.query([])?;
@@ -529,6 +545,10 @@ fn write_database(
     let conn = store.conn();
     let literal = path.to_string_lossy().replace('\'', "''");
     conn.execute_batch(&format!("ATTACH '{literal}' AS publish_target"))?;
+    let mut timings = Timings::from_env(match slice {
+        Slice::Current { .. } => "publish: current file",
+        Slice::Month { .. } => "publish: month",
+    });
     let result = (|| {
         for (table, ddl) in crate::store::schema::TABLES {
             if !slice.holds(table) {
@@ -547,7 +567,8 @@ fn write_database(
                 )?,
                 "sessions" => conn.execute_batch(&format!(
                     "INSERT INTO publish_target.sessions
-                     SELECT * FROM main.sessions s WHERE {PUBLISHED_SESSION} AND {rows}
+                     SELECT * FROM (SELECT * FROM main.sessions WHERE {rows}) s
+                     WHERE {PUBLISHED_SESSION}
                      ORDER BY coalesce(started_at, first_seen), server, feature"
                 ))?,
                 _ => {
@@ -572,15 +593,21 @@ fn write_database(
                 ))?;
             }
         }
+        timings.step("stored rows copied");
         if matches!(slice, Slice::Current { .. }) {
             write_latest(conn)?;
+            timings.step("latest state");
             write_org(conn, &opts.org)?;
+            timings.step("org");
         }
         write_daily(conn, slice)?;
+        timings.step("daily rollups");
         if let Some(p) = &opts.pseudonymize {
             pseudonymize(conn, p, slice)?;
         }
-        conn.execute_batch("CHECKPOINT publish_target")
+        conn.execute_batch("CHECKPOINT publish_target")?;
+        timings.step("checkpoint");
+        Ok::<(), duckdb::Error>(())
     })();
     let detached = conn.execute_batch("DETACH publish_target");
     result?;
@@ -646,6 +673,12 @@ fn write_latest(conn: &duckdb::Connection) -> Result<(), duckdb::Error> {
 fn write_daily(conn: &duckdb::Connection, slice: Slice) -> Result<(), duckdb::Error> {
     let hours = slice.condition("hour");
     let overlapping = slice.overlaps("s", "e");
+    // The sessions that can overlap the slice, found before the costlier test of which are
+    // published (the store's sessions of every year).
+    let reaching = slice.overlaps(
+        "coalesce(started_at, first_seen) - INTERVAL 1 DAY",
+        "coalesce(ended_at, last_seen)",
+    );
     let days = slice.condition("d");
     conn.execute_batch(&format!(
         "INSERT INTO publish_target.usage_daily
@@ -660,7 +693,8 @@ fn write_daily(conn: &duckdb::Connection, slice: Slice) -> Result<(), duckdb::Er
                         CASE WHEN started_at >= first_seen - INTERVAL 1 DAY THEN started_at
                              ELSE first_seen END AS s,
                         coalesce(ended_at, last_seen) AS e
-                 FROM main.sessions s WHERE {PUBLISHED_SESSION})
+                 FROM (SELECT * FROM main.sessions WHERE {reaching}) s
+                 WHERE {PUBLISHED_SESSION})
              WHERE {overlapping}),
          pieces AS (
              SELECT *, unnest(generate_series(date_trunc('day', s), date_trunc('day', e), INTERVAL 1 DAY)) AS d

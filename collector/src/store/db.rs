@@ -282,13 +282,15 @@ impl Store {
         Ok(())
     }
 
-    /// Time range of the stored polls (UTC).
+    /// Time range of the stored polls (UTC), from their runs (a few rows per server, where
+    /// `polls` holds one per poll: years of one-minute polls are 100 million rows).
     pub fn poll_range(&self) -> Result<(Option<NaiveDateTime>, Option<NaiveDateTime>), StoreError> {
-        Ok(self
-            .conn
-            .query_row("SELECT MIN(ts), MAX(ts) FROM polls", [], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })?)
+        Ok(self.conn.query_row(
+            "SELECT coalesce((SELECT MIN(ts) FROM poll_runs), (SELECT MIN(ts) FROM polls)),
+                    coalesce((SELECT MAX(until) FROM poll_runs), (SELECT MAX(ts) FROM polls))",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?)
     }
 }
 
