@@ -47,15 +47,17 @@ const view = (page) => page.evaluate(() => {
   };
 });
 
-// Wait until no query is in flight, nothing shows as loading and the view stayed the same
-// over three samples.
+// Wait until the app has drawn a page, no query is in flight, nothing shows as loading and
+// the view stayed the same over three samples.
 const settled = async (page) => {
   let last = null;
   let same = 0;
   for (let i = 0; i < 300; i++) {
     await page.waitForTimeout(150);
+    // (A page whose app has not drawn its navigation yet, after a reload, is not a view.)
     const busy = await page.evaluate(() => (globalThis.lmscopeBridge?.pending?.() ?? 0) > 0
-      || document.querySelector('main [role=status]') !== null);
+      || document.querySelector('main [role=status]') !== null
+      || document.querySelector('nav.pages [aria-current=page]') === null);
     if (busy) { last = null; same = 0; continue; }
     const now = JSON.stringify(await view(page));
     same = now === last ? same + 1 : 0;
