@@ -32,7 +32,7 @@ pub fn LiveFeed(latest: chrono::NaiveDate) -> impl IntoView {
     ];
     view! {
         <QueryTable testid="queue" title="Queued now".to_owned() columns=queue_columns
-            sql=page_sql::current_queue() />
+            sql=page_sql::current_queue(since) days=(since, latest) />
         <QueryTable testid="feed" title="Latest checkouts, check-ins and denials".to_owned()
             columns=feed_columns sql=page_sql::live_feed(30, since) days=(since, latest) />
     }

@@ -123,15 +123,18 @@ pub fn live_feed(limit: usize, since: NaiveDate) -> Sql {
 }
 
 /// Requests queued at each server's latest poll: server, feature, user, host, licenses.
-pub fn current_queue() -> Sql {
+/// Servers whose latest poll is before the day `since` are left out (their queue is not
+/// "now"; and a site with years of data reads the last month's file for it, not the years).
+pub fn current_queue(since: NaiveDate) -> Sql {
     (
         "SELECT q.server, q.feature, q.user_name, q.host, q.licenses::DOUBLE
          FROM queued q
          JOIN (SELECT server, max(until) AS ts FROM polls GROUP BY server) l
            ON l.server = q.server AND l.ts = q.ts
+         WHERE q.ts >= ?::DATE
          ORDER BY q.server, q.feature, q.user_name, q.host"
             .to_owned(),
-        Vec::new(),
+        vec![json!(since.to_string())],
     )
 }
 
@@ -393,8 +396,8 @@ mod tests {
             feature_stats(f, from, to),
             heatmap(f, from, to),
             denials(f, from, to, 10),
-            live_feed(10, NaiveDate::MIN),
-            current_queue(),
+            live_feed(10, from),
+            current_queue(from),
             person(name),
             person_features(f, from, to),
             person_rank(f, name, from, to),
