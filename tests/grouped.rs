@@ -275,19 +275,25 @@ fn whole_months_read_from_monthly_sums_match_the_raw_rows() {
         from: first + chrono::Duration::days(2),
         to: last - chrono::Duration::days(1),
     };
-    // The months wholly inside the range: at least one, read from `user_monthly`.
-    let (sql, _) = grouped_usage(
-        &Filters::default(),
-        days.from,
-        days.to,
-        &[Dimension::Department],
-        &[Measure::LicenseHours],
-        10,
-    );
-    assert!(
-        sql.contains("user_monthly"),
-        "nine weeks ({first} to {last}) hold a whole month: {sql}"
-    );
+    // The months wholly inside the range: at least one, read from the sums per person when
+    // only people are grouped, from `user_monthly` when a feature is.
+    for (dims, table) in [
+        (Dimension::Department, "FROM person_monthly"),
+        (Dimension::Feature, "FROM user_monthly"),
+    ] {
+        let (sql, _) = grouped_usage(
+            &Filters::default(),
+            days.from,
+            days.to,
+            &[dims],
+            &[Measure::LicenseHours],
+            10,
+        );
+        assert!(
+            sql.contains(table),
+            "nine weeks ({first} to {last}) hold a whole month: {sql}"
+        );
+    }
     check_every_combination(&db, &rows, days);
 }
 

@@ -380,9 +380,23 @@ pub(crate) fn usage_rollup(
     params.splice(0..0, [json!(from.to_string()), json!(to.to_string())]);
     let (org, org_params) = org_filters(filters);
     params.extend(org_params);
-    // Whole months from their monthly sums, unless a day or weekday is to be told.
-    let (days, days_params) =
-        usage_rows(from, to, !(has(Dimension::Day) || has(Dimension::Weekday)));
+    // Whole months from their monthly sums, unless a day or weekday is to be told; from the
+    // sums per person when nothing but the person (and the month) is needed.
+    let monthly = !(has(Dimension::Day) || has(Dimension::Weekday));
+    let person_only = keys.keys().all(|k| matches!(*k, "user_name" | "day"))
+        && sums.is_empty()
+        && filters.server.is_none()
+        && filters.vendor.is_none()
+        && filters.feature.is_none();
+    let (days, days_params) = usage_rows(
+        from,
+        to,
+        match (monthly, person_only) {
+            (false, _) => Rows::Daily,
+            (true, false) => Rows::Monthly,
+            (true, true) => Rows::PersonMonthly,
+        },
+    );
     params.splice(0..0, days_params);
     let mut joins = String::new();
     if people {
@@ -427,12 +441,23 @@ pub(crate) fn usage_rollup(
     }
 }
 
+/// Which rows hold a range's whole months (see [`usage_rows`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rows {
+    /// `user_daily`: a day or weekday is told.
+    Daily,
+    /// `user_monthly`: month × server × feature × user × host.
+    Monthly,
+    /// `person_monthly`: month × user (no server, vendor, feature or host column).
+    PersonMonthly,
+}
+
 /// The usage rows of the days `[from, to]`, as a relation to alias, and its parameters:
-/// with `monthly`, the months wholly inside the range come from `user_monthly` (one row per
-/// month and key, `day` its first day: a year reads a twelfth of the rows) and only the
-/// days of the months at its ends from `user_daily`; otherwise `user_daily` alone. The
-/// caller still bounds `day` to the range.
-fn usage_rows(from: NaiveDate, to: NaiveDate, monthly: bool) -> (String, Vec<Value>) {
+/// unless `rows` is daily, the months wholly inside the range come from their monthly sums
+/// (one row per month and key, `day` its first day) and only the days of the months at its
+/// ends from `user_daily`; otherwise `user_daily` alone. The caller still bounds `day` to
+/// the range.
+fn usage_rows(from: NaiveDate, to: NaiveDate, rows: Rows) -> (String, Vec<Value>) {
     let month_start = |d: NaiveDate| d.with_day(1).unwrap_or(d);
     let first = if from.day() == 1 {
         from
@@ -447,14 +472,22 @@ fn usage_rows(from: NaiveDate, to: NaiveDate, monthly: bool) -> (String, Vec<Val
     } else {
         month_start(to).pred_opt().unwrap_or(to)
     };
-    if !monthly || first > last_end || first < from {
+    if rows == Rows::Daily || first > last_end || first < from {
         return ("user_daily".to_owned(), Vec::new());
     }
-    let relation = "(SELECT month AS day, server, vendor, feature, user_name, host, license_hours,
+    let relation = if rows == Rows::PersonMonthly {
+        "(SELECT month AS day, user_name, license_hours, hours, sessions, peak_licenses
+         FROM person_monthly WHERE month BETWEEN ?::DATE AND ?::DATE
+         UNION ALL
+         SELECT day, user_name, license_hours, hours, sessions, peak_licenses
+         FROM user_daily WHERE day NOT BETWEEN ?::DATE AND ?::DATE)"
+    } else {
+        "(SELECT month AS day, server, vendor, feature, user_name, host, license_hours,
                 hours, sessions, peak_licenses
          FROM user_monthly WHERE month BETWEEN ?::DATE AND ?::DATE
          UNION ALL
-         SELECT * FROM user_daily WHERE day NOT BETWEEN ?::DATE AND ?::DATE)";
+         SELECT * FROM user_daily WHERE day NOT BETWEEN ?::DATE AND ?::DATE)"
+    };
     let text = |d: NaiveDate| json!(d.to_string());
     (
         relation.to_owned(),
@@ -785,7 +818,7 @@ mod tests {
     fn whole_months_come_from_monthly_sums_and_the_ends_from_days() {
         let d = |s: &str| s.parse::<NaiveDate>().expect("date");
         let months = |from: &str, to: &str| {
-            let (relation, params) = usage_rows(d(from), d(to), true);
+            let (relation, params) = usage_rows(d(from), d(to), Rows::Monthly);
             let p: Vec<String> = params
                 .iter()
                 .map(|v| v.as_str().unwrap_or_default().to_owned())
@@ -821,9 +854,14 @@ mod tests {
         );
         assert_eq!(months("2026-01-02", "2026-01-30"), (false, vec![]));
         assert_eq!(months("2026-01-20", "2026-02-27"), (false, vec![]));
-        assert!(!usage_rows(d("2026-01-01"), d("2026-03-31"), false)
+        assert!(!usage_rows(d("2026-01-01"), d("2026-03-31"), Rows::Daily)
             .0
-            .contains("user_monthly"));
+            .contains("monthly"));
+        assert!(
+            usage_rows(d("2026-01-01"), d("2026-03-31"), Rows::PersonMonthly)
+                .0
+                .contains("FROM person_monthly")
+        );
     }
 
     #[test]

@@ -710,7 +710,11 @@ fn write_daily(conn: &duckdb::Connection, slice: Slice) -> Result<(), duckdb::Er
          SELECT date_trunc('month', day)::DATE AS month, server, vendor, feature, user_name,
                 host, sum(license_hours), sum(hours), sum(sessions)::INTEGER,
                 max(peak_licenses)
-         FROM publish_target.user_daily GROUP BY ALL ORDER BY month, server, feature, user_name"
+         FROM publish_target.user_daily GROUP BY ALL ORDER BY month, server, feature, user_name;
+         INSERT INTO publish_target.person_monthly
+         SELECT month, user_name, sum(license_hours), sum(hours), sum(sessions)::INTEGER,
+                max(peak_licenses)
+         FROM publish_target.user_monthly GROUP BY ALL ORDER BY month, user_name"
     ))
 }
 
@@ -722,6 +726,7 @@ const NAME_COLUMNS: &[(&str, &str, &str, &str)] = &[
     ("user", "events", "user_name", "true"),
     ("user", "user_daily", "user_name", "true"),
     ("user", "user_monthly", "user_name", "true"),
+    ("user", "person_monthly", "user_name", "true"),
     ("user", "org_people", "user_name", "true"),
     ("user", "org_people", "display_name", "true"),
     ("user", "org_project_members", "user_name", "true"),

@@ -275,6 +275,17 @@ pub const ROLLUP_TABLES: &[(&str, &str)] = &[
         )",
     ),
     (
+        "person_monthly",
+        "CREATE TABLE person_monthly (
+            month DATE NOT NULL,
+            user_name VARCHAR NOT NULL,
+            license_hours DOUBLE NOT NULL,
+            hours DOUBLE NOT NULL,
+            sessions INTEGER NOT NULL,
+            peak_licenses INTEGER NOT NULL
+        )",
+    ),
+    (
         "user_monthly",
         "CREATE TABLE user_monthly (
             month DATE NOT NULL,
@@ -401,5 +412,6 @@ pub const PARTITIONED: &[(&str, &str)] = &[
     ("usage_daily", "day"),
     ("user_daily", "day"),
     ("user_monthly", "month"),
+    ("person_monthly", "month"),
     ("sessions", "ended_at"),
 ];
