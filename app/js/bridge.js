@@ -149,8 +149,16 @@ async function exposeAttached(eng, extra = []) {
 // views at everything attached. A 30-day view of years of data fetches the months it
 // reads, not the years; a query over all the data (alerts, forecasts) attaches the rest.
 function ensure(span) {
+  return attachWhere((f) => needed(f, span));
+}
+
+// Attach the files not attached yet that `wanted` picks (at most `limit`, newest first).
+function attachWhere(wanted, limit = Infinity) {
   return inTurn(async () => {
-    const missing = files.filter((f) => !attachedByPath.has(f.path) && needed(f, span));
+    const missing = files
+      .filter((f) => !attachedByPath.has(f.path) && wanted(f))
+      .sort((a, b) => (Date.parse(b.to) || 0) - (Date.parse(a.to) || 0))
+      .slice(0, limit);
     if (!missing.length) return;
     const eng = await engine;
     const added = [];
@@ -170,25 +178,32 @@ function ensure(span) {
   });
 }
 
-// The last year of months, attached in the background once the page is idle (nothing
-// asked for 1.5 s): the longer presets (Quarter, Year) then find their months in place,
-// while older months still wait until a view asks for them. Once per open data.
+// The last year of months, attached in the background while the page is idle: the longer
+// presets (Quarter, Year) then find their months in place, while older months still wait
+// until a view asks for them. One month at a time, newest first, each when no query is
+// waiting, so a click never waits behind more than one month's attach.
 const DAY_MS = 86_400_000;
 let prefetch = null;
 
 function prefetchLastYear() {
   // `?prefetch=0` in the page URL turns it off (diagnostics, tests).
   if (prefetch || new URLSearchParams(location.search).get('prefetch') === '0') return;
-  prefetch = setTimeout(async () => {
-    if (pending > 0) {
-      prefetch = null;
-      return;
-    }
-    const ends = files.map((f) => Date.parse(f.to)).filter((t) => !Number.isNaN(t));
-    if (!ends.length) return;
-    const latest = Math.max(...ends);
-    await ensure([latest - 366 * DAY_MS, latest + DAY_MS]).catch(() => {});
-  }, 1500);
+  prefetch = setTimeout(prefetchStep, 500);
+}
+
+async function prefetchStep() {
+  if (pending > 0) {
+    prefetch = null; // asked again when the queries are done
+    return;
+  }
+  const ends = files.map((f) => Date.parse(f.to)).filter((t) => !Number.isNaN(t));
+  if (!ends.length) return;
+  const latest = Math.max(...ends);
+  const span = [latest - 366 * DAY_MS, latest + DAY_MS];
+  const left = files.some((f) => !attachedByPath.has(f.path) && needed(f, span));
+  if (!left) return; // all in place: nothing more until a newer publish
+  await attachWhere((f) => needed(f, span), 1).catch(() => {});
+  prefetch = setTimeout(prefetchStep, 0);
 }
 
 // Open the published data: the snapshot (if the manifest has one) first, so the first
