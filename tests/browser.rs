@@ -22,8 +22,8 @@ fn overview_shows_exactly_what_native_duckdb_reads() {
     );
     assert!(page.get("error").is_none(), "page failed to load: {page}");
     assert_eq!(page["pageErrors"], Value::Array(vec![]), "page errors");
-    // The snapshot, then the months and the current file, all read on demand with HTTP
-    // Range requests, as large files would be.
+    // The current file, then the months, all read on demand with HTTP Range requests, as
+    // large files would be (the first view comes from its JSON file, not the snapshot).
     assert_eq!(
         page["openModes"],
         serde_json::json!(vec!["range"; lmscope_e2e::files_opened(&site)])
@@ -318,8 +318,8 @@ fn missing_broken_or_foreign_data_gets_a_clear_message() {
     let tmp = TempDir::new("browser-bad");
     let site = site_with_demo(tmp.path());
 
-    // 1. A corrupt full DuckDB file behind a valid manifest and snapshot: the first view
-    //    still shows (from the snapshot); a page that needs the full file says what failed.
+    // 1. A corrupt month behind a valid manifest: the first view still shows (from its JSON
+    //    file); a page that needs the month says what failed.
     let manifest: Value =
         serde_json::from_slice(&std::fs::read(site.join("data/manifest.json")).expect("manifest"))
             .expect("json");
@@ -336,7 +336,7 @@ fn missing_broken_or_foreign_data_gets_a_clear_message() {
         page["error"]
             .as_str()
             .is_none_or(|e| e.contains("not a readable DuckDB file")),
-        "the snapshot still serves: {page}"
+        "the first view still shows: {page}"
     );
     assert!(
         cells(&page["tables"]["features"]["rows"]).len() >= 30,
@@ -353,13 +353,16 @@ fn missing_broken_or_foreign_data_gets_a_clear_message() {
         "corrupt full file: {page}"
     );
 
-    // ...and a corrupt snapshot: nothing can be shown, and the message says why.
-    let snapshot = site.join("data").join(
-        manifest["snapshot"]["path"]
-            .as_str()
-            .expect("snapshot path"),
+    // ...and a corrupt current file (the latest state): the data cannot be opened, and the
+    // message says why.
+    let current = site.join("data").join(
+        manifest["files"]
+            .as_array()
+            .and_then(|f| f.last())
+            .and_then(|f| f["path"].as_str())
+            .expect("current file path"),
     );
-    std::fs::write(&snapshot, b"garbage").expect("corrupt");
+    std::fs::write(&current, b"garbage").expect("corrupt");
     let page = scrape(&index, "error-corrupt.png");
     let error = page["error"].as_str().unwrap_or_default();
     assert!(
@@ -401,14 +404,14 @@ fn a_truncated_or_missing_data_file_gets_a_clear_message() {
     let clusters = server.url(&format!("{SUB_PATH}/index.html?page=clusters"));
     let index = server.url(&format!("{SUB_PATH}/index.html"));
 
-    // Half the full file, as an interrupted upload leaves it: the overview still shows from
-    // the snapshot; a page that needs the full file says it cannot read it.
+    // Half a month's file, as an interrupted upload leaves it: the overview still shows from
+    // its first-view file; a page that needs the month says it cannot read it.
     let bytes = std::fs::read(&file).expect("read");
     std::fs::write(&file, &bytes[..bytes.len() / 2]).expect("truncate");
     let (mut visit, page) = Visit::open(&index, "error-truncated-overview.png", &["features"]);
     assert!(
         cells(&page["tables"]["features"]["rows"]).len() >= 30,
-        "the snapshot still serves: {page}"
+        "the first view still shows: {page}"
     );
     let page = visit.follow(&clusters, "error-truncated.png", &["clusters"]);
     let error = page["error"].as_str().unwrap_or_default();
@@ -423,7 +426,7 @@ fn a_truncated_or_missing_data_file_gets_a_clear_message() {
     let (mut visit, page) = Visit::open(&index, "error-gone-overview.png", &["features"]);
     assert!(
         cells(&page["tables"]["features"]["rows"]).len() >= 30,
-        "the snapshot still serves: {page}"
+        "the first view still shows: {page}"
     );
     let page = visit.follow(&clusters, "error-gone.png", &["clusters"]);
     let error = page["error"].as_str().unwrap_or_default();

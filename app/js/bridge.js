@@ -206,9 +206,9 @@ async function prefetchStep() {
   prefetch = setTimeout(prefetchStep, 0);
 }
 
-// Open the published data: the snapshot (if the manifest has one) first, so the first
-// view can be drawn; the other files follow as queries need them. Queries asked for
-// meanwhile wait.
+// Open the published data: the snapshot (given only when there is no first-view file) or
+// else the current file first, so the first view can be drawn; the months follow as
+// queries need them. Queries asked for meanwhile wait.
 let opening = null;
 
 function open(dataJson) {
@@ -231,7 +231,8 @@ async function openData(dataJson) {
     snapshotAlias = 'lm_now';
     await expose(eng, [[data.snapshot, 'lm_now', early]]);
   } else {
-    await ensure(null);
+    // No snapshot: the current file (the latest state, the org) serves the first queries.
+    await attachWhere((f) => !f.month);
   }
   attached = eng;
   performance.mark('lmscope:data-attached');

@@ -93,7 +93,8 @@ struct QueryResult {
 /// Which published files a query reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Reads {
-    /// The snapshot's tables only (the first view).
+    /// The snapshot's tables only (the latest state and the org: the first view's), which
+    /// the snapshot or else the current file holds: no month is attached for them.
     Snapshot,
     /// Rows in the days `[from, to]` (UTC) only: the monthly files that meet them.
     Days(NaiveDate, NaiveDate),

@@ -118,11 +118,17 @@ async fn fetch_manifest() -> Result<Manifest, String> {
     Manifest::from_json(&text).map_err(|e| e.to_string())
 }
 
-/// The manifest's files as the bridge opens them.
+/// The manifest's files as the bridge opens them. The snapshot only for a publish without
+/// a first-view file: with one, the first view is drawn from it, and the snapshot would be
+/// fetched beside the current file that holds the same tables (on every new publish, too).
 fn files_json(manifest: &Manifest) -> Result<String, String> {
+    let snapshot = manifest
+        .snapshot
+        .as_ref()
+        .filter(|_| manifest.first_view.is_none());
     serde_json::to_string(&serde_json::json!({
         "files": manifest.files,
-        "snapshot": manifest.snapshot,
+        "snapshot": snapshot,
     }))
     .map_err(|e| e.to_string())
 }
