@@ -825,33 +825,34 @@ mod tests {
                 .collect();
             (relation.contains("user_monthly"), p)
         };
-        assert_eq!(
-            months("2026-01-15", "2026-04-10"),
+        for (from, to, first, last_month, last_day) in [
             (
-                true,
-                ["2026-02-01", "2026-03-01", "2026-02-01", "2026-03-31"]
-                    .map(String::from)
-                    .to_vec()
-            )
-        );
-        assert_eq!(
-            months("2026-02-01", "2026-02-28"),
+                "2026-01-15",
+                "2026-04-10",
+                "2026-02-01",
+                "2026-03-01",
+                "2026-03-31",
+            ),
             (
-                true,
-                ["2026-02-01", "2026-02-01", "2026-02-01", "2026-02-28"]
-                    .map(String::from)
-                    .to_vec()
-            )
-        );
-        assert_eq!(
-            months("2025-12-03", "2026-12-31"),
+                "2026-02-01",
+                "2026-02-28",
+                "2026-02-01",
+                "2026-02-01",
+                "2026-02-28",
+            ),
             (
-                true,
-                ["2026-01-01", "2026-12-01", "2026-01-01", "2026-12-31"]
-                    .map(String::from)
-                    .to_vec()
-            )
-        );
+                "2025-12-03",
+                "2026-12-31",
+                "2026-01-01",
+                "2026-12-01",
+                "2026-12-31",
+            ),
+        ] {
+            let want = [first, last_month, first, last_day]
+                .map(String::from)
+                .to_vec();
+            assert_eq!(months(from, to), (true, want), "{from} to {to}");
+        }
         assert_eq!(months("2026-01-02", "2026-01-30"), (false, vec![]));
         assert_eq!(months("2026-01-20", "2026-02-27"), (false, vec![]));
         assert!(!usage_rows(d("2026-01-01"), d("2026-03-31"), Rows::Daily)

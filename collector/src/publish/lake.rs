@@ -22,7 +22,7 @@ use serde::Serialize;
 
 use crate::publish::manifest::Manifest;
 use crate::publish::partition::partition_column;
-use crate::publish::write::{write_atomically, PublishError};
+use crate::publish::write::{io, sync_file, write_atomically, PublishError};
 
 /// Name of the lake's list of files.
 pub const LAKE_FILES: &str = "_files.json";
@@ -58,10 +58,6 @@ pub fn write_lake(
     current: NaiveDate,
     lake: &Path,
 ) -> Result<LakeSummary, PublishError> {
-    let io = |path: &Path| {
-        let path = path.to_owned();
-        move |source| PublishError::Io { path, source }
-    };
     fs::create_dir_all(lake).map_err(io(lake))?;
     let conn = duckdb::Connection::open_in_memory()?;
     let mut summary = LakeSummary::default();
@@ -122,10 +118,6 @@ pub fn write_lake(
 /// Copy `lake_source.TABLE` into the Parquet file `path` (aside, then renamed), returning
 /// its size.
 fn copy_table(conn: &duckdb::Connection, table: &str, path: &Path) -> Result<u64, PublishError> {
-    let io = |path: &Path| {
-        let path = path.to_owned();
-        move |source| PublishError::Io { path, source }
-    };
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir).map_err(io(dir))?;
     let name = path
@@ -140,11 +132,7 @@ fn copy_table(conn: &duckdb::Connection, table: &str, path: &Path) -> Result<u64
              (FORMAT PARQUET, COMPRESSION ZSTD)"
         ))
         .map_err(PublishError::from)
-        .and_then(|()| {
-            fs::File::open(&tmp)
-                .and_then(|f| f.sync_all())
-                .map_err(io(&tmp))
-        })
+        .and_then(|()| sync_file(&tmp))
         .and_then(|()| fs::rename(&tmp, path).map_err(io(path)));
     if let Err(e) = copied {
         let _ = fs::remove_file(&tmp);
@@ -159,10 +147,7 @@ fn remove_others(lake: &Path, wanted: &BTreeSet<PathBuf>) -> Result<usize, Publi
     let mut removed = 0;
     let mut dirs = vec![lake.to_owned()];
     while let Some(dir) = dirs.pop() {
-        let entries = fs::read_dir(&dir).map_err(|source| PublishError::Io {
-            path: dir.clone(),
-            source,
-        })?;
+        let entries = fs::read_dir(&dir).map_err(io(&dir))?;
         for entry in entries.flatten() {
             let path = entry.path();
             let name = entry.file_name().to_string_lossy().into_owned();
@@ -174,10 +159,7 @@ fn remove_others(lake: &Path, wanted: &BTreeSet<PathBuf>) -> Result<usize, Publi
                 && name.ends_with(".parquet");
             let temporary = name.starts_with('.') && name.ends_with(".parquet.tmp");
             if (ours && !wanted.contains(&path)) || temporary {
-                fs::remove_file(&path).map_err(|source| PublishError::Io {
-                    path: path.clone(),
-                    source,
-                })?;
+                fs::remove_file(&path).map_err(io(&path))?;
                 removed += usize::from(ours);
             }
         }

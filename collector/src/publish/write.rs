@@ -48,7 +48,8 @@ pub enum PublishError {
     },
 }
 
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PublishError + '_ {
+/// An I/O error of `path`, as a publish reports it.
+pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PublishError + '_ {
     move |source| PublishError::Io {
         path: path.to_owned(),
         source,
@@ -414,7 +415,7 @@ fn describe(
     });
     Ok(Manifest {
         schema_version: SCHEMA_VERSION,
-        generated_at: Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        generated_at: rfc3339(Utc::now().naive_utc()),
         data_as_of: to.map(rfc3339),
         poll_interval_seconds: opts.poll_interval_seconds,
         files,
@@ -458,18 +459,14 @@ fn write_snapshot(store: &Store, full: &Path, path: &Path) -> Result<(), Publish
 /// site reads them) with the queries the site would run. Its hourly sparklines read the
 /// last 24 hours: months that ended two days before the newest poll are not opened.
 fn first_view_rows(out_dir: &Path, manifest: &Manifest) -> Result<FirstView, PublishError> {
-    let newest = manifest
-        .data_as_of
-        .as_deref()
-        .and_then(|t| NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%SZ").ok());
     let mut recent = manifest.clone();
-    if let Some(newest) = newest {
+    if let Some(newest) = manifest.data_as_of.as_deref().and_then(parse_rfc3339) {
         let cutoff = newest - chrono::Duration::days(2);
         recent.files.retain(|f| {
             f.month.is_none()
                 || f.to
                     .as_deref()
-                    .and_then(|t| NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%SZ").ok())
+                    .and_then(parse_rfc3339)
                     .is_none_or(|to| to >= cutoff)
         });
     }
@@ -522,8 +519,15 @@ fn json_of(v: duckdb::types::Value) -> serde_json::Value {
     }
 }
 
+/// The manifest's time format (UTC, RFC 3339, seconds).
+const RFC3339: &str = "%Y-%m-%dT%H:%M:%SZ";
+
 fn rfc3339(t: NaiveDateTime) -> String {
-    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    t.format(RFC3339).to_string()
+}
+
+fn parse_rfc3339(t: &str) -> Option<NaiveDateTime> {
+    NaiveDateTime::parse_from_str(t, RFC3339).ok()
 }
 
 fn wal_of(path: &Path) -> PathBuf {
@@ -605,6 +609,7 @@ fn write_database(
         if let Some(p) = &opts.pseudonymize {
             pseudonymize(conn, p, slice)?;
         }
+        write_monthly(conn)?;
         conn.execute_batch("CHECKPOINT publish_target")?;
         timings.step("checkpoint");
         Ok::<(), duckdb::Error>(())
@@ -705,8 +710,15 @@ fn write_daily(conn: &duckdb::Connection, slice: Slice) -> Result<(), duckdb::Er
          SELECT d::DATE AS day, server, vendor, feature, user_name, host,
                 sum(h * licenses), sum(h), count(*) FILTER (WHERE s >= d)::INTEGER,
                 max(licenses)
-         FROM parts GROUP BY ALL ORDER BY day, server, feature, user_name;
-         INSERT INTO publish_target.user_monthly
+         FROM parts GROUP BY ALL ORDER BY day, server, feature, user_name"
+    ))
+}
+
+/// `user_monthly` and `person_monthly`: the file's own `user_daily` summed per month (and
+/// then per person). Written last, from the names as published (aliased when pseudonymized).
+fn write_monthly(conn: &duckdb::Connection) -> Result<(), duckdb::Error> {
+    conn.execute_batch(
+        "INSERT INTO publish_target.user_monthly
          SELECT date_trunc('month', day)::DATE AS month, server, vendor, feature, user_name,
                 host, sum(license_hours), sum(hours), sum(sessions)::INTEGER,
                 max(peak_licenses)
@@ -714,8 +726,8 @@ fn write_daily(conn: &duckdb::Connection, slice: Slice) -> Result<(), duckdb::Er
          INSERT INTO publish_target.person_monthly
          SELECT month, user_name, sum(license_hours), sum(hours), sum(sessions)::INTEGER,
                 max(peak_licenses)
-         FROM publish_target.user_monthly GROUP BY ALL ORDER BY month, user_name"
-    ))
+         FROM publish_target.user_monthly GROUP BY ALL ORDER BY month, user_name",
+    )
 }
 
 /// Where user and host names sit in the published tables: (kind, table, column, which
@@ -725,8 +737,6 @@ const NAME_COLUMNS: &[(&str, &str, &str, &str)] = &[
     ("user", "queued", "user_name", "true"),
     ("user", "events", "user_name", "true"),
     ("user", "user_daily", "user_name", "true"),
-    ("user", "user_monthly", "user_name", "true"),
-    ("user", "person_monthly", "user_name", "true"),
     ("user", "org_people", "user_name", "true"),
     ("user", "org_people", "display_name", "true"),
     ("user", "org_project_members", "user_name", "true"),
@@ -737,7 +747,6 @@ const NAME_COLUMNS: &[(&str, &str, &str, &str)] = &[
     ("host", "queued", "display", "true"),
     ("host", "events", "host", "true"),
     ("host", "user_daily", "host", "true"),
-    ("host", "user_monthly", "host", "true"),
     ("host", "org_hosts", "host", "true"),
     (
         "host",
@@ -951,7 +960,7 @@ fn remove_if_exists(path: &Path) -> Result<(), PublishError> {
     }
 }
 
-fn sync_file(path: &Path) -> Result<(), PublishError> {
+pub(crate) fn sync_file(path: &Path) -> Result<(), PublishError> {
     File::open(path)
         .and_then(|f| f.sync_all())
         .map_err(io(path))
