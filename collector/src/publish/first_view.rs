@@ -7,9 +7,11 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// The latest poll run of each server (`polls` holds runs of polls with one outcome).
+/// The latest poll run of each server (`polls` holds runs of polls with one outcome). Its
+/// error with `arg_max_null`: `arg_max` skips NULLs, and would give a run that succeeded
+/// the error of an older one.
 const LAST_RUN: &str = "last AS (SELECT server, arg_max(ok, until) AS ok, max(until) AS until,
-                                arg_max(error, until) AS error
+                                arg_max_null(error, until) AS error
                          FROM polls GROUP BY server)";
 
 /// Each server at its latest poll: server, polled at (epoch ms), ok, error, hosts.
@@ -81,4 +83,38 @@ pub struct FirstView {
 /// The file name of generation `generation`'s first view.
 pub fn file_name(generation: u64) -> String {
     format!("lmscope-{generation:06}-first.json")
+}
+
+#[cfg(all(test, feature = "native"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_server_up_now_shows_no_error_of_an_older_run() {
+        let db = duckdb::Connection::open_in_memory().expect("db");
+        db.execute_batch(
+            "CREATE TABLE polls (server VARCHAR, until TIMESTAMP, ok BOOLEAN, error VARCHAR);
+             INSERT INTO polls VALUES
+                 ('a', TIMESTAMP '2026-06-03 11:00', true, NULL),
+                 ('a', TIMESTAMP '2026-06-03 14:00', false, 'Cannot connect'),
+                 ('a', TIMESTAMP '2026-12-02 11:15', true, NULL),
+                 ('b', TIMESTAMP '2026-12-02 11:15', false, 'Cannot connect');
+             CREATE TABLE host_now (server VARCHAR, host VARCHAR, up BOOLEAN, master BOOLEAN);",
+        )
+        .expect("tables");
+        let rows: Vec<(String, bool, Option<String>)> = db
+            .prepare(&servers_sql())
+            .expect("prepare")
+            .query_map([], |r| Ok((r.get(0)?, r.get(2)?, r.get(3)?)))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert_eq!(
+            rows,
+            [
+                ("a".to_owned(), true, None),
+                ("b".to_owned(), false, Some("Cannot connect".to_owned()))
+            ]
+        );
+    }
 }
