@@ -605,6 +605,9 @@ fn write_database(
             timings.step("org");
         }
         write_daily(conn, slice)?;
+        if matches!(slice, Slice::Current { .. }) {
+            write_names(conn)?;
+        }
         timings.step("daily rollups");
         if let Some(p) = &opts.pseudonymize {
             pseudonymize(conn, p, slice)?;
@@ -685,6 +688,7 @@ fn write_daily(conn: &duckdb::Connection, slice: Slice) -> Result<(), duckdb::Er
         "coalesce(ended_at, last_seen)",
     );
     let days = slice.condition("d");
+    assign_ids(conn, &reaching)?;
     conn.execute_batch(&format!(
         "INSERT INTO publish_target.usage_daily
          SELECT hour::DATE AS day, server, vendor, feature, max(issued), max(peak_in_use),
@@ -707,11 +711,60 @@ fn write_daily(conn: &duckdb::Connection, slice: Slice) -> Result<(), duckdb::Er
          parts AS (
              SELECT *, epoch(least(e, d + INTERVAL 1 DAY) - greatest(s, d)) / 3600.0 AS h
              FROM pieces WHERE {days})
-         SELECT d::DATE AS day, server, vendor, feature, user_name, host,
-                sum(h * licenses), sum(h), count(*) FILTER (WHERE s >= d)::INTEGER,
-                max(licenses)
-         FROM parts GROUP BY ALL ORDER BY day, server, feature, user_name"
+         SELECT g.*, u.id, f.id, h.id
+         FROM (SELECT d::DATE AS day, server, vendor, feature, user_name, host,
+                      sum(h * licenses), sum(h), count(*) FILTER (WHERE s >= d)::INTEGER,
+                      max(licenses)
+               FROM parts GROUP BY ALL) g
+         JOIN main.name_ids u ON u.kind = 'user' AND u.name = g.user_name
+         JOIN main.name_ids f ON f.kind = 'feature' AND f.name = g.feature
+         JOIN main.name_ids h ON h.kind = 'host' AND h.name = g.host
+         ORDER BY day, server, feature, user_name"
     ))
+}
+
+/// `user_names`, `feature_names` and `host_names`: every id given so far with its name
+/// (the months published before included), for the current file.
+fn write_names(conn: &duckdb::Connection) -> Result<(), duckdb::Error> {
+    for (kind, table) in [
+        ("user", "user_names"),
+        ("feature", "feature_names"),
+        ("host", "host_names"),
+    ] {
+        conn.execute(
+            &format!(
+                "INSERT INTO publish_target.{table}
+                 SELECT id, name FROM main.name_ids WHERE kind = ? ORDER BY id"
+            ),
+            [kind],
+        )?;
+    }
+    Ok(())
+}
+
+/// Give an id (in `name_ids`, kept in the store) to every user, feature and host name of
+/// the stored sessions matching `reaching` that has none yet: one past the kind's largest,
+/// in name order. Ids never change, so months published apart agree on them.
+fn assign_ids(conn: &duckdb::Connection, reaching: &str) -> Result<(), duckdb::Error> {
+    for (kind, column) in [
+        ("user", "user_name"),
+        ("feature", "feature"),
+        ("host", "host"),
+    ] {
+        conn.execute(
+            &format!(
+                "INSERT INTO main.name_ids
+                 SELECT ?, n.name,
+                        (SELECT coalesce(max(id), 0) FROM main.name_ids WHERE kind = ?)
+                        + row_number() OVER (ORDER BY n.name)::INTEGER
+                 FROM (SELECT DISTINCT {column} AS name FROM main.sessions WHERE {reaching}) n
+                 WHERE NOT EXISTS (
+                     SELECT 1 FROM main.name_ids x WHERE x.kind = ? AND x.name = n.name)"
+            ),
+            [kind, kind, kind],
+        )?;
+    }
+    Ok(())
 }
 
 /// `user_monthly` and `person_monthly`: the file's own `user_daily` summed per month (and
@@ -721,11 +774,11 @@ fn write_monthly(conn: &duckdb::Connection) -> Result<(), duckdb::Error> {
         "INSERT INTO publish_target.user_monthly
          SELECT date_trunc('month', day)::DATE AS month, server, vendor, feature, user_name,
                 host, sum(license_hours), sum(hours), sum(sessions)::INTEGER,
-                max(peak_licenses)
+                max(peak_licenses), user_id, feature_id, host_id
          FROM publish_target.user_daily GROUP BY ALL ORDER BY month, server, feature, user_name;
          INSERT INTO publish_target.person_monthly
          SELECT month, user_name, sum(license_hours), sum(hours), sum(sessions)::INTEGER,
-                max(peak_licenses)
+                max(peak_licenses), user_id
          FROM publish_target.user_monthly GROUP BY ALL ORDER BY month, user_name",
     )
 }
@@ -737,6 +790,7 @@ const NAME_COLUMNS: &[(&str, &str, &str, &str)] = &[
     ("user", "queued", "user_name", "true"),
     ("user", "events", "user_name", "true"),
     ("user", "user_daily", "user_name", "true"),
+    ("user", "user_names", "user_name", "true"),
     ("user", "org_people", "user_name", "true"),
     ("user", "org_people", "display_name", "true"),
     ("user", "org_project_members", "user_name", "true"),
@@ -747,6 +801,7 @@ const NAME_COLUMNS: &[(&str, &str, &str, &str)] = &[
     ("host", "queued", "display", "true"),
     ("host", "events", "host", "true"),
     ("host", "user_daily", "host", "true"),
+    ("host", "host_names", "host", "true"),
     ("host", "org_hosts", "host", "true"),
     (
         "host",
@@ -968,4 +1023,46 @@ pub(crate) fn sync_file(path: &Path) -> Result<(), PublishError> {
 
 fn sync_dir(dir: &Path) -> Result<(), PublishError> {
     File::open(dir).and_then(|f| f.sync_all()).map_err(io(dir))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(conn: &duckdb::Connection, kind: &str) -> Vec<(String, i32)> {
+        let mut stmt = conn
+            .prepare("SELECT name, id FROM name_ids WHERE kind = ? ORDER BY id")
+            .expect("prepare");
+        let rows = stmt
+            .query_map([kind], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("query");
+        rows.map(|r| r.expect("row")).collect()
+    }
+
+    #[test]
+    fn a_name_keeps_its_id_when_names_that_sort_before_it_arrive() {
+        let store = crate::store::db::Store::in_memory().expect("store");
+        let conn = store.conn();
+        let add = |user: &str, feature: &str| {
+            conn.execute(
+                "INSERT INTO sessions VALUES ('s', 'v', ?, ?, 'h1', '', '1', 'sh', 1, 1,
+                 TIMESTAMP '2026-01-05 08:00', TIMESTAMP '2026-01-05 08:00',
+                 TIMESTAMP '2026-01-05 09:00', NULL, 'poll')",
+                [feature, user],
+            )
+            .expect("insert");
+        };
+        add("zoe", "solver");
+        assign_ids(conn, "true").expect("ids");
+        add("adam", "mesher");
+        add("zoe", "mesher");
+        assign_ids(conn, "true").expect("ids again");
+        assign_ids(conn, "true").expect("nothing new");
+        let own = |v: &[(&str, i32)]| -> Vec<(String, i32)> {
+            v.iter().map(|(n, i)| ((*n).to_owned(), *i)).collect()
+        };
+        assert_eq!(ids(conn, "user"), own(&[("zoe", 1), ("adam", 2)]));
+        assert_eq!(ids(conn, "feature"), own(&[("solver", 1), ("mesher", 2)]));
+        assert_eq!(ids(conn, "host"), own(&[("h1", 1)]));
+    }
 }

@@ -4,8 +4,9 @@
 //! [`SCHEMA_VERSION`] on any change a reader could notice.
 
 /// Version of the published schema, written to `manifest.json`; the site refuses others.
-/// Version 4 split the published data into monthly partitions and a current file.
-pub const SCHEMA_VERSION: u32 = 6;
+/// Version 4 split the published data into monthly partitions and a current file; version 7
+/// added integer ids for users, features and hosts to the usage rollups.
+pub const SCHEMA_VERSION: u32 = 7;
 
 /// Version of the store's own tables, recorded in the store; a store of another version is
 /// refused. Equal to the published version until 3; version 4 of the published layout kept
@@ -183,20 +184,34 @@ pub const TABLES: &[(&str, &str)] = &[
 /// Tables only the collector's store has. `poll_runs` is kept current at ingest and
 /// published as `polls`; the store's `polls` keeps every poll (re-imports are checked
 /// against it).
-pub const STORE_TABLES: &[(&str, &str)] = &[(
-    "poll_runs",
-    "CREATE TABLE IF NOT EXISTS poll_runs (
-        poll_id BIGINT NOT NULL,
-        server VARCHAR NOT NULL,
-        ts TIMESTAMP NOT NULL,
-        source VARCHAR NOT NULL,
-        ok BOOLEAN NOT NULL,
-        error VARCHAR,
-        error_code VARCHAR,
-        until TIMESTAMP NOT NULL,
-        count INTEGER NOT NULL
-    )",
-)];
+pub const STORE_TABLES: &[(&str, &str)] = &[
+    (
+        "poll_runs",
+        "CREATE TABLE IF NOT EXISTS poll_runs (
+            poll_id BIGINT NOT NULL,
+            server VARCHAR NOT NULL,
+            ts TIMESTAMP NOT NULL,
+            source VARCHAR NOT NULL,
+            ok BOOLEAN NOT NULL,
+            error VARCHAR,
+            error_code VARCHAR,
+            until TIMESTAMP NOT NULL,
+            count INTEGER NOT NULL
+        )",
+    ),
+    (
+        // The integer id of every user, feature and host name ever published (`kind`:
+        // `user`, `feature`, `host`), given once and never changed, so the immutable monthly
+        // partitions of different publishes agree. Never published itself.
+        "name_ids",
+        "CREATE TABLE IF NOT EXISTS name_ids (
+            kind VARCHAR NOT NULL,
+            name VARCHAR NOT NULL,
+            id INTEGER NOT NULL,
+            PRIMARY KEY (kind, name)
+        )",
+    ),
+];
 
 /// Rollups computed at publish time from the tables above, so long ranges stay small for
 /// the browser: `usage_daily` from `usage_hourly`, `user_daily` from the published sessions,
@@ -260,6 +275,21 @@ pub const ROLLUP_TABLES: &[(&str, &str)] = &[
         )",
     ),
     (
+        // The names of the ids in the usage rollups (every id ever given, aliased as the
+        // rollups' names are when pseudonymized): the grouped views sum by id and then name
+        // the groups from these.
+        "user_names",
+        "CREATE TABLE user_names (user_id INTEGER NOT NULL, user_name VARCHAR NOT NULL)",
+    ),
+    (
+        "feature_names",
+        "CREATE TABLE feature_names (feature_id INTEGER NOT NULL, feature VARCHAR NOT NULL)",
+    ),
+    (
+        "host_names",
+        "CREATE TABLE host_names (host_id INTEGER NOT NULL, host VARCHAR NOT NULL)",
+    ),
+    (
         "user_daily",
         "CREATE TABLE user_daily (
             day DATE NOT NULL,
@@ -271,7 +301,10 @@ pub const ROLLUP_TABLES: &[(&str, &str)] = &[
             license_hours DOUBLE NOT NULL,
             hours DOUBLE NOT NULL,
             sessions INTEGER NOT NULL,
-            peak_licenses INTEGER NOT NULL
+            peak_licenses INTEGER NOT NULL,
+            user_id INTEGER NOT NULL,
+            feature_id INTEGER NOT NULL,
+            host_id INTEGER NOT NULL
         )",
     ),
     (
@@ -282,7 +315,8 @@ pub const ROLLUP_TABLES: &[(&str, &str)] = &[
             license_hours DOUBLE NOT NULL,
             hours DOUBLE NOT NULL,
             sessions INTEGER NOT NULL,
-            peak_licenses INTEGER NOT NULL
+            peak_licenses INTEGER NOT NULL,
+            user_id INTEGER NOT NULL
         )",
     ),
     (
@@ -297,7 +331,10 @@ pub const ROLLUP_TABLES: &[(&str, &str)] = &[
             license_hours DOUBLE NOT NULL,
             hours DOUBLE NOT NULL,
             sessions INTEGER NOT NULL,
-            peak_licenses INTEGER NOT NULL
+            peak_licenses INTEGER NOT NULL,
+            user_id INTEGER NOT NULL,
+            feature_id INTEGER NOT NULL,
+            host_id INTEGER NOT NULL
         )",
     ),
 ];
