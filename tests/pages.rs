@@ -540,6 +540,14 @@ fn personal_dashboard_and_peak_hours_match_raw_rows() {
     let expected = by_hour(&|r| raw.department(&s(&r[0])) == "chip");
     assert!(!expected.is_empty(), "chip works that week");
     assert_rows(&page, "user-hours", 1, &expected, 0.0051);
+    // Everyone's, with no filter (from the published sums by start hour).
+    let page = visit.follow(
+        &url(&format!("page=users&from={FROM}&to={TO}")),
+        "user-hours-all.png",
+        &["user-hours"],
+    );
+    assert!(page.get("error").is_none(), "{page}");
+    assert_rows(&page, "user-hours", 1, &by_hour(&|_| true), 0.0051);
 }
 
 #[test]

@@ -201,8 +201,9 @@ pub fn person_rank(f: &Filters, user: &str, from: NaiveDate, to: NaiveDate) -> S
 }
 
 /// When licenses are checked out: sessions started and their license-hours by hour of day
-/// (UTC) over the range, for every filter (people filters through the org tables).
-/// Columns: hour, sessions, license-hours.
+/// (UTC) over the range, for every filter (people filters through the org tables; with no
+/// filter, from the published `checkout_hourly` sums). Columns: hour, sessions,
+/// license-hours.
 pub fn checkout_hours(f: &Filters, from: NaiveDate, to: NaiveDate) -> Sql {
     let mut params = vec![
         json!(from.to_string()),
@@ -233,6 +234,16 @@ pub fn checkout_hours(f: &Filters, from: NaiveDate, to: NaiveDate) -> Sql {
     }
     if f.cluster.is_some() {
         joins.push_str(" LEFT JOIN org_hosts h ON h.host = s.host");
+    }
+    if extra.is_empty() {
+        // No filter: the sessions' sums by the day and hour they started.
+        return (
+            "SELECT hour::DOUBLE, sum(sessions)::DOUBLE, round(sum(license_hours), 2)::DOUBLE
+             FROM checkout_hourly WHERE day BETWEEN ?::DATE AND ?::DATE
+             GROUP BY 1 ORDER BY 1"
+                .to_owned(),
+            vec![json!(from.to_string()), json!(to.to_string())],
+        );
     }
     let sql = format!(
         "SELECT hour(t)::DOUBLE, count(*)::DOUBLE,

@@ -768,7 +768,7 @@ fn assign_ids(conn: &duckdb::Connection, reaching: &str) -> Result<(), duckdb::E
 }
 
 /// `user_monthly` and `person_monthly`: the file's own `user_daily` summed per month (and
-/// then per person). Written last, from the names as published (aliased when pseudonymized).
+/// then per person); `checkout_hourly` from the file's own sessions. Written last, from the names as published (aliased when pseudonymized).
 fn write_monthly(conn: &duckdb::Connection) -> Result<(), duckdb::Error> {
     conn.execute_batch(
         "INSERT INTO publish_target.user_monthly
@@ -779,7 +779,13 @@ fn write_monthly(conn: &duckdb::Connection) -> Result<(), duckdb::Error> {
          INSERT INTO publish_target.person_monthly
          SELECT month, user_name, sum(license_hours), sum(hours), sum(sessions)::INTEGER,
                 max(peak_licenses), user_id
-         FROM publish_target.user_monthly GROUP BY ALL ORDER BY month, user_name",
+         FROM publish_target.user_monthly GROUP BY ALL ORDER BY month, user_name;
+         INSERT INTO publish_target.checkout_hourly
+         SELECT date_trunc('month', ended_at)::DATE AS ended_month, t::DATE AS day,
+                hour(t) AS hour, count(*)::INTEGER,
+                sum(licenses * epoch(coalesce(ended_at, last_seen) - t) / 3600)
+         FROM (SELECT *, coalesce(started_at, first_seen) AS t FROM publish_target.sessions)
+         GROUP BY ALL ORDER BY ended_month, day, hour",
     )
 }
 

@@ -275,6 +275,20 @@ pub const ROLLUP_TABLES: &[(&str, &str)] = &[
         )",
     ),
     (
+        // Sessions by the day and hour (UTC) they started, with their license-hours (to
+        // their end, or the last poll that saw them while open), from the file's own
+        // sessions: the peak checkout hours without a filter read these, not every session.
+        // Placed as the sessions are, by the month they ended in (NULL while open).
+        "checkout_hourly",
+        "CREATE TABLE checkout_hourly (
+            ended_month DATE,
+            day DATE NOT NULL,
+            hour INTEGER NOT NULL,
+            sessions INTEGER NOT NULL,
+            license_hours DOUBLE NOT NULL
+        )",
+    ),
+    (
         // The names of the ids in the usage rollups (every id ever given, aliased as the
         // rollups' names are when pseudonymized): the grouped views sum by id and then name
         // the groups from these.
@@ -450,5 +464,6 @@ pub const PARTITIONED: &[(&str, &str)] = &[
     ("user_daily", "day"),
     ("user_monthly", "month"),
     ("person_monthly", "month"),
+    ("checkout_hourly", "ended_month"),
     ("sessions", "ended_at"),
 ];
