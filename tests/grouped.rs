@@ -276,10 +276,14 @@ fn whole_months_read_from_monthly_sums_match_the_raw_rows() {
         to: last - chrono::Duration::days(1),
     };
     // The months wholly inside the range: at least one, read from the sums per person when
-    // only people are grouped, from `user_monthly` when a feature is.
+    // only people are grouped, per person and feature when a feature is, from
+    // `user_monthly` when a host is; days from the sums per person and day when a weekday
+    // of people is.
     for (dims, table) in [
         (Dimension::Department, "FROM person_monthly"),
-        (Dimension::Feature, "FROM user_monthly"),
+        (Dimension::Feature, "FROM person_feature_monthly"),
+        (Dimension::Host, "FROM user_monthly"),
+        (Dimension::Weekday, "FROM person_daily"),
     ] {
         let (sql, _) = grouped_usage(
             &Filters::default(),
@@ -318,6 +322,7 @@ fn check_every_combination(db: &duckdb::Connection, rows: &[Row], days: Days) {
     let cluster = busiest(|r| &r.cluster, &in_department);
     let feature = busiest(|r| &r.feature, &in_department);
     let user = busiest(|r| &r.user, &in_department);
+    let server = busiest(|r| &r.server, &in_department);
     let filters = [
         Filters::default(),
         Filters {
@@ -336,6 +341,10 @@ fn check_every_combination(db: &duckdb::Connection, rows: &[Row], days: Days) {
         Filters {
             user: Some(user),
             department: Some(department),
+            ..Filters::default()
+        },
+        Filters {
+            server: Some(server),
             ..Filters::default()
         },
     ];

@@ -438,18 +438,24 @@ pub(crate) fn usage_rollup(
     // Whole months from their monthly sums, unless a day or weekday is to be told; from the
     // sums per person when nothing but the person (and the month) is needed.
     let monthly = !(has(Dimension::Day) || has(Dimension::Weekday));
+    let any_server = filters.server.is_none() && filters.vendor.is_none();
     let person_only = keys.keys().all(|k| matches!(*k, "user_name" | "day"))
         && sums.is_empty()
-        && filters.server.is_none()
-        && filters.vendor.is_none()
+        && any_server
         && filters.feature.is_none();
+    let pairs_only = keys
+        .keys()
+        .all(|k| matches!(*k, "user_name" | "feature" | "day"))
+        && any_server;
     let (days, days_params) = usage_rows(
         from,
         to,
-        match (monthly, person_only) {
-            (false, _) => Rows::Daily,
-            (true, false) => Rows::Monthly,
-            (true, true) => Rows::PersonMonthly,
+        match (monthly, person_only, pairs_only) {
+            (false, true, _) => Rows::PersonDaily,
+            (false, false, _) => Rows::Daily,
+            (true, true, _) => Rows::PersonMonthly,
+            (true, false, true) => Rows::PersonFeatureMonthly,
+            (true, false, false) => Rows::Monthly,
         },
     );
     params.splice(0..0, days_params);
@@ -518,13 +524,17 @@ enum Rows {
     Monthly,
     /// `person_monthly`: month × user (no server, vendor, feature or host column).
     PersonMonthly,
+    /// `person_daily`: day × user, for every day (no server, vendor, feature or host).
+    PersonDaily,
+    /// `person_feature_monthly`: month × feature × user (no server, vendor or host).
+    PersonFeatureMonthly,
 }
 
 /// The usage rows of the days `[from, to]`, as a relation to alias, and its parameters:
 /// unless `rows` is daily, the months wholly inside the range come from their monthly sums
 /// (one row per month and key, `day` its first day) and only the days of the months at its
-/// ends from `user_daily`; otherwise `user_daily` alone. The caller still bounds `day` to
-/// the range.
+/// ends from `user_daily`; otherwise `user_daily` (or `person_daily`) alone. The caller
+/// still bounds `day` to the range.
 fn usage_rows(from: NaiveDate, to: NaiveDate, rows: Rows) -> (String, Vec<Value>) {
     let month_start = |d: NaiveDate| d.with_day(1).unwrap_or(d);
     let first = if from.day() == 1 {
@@ -540,10 +550,21 @@ fn usage_rows(from: NaiveDate, to: NaiveDate, rows: Rows) -> (String, Vec<Value>
     } else {
         month_start(to).pred_opt().unwrap_or(to)
     };
+    if rows == Rows::PersonDaily {
+        return ("person_daily".to_owned(), Vec::new());
+    }
     if rows == Rows::Daily || first > last_end || first < from {
         return ("user_daily".to_owned(), Vec::new());
     }
-    let relation = if rows == Rows::PersonMonthly {
+    let relation = if rows == Rows::PersonFeatureMonthly {
+        "(SELECT month AS day, feature, user_name, license_hours, hours, sessions,
+                peak_licenses, user_id, feature_id
+         FROM person_feature_monthly WHERE month BETWEEN ?::DATE AND ?::DATE
+         UNION ALL
+         SELECT day, feature, user_name, license_hours, hours, sessions, peak_licenses,
+                user_id, feature_id
+         FROM user_daily WHERE day NOT BETWEEN ?::DATE AND ?::DATE)"
+    } else if rows == Rows::PersonMonthly {
         "(SELECT month AS day, user_name, user_id, license_hours, hours, sessions,
                 peak_licenses
          FROM person_monthly WHERE month BETWEEN ?::DATE AND ?::DATE

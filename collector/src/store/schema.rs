@@ -334,6 +334,36 @@ pub const ROLLUP_TABLES: &[(&str, &str)] = &[
         )",
     ),
     (
+        // `user_daily` summed per person and day: the views by day or weekday that need
+        // nothing but the person read a third of the rows.
+        "person_daily",
+        "CREATE TABLE person_daily (
+            day DATE NOT NULL,
+            user_name VARCHAR NOT NULL,
+            license_hours DOUBLE NOT NULL,
+            hours DOUBLE NOT NULL,
+            sessions INTEGER NOT NULL,
+            peak_licenses INTEGER NOT NULL,
+            user_id INTEGER NOT NULL
+        )",
+    ),
+    (
+        // `user_monthly` summed per person and feature (servers, vendors and hosts merged):
+        // who uses which feature over whole months.
+        "person_feature_monthly",
+        "CREATE TABLE person_feature_monthly (
+            month DATE NOT NULL,
+            feature VARCHAR NOT NULL,
+            user_name VARCHAR NOT NULL,
+            license_hours DOUBLE NOT NULL,
+            hours DOUBLE NOT NULL,
+            sessions INTEGER NOT NULL,
+            peak_licenses INTEGER NOT NULL,
+            user_id INTEGER NOT NULL,
+            feature_id INTEGER NOT NULL
+        )",
+    ),
+    (
         "user_monthly",
         "CREATE TABLE user_monthly (
             month DATE NOT NULL,
@@ -464,6 +494,8 @@ pub const PARTITIONED: &[(&str, &str)] = &[
     ("user_daily", "day"),
     ("user_monthly", "month"),
     ("person_monthly", "month"),
+    ("person_daily", "day"),
+    ("person_feature_monthly", "month"),
     ("checkout_hourly", "ended_month"),
     ("sessions", "ended_at"),
 ];
