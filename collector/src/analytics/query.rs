@@ -447,10 +447,13 @@ pub(crate) fn usage_rollup(
         .keys()
         .all(|k| matches!(*k, "user_name" | "feature" | "day"))
         && any_server;
+    // Each user's features counted from the lists of the months' sums per person.
+    let lists = per_user && !sums.is_empty() && any_server && filters.feature.is_none();
     let (days, days_params) = usage_rows(
         from,
         to,
         match (monthly, person_only, pairs_only) {
+            _ if lists => Rows::PersonMonthlyFeatures,
             (false, true, _) => Rows::PersonDaily,
             (false, false, _) => Rows::Daily,
             (true, true, _) => Rows::PersonMonthly,
@@ -468,8 +471,9 @@ pub(crate) fn usage_rollup(
     }
     // Summing first gains nothing without org columns or a month or weekday to label, and
     // little when the sums keep both feature and host (most rows stay).
-    let gains = (people || cluster || bucketed)
-        && !(keys.contains_key("feature") && keys.contains_key("host"));
+    let gains = lists
+        || ((people || cluster || bucketed)
+            && !(keys.contains_key("feature") && keys.contains_key("host")));
     if !gains {
         rows.extend(org);
         return UsageSource {
@@ -493,14 +497,30 @@ pub(crate) fn usage_rollup(
             None => grouped.push_str(&format!("{sql} AS {name}, ")),
         }
     }
-    let relation = format!(
-        "(SELECT * FROM (SELECT {grouped}sum(u.license_hours) AS license_hours,
-                 sum(u.hours) AS hours, sum(u.sessions) AS sessions,
-                 max(u.peak_licenses) AS peak_licenses{sums}
-          FROM {days} u WHERE {}{}){named}) u{joins}",
-        rows.join(" AND "),
-        group_by(keys.len())
-    );
+    let relation = if lists {
+        // The sums and the features apart: a distinct count beside sums costs more than both.
+        format!(
+            "(WITH r AS (SELECT * FROM {days} u WHERE {}),
+                   s AS (SELECT user_id, sum(license_hours) AS license_hours,
+                                sum(hours) AS hours, sum(sessions) AS sessions,
+                                max(peak_licenses) AS peak_licenses
+                         FROM r GROUP BY 1),
+                   f AS (SELECT user_id, count(DISTINCT feature_id) AS features
+                         FROM (SELECT user_id, unnest(feature_ids) AS feature_id FROM r)
+                         GROUP BY 1)
+              SELECT * FROM s JOIN f USING (user_id){named}) u{joins}",
+            rows.join(" AND "),
+        )
+    } else {
+        format!(
+            "(SELECT * FROM (SELECT {grouped}sum(u.license_hours) AS license_hours,
+                     sum(u.hours) AS hours, sum(u.sessions) AS sessions,
+                     max(u.peak_licenses) AS peak_licenses{sums}
+              FROM {days} u WHERE {}{}){named}) u{joins}",
+            rows.join(" AND "),
+            group_by(keys.len())
+        )
+    };
     let condition = if org.is_empty() {
         "true".to_owned()
     } else {
@@ -528,6 +548,9 @@ enum Rows {
     PersonDaily,
     /// `person_feature_monthly`: month × feature × user (no server, vendor or host).
     PersonFeatureMonthly,
+    /// `person_monthly` with each month's list of the person's features (`feature_ids`;
+    /// a day's row lists its one feature).
+    PersonMonthlyFeatures,
 }
 
 /// The usage rows of the days `[from, to]`, as a relation to alias, and its parameters:
@@ -553,10 +576,29 @@ fn usage_rows(from: NaiveDate, to: NaiveDate, rows: Rows) -> (String, Vec<Value>
     if rows == Rows::PersonDaily {
         return ("person_daily".to_owned(), Vec::new());
     }
-    if rows == Rows::Daily || first > last_end || first < from {
+    let daily_features = "(SELECT day, user_name, user_id, license_hours, hours, sessions,
+                peak_licenses, [feature_id] AS feature_ids
+         FROM user_daily";
+    if first > last_end || first < from {
+        if rows == Rows::PersonMonthlyFeatures {
+            return (format!("{daily_features})"), Vec::new());
+        }
         return ("user_daily".to_owned(), Vec::new());
     }
-    let relation = if rows == Rows::PersonFeatureMonthly {
+    if rows == Rows::Daily {
+        return ("user_daily".to_owned(), Vec::new());
+    }
+    let listed;
+    let relation = if rows == Rows::PersonMonthlyFeatures {
+        listed = format!(
+            "(SELECT month AS day, user_name, user_id, license_hours, hours, sessions,
+                peak_licenses, feature_ids
+         FROM person_monthly WHERE month BETWEEN ?::DATE AND ?::DATE
+         UNION ALL
+         SELECT * FROM {daily_features} WHERE day NOT BETWEEN ?::DATE AND ?::DATE))"
+        );
+        &listed
+    } else if rows == Rows::PersonFeatureMonthly {
         "(SELECT month AS day, feature, user_name, license_hours, hours, sessions,
                 peak_licenses, user_id, feature_id
          FROM person_feature_monthly WHERE month BETWEEN ?::DATE AND ?::DATE

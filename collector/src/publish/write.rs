@@ -779,8 +779,9 @@ fn write_monthly(conn: &duckdb::Connection) -> Result<(), duckdb::Error> {
          FROM publish_target.user_daily GROUP BY ALL ORDER BY month, server, feature, user_name;
          INSERT INTO publish_target.person_monthly
          SELECT month, user_name, sum(license_hours), sum(hours), sum(sessions)::INTEGER,
-                max(peak_licenses), user_id
-         FROM publish_target.user_monthly GROUP BY ALL ORDER BY month, user_name;
+                max(peak_licenses), user_id, list(DISTINCT feature_id ORDER BY feature_id)
+         FROM publish_target.user_monthly GROUP BY month, user_name, user_id
+         ORDER BY month, user_name;
          INSERT INTO publish_target.person_daily
          SELECT day, user_name, sum(license_hours), sum(hours), sum(sessions)::INTEGER,
                 max(peak_licenses), user_id

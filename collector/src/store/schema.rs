@@ -330,7 +330,8 @@ pub const ROLLUP_TABLES: &[(&str, &str)] = &[
             hours DOUBLE NOT NULL,
             sessions INTEGER NOT NULL,
             peak_licenses INTEGER NOT NULL,
-            user_id INTEGER NOT NULL
+            user_id INTEGER NOT NULL,
+            feature_ids INTEGER[] NOT NULL
         )",
     ),
     (
