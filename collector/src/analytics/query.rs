@@ -318,6 +318,8 @@ pub(crate) struct UsageSource {
     pub params: Vec<Value>,
     /// One summed row per user, each user's distinct features counted in it.
     per_user: bool,
+    /// One summed row per feature, each feature's distinct users counted in it.
+    per_feature: bool,
     /// Whether the rows carry the ids of their names ([`Dimension::id`]).
     ids: bool,
 }
@@ -327,6 +329,7 @@ impl UsageSource {
     fn measure(&self, m: Measure) -> &'static str {
         match m {
             Measure::Features if self.per_user => "max(u.features)::DOUBLE",
+            Measure::Users if self.per_feature => "max(u.users)::DOUBLE",
             m if self.ids => m.sql(),
             m => m.sql_by_name(),
         }
@@ -447,13 +450,22 @@ pub(crate) fn usage_rollup(
         .keys()
         .all(|k| matches!(*k, "user_name" | "feature" | "day"))
         && any_server;
-    // Each user's features counted from the lists of the months' sums per person.
+    // Each user's features counted from the lists of the months' sums per person; each
+    // feature's users from the lists of its months' sums.
     let lists = per_user && !sums.is_empty() && any_server && filters.feature.is_none();
+    let per_feature = has(Dimension::Feature)
+        && !people
+        && !has(Dimension::User)
+        && measures.contains(&Measure::Users)
+        && keys.keys().eq(["feature", "user_name"].iter())
+        && any_server
+        && filters.user.is_none();
     let (days, days_params) = usage_rows(
         from,
         to,
         match (monthly, person_only, pairs_only) {
             _ if lists => Rows::PersonMonthlyFeatures,
+            _ if per_feature => Rows::FeatureMonthlyUsers,
             (false, true, _) => Rows::PersonDaily,
             (false, false, _) => Rows::Daily,
             (true, true, _) => Rows::PersonMonthly,
@@ -472,6 +484,7 @@ pub(crate) fn usage_rollup(
     // Summing first gains nothing without org columns or a month or weekday to label, and
     // little when the sums keep both feature and host (most rows stay).
     let gains = lists
+        || per_feature
         || ((people || cluster || bucketed)
             && !(keys.contains_key("feature") && keys.contains_key("host")));
     if !gains {
@@ -481,6 +494,7 @@ pub(crate) fn usage_rollup(
             condition: rows.join(" AND "),
             params,
             per_user: false,
+            per_feature: false,
             ids: true,
         };
     }
@@ -497,18 +511,31 @@ pub(crate) fn usage_rollup(
             None => grouped.push_str(&format!("{sql} AS {name}, ")),
         }
     }
-    let relation = if lists {
-        // The sums and the features apart: a distinct count beside sums costs more than both.
+    let listed = if lists {
+        Some(("user_id", "feature_ids", "feature_id", "features"))
+    } else if per_feature {
+        Some(("feature_id", "user_ids", "user_id", "users"))
+    } else {
+        None
+    };
+    let relation = if let Some((id, list, item, count)) = listed {
+        // The sums and the distinct count apart: a distinct count beside sums costs more
+        // than both.
+        let named: String = NAME_IDS
+            .iter()
+            .filter(|(_, i, _)| *i == id)
+            .map(|(_, _, table)| format!(" LEFT JOIN {table} USING ({id})"))
+            .collect();
         format!(
             "(WITH r AS (SELECT * FROM {days} u WHERE {}),
-                   s AS (SELECT user_id, sum(license_hours) AS license_hours,
+                   s AS (SELECT {id}, sum(license_hours) AS license_hours,
                                 sum(hours) AS hours, sum(sessions) AS sessions,
                                 max(peak_licenses) AS peak_licenses
                          FROM r GROUP BY 1),
-                   f AS (SELECT user_id, count(DISTINCT feature_id) AS features
-                         FROM (SELECT user_id, unnest(feature_ids) AS feature_id FROM r)
+                   c AS (SELECT {id}, count(DISTINCT {item}) AS {count}
+                         FROM (SELECT {id}, unnest({list}) AS {item} FROM r)
                          GROUP BY 1)
-              SELECT * FROM s JOIN f USING (user_id){named}) u{joins}",
+              SELECT * FROM s JOIN c USING ({id}){named}) u{joins}",
             rows.join(" AND "),
         )
     } else {
@@ -531,6 +558,7 @@ pub(crate) fn usage_rollup(
         condition,
         params,
         per_user,
+        per_feature,
         ids: true,
     }
 }
@@ -551,6 +579,9 @@ enum Rows {
     /// `person_monthly` with each month's list of the person's features (`feature_ids`;
     /// a day's row lists its one feature).
     PersonMonthlyFeatures,
+    /// `feature_monthly`: month × feature, with the list of its users (`user_ids`; a day's
+    /// row lists its one user).
+    FeatureMonthlyUsers,
 }
 
 /// The usage rows of the days `[from, to]`, as a relation to alias, and its parameters:
@@ -579,11 +610,15 @@ fn usage_rows(from: NaiveDate, to: NaiveDate, rows: Rows) -> (String, Vec<Value>
     let daily_features = "(SELECT day, user_name, user_id, license_hours, hours, sessions,
                 peak_licenses, [feature_id] AS feature_ids
          FROM user_daily";
+    let daily_users = "(SELECT day, feature, feature_id, license_hours, hours, sessions,
+                peak_licenses, [user_id] AS user_ids
+         FROM user_daily";
     if first > last_end || first < from {
-        if rows == Rows::PersonMonthlyFeatures {
-            return (format!("{daily_features})"), Vec::new());
-        }
-        return ("user_daily".to_owned(), Vec::new());
+        return match rows {
+            Rows::PersonMonthlyFeatures => (format!("{daily_features})"), Vec::new()),
+            Rows::FeatureMonthlyUsers => (format!("{daily_users})"), Vec::new()),
+            _ => ("user_daily".to_owned(), Vec::new()),
+        };
     }
     if rows == Rows::Daily {
         return ("user_daily".to_owned(), Vec::new());
@@ -596,6 +631,15 @@ fn usage_rows(from: NaiveDate, to: NaiveDate, rows: Rows) -> (String, Vec<Value>
          FROM person_monthly WHERE month BETWEEN ?::DATE AND ?::DATE
          UNION ALL
          SELECT * FROM {daily_features} WHERE day NOT BETWEEN ?::DATE AND ?::DATE))"
+        );
+        &listed
+    } else if rows == Rows::FeatureMonthlyUsers {
+        listed = format!(
+            "(SELECT month AS day, feature, feature_id, license_hours, hours, sessions,
+                peak_licenses, user_ids
+         FROM feature_monthly WHERE month BETWEEN ?::DATE AND ?::DATE
+         UNION ALL
+         SELECT * FROM {daily_users} WHERE day NOT BETWEEN ?::DATE AND ?::DATE))"
         );
         &listed
     } else if rows == Rows::PersonFeatureMonthly {
@@ -791,6 +835,7 @@ fn grouped_general(
                 condition,
                 params,
                 per_user: false,
+                per_feature: false,
                 ids: false,
             }
         } else {

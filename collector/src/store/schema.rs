@@ -365,6 +365,21 @@ pub const ROLLUP_TABLES: &[(&str, &str)] = &[
         )",
     ),
     (
+        // `user_monthly` summed per feature, with the ids of the month's users: each
+        // feature's users over whole months.
+        "feature_monthly",
+        "CREATE TABLE feature_monthly (
+            month DATE NOT NULL,
+            feature VARCHAR NOT NULL,
+            feature_id INTEGER NOT NULL,
+            license_hours DOUBLE NOT NULL,
+            hours DOUBLE NOT NULL,
+            sessions INTEGER NOT NULL,
+            peak_licenses INTEGER NOT NULL,
+            user_ids INTEGER[] NOT NULL
+        )",
+    ),
+    (
         "user_monthly",
         "CREATE TABLE user_monthly (
             month DATE NOT NULL,
@@ -497,6 +512,7 @@ pub const PARTITIONED: &[(&str, &str)] = &[
     ("person_monthly", "month"),
     ("person_daily", "day"),
     ("person_feature_monthly", "month"),
+    ("feature_monthly", "month"),
     ("checkout_hourly", "ended_month"),
     ("sessions", "ended_at"),
 ];
