@@ -278,19 +278,35 @@ fn whole_months_read_from_monthly_sums_match_the_raw_rows() {
     // The months wholly inside the range: at least one, read from the sums per person when
     // only people are grouped, per person and feature when a feature is, from
     // `user_monthly` when a host is; days from the sums per person and day when a weekday
-    // of people is.
-    for (dims, table) in [
-        (Dimension::Department, "FROM person_monthly"),
-        (Dimension::Feature, "FROM person_feature_monthly"),
-        (Dimension::Host, "FROM user_monthly"),
-        (Dimension::Weekday, "FROM person_daily"),
+    // of people is. Distinct counts of users or features read the lists of the sums per
+    // person, feature or day.
+    for (dims, measure, table) in [
+        (
+            Dimension::Department,
+            Measure::LicenseHours,
+            "FROM person_monthly",
+        ),
+        (
+            Dimension::Feature,
+            Measure::LicenseHours,
+            "FROM person_feature_monthly",
+        ),
+        (Dimension::Host, Measure::LicenseHours, "FROM user_monthly"),
+        (
+            Dimension::Weekday,
+            Measure::LicenseHours,
+            "FROM person_daily",
+        ),
+        (Dimension::User, Measure::Features, "unnest(feature_ids)"),
+        (Dimension::Feature, Measure::Users, "FROM feature_monthly"),
+        (Dimension::Weekday, Measure::Users, "FROM daily_users"),
     ] {
         let (sql, _) = grouped_usage(
             &Filters::default(),
             days.from,
             days.to,
             &[dims],
-            &[Measure::LicenseHours],
+            &[measure],
             10,
         );
         assert!(

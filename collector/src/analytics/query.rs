@@ -318,8 +318,8 @@ pub(crate) struct UsageSource {
     pub params: Vec<Value>,
     /// One summed row per user, each user's distinct features counted in it.
     per_user: bool,
-    /// One summed row per feature, each feature's distinct users counted in it.
-    per_feature: bool,
+    /// One summed row per group (a feature, a day), its distinct users counted in it.
+    per_group_users: bool,
     /// Whether the rows carry the ids of their names ([`Dimension::id`]).
     ids: bool,
 }
@@ -329,7 +329,7 @@ impl UsageSource {
     fn measure(&self, m: Measure) -> &'static str {
         match m {
             Measure::Features if self.per_user => "max(u.features)::DOUBLE",
-            Measure::Users if self.per_feature => "max(u.users)::DOUBLE",
+            Measure::Users if self.per_group_users => "max(u.users)::DOUBLE",
             m if self.ids => m.sql(),
             m => m.sql_by_name(),
         }
@@ -460,12 +460,21 @@ pub(crate) fn usage_rollup(
         && keys.keys().eq(["feature", "user_name"].iter())
         && any_server
         && filters.user.is_none();
+    // Each day's (or weekday's, month's) users from the lists of the days' sums.
+    let per_day = !people
+        && !has(Dimension::User)
+        && measures.contains(&Measure::Users)
+        && keys.keys().eq(["day", "user_name"].iter())
+        && any_server
+        && filters.user.is_none()
+        && filters.feature.is_none();
     let (days, days_params) = usage_rows(
         from,
         to,
         match (monthly, person_only, pairs_only) {
             _ if lists => Rows::PersonMonthlyFeatures,
             _ if per_feature => Rows::FeatureMonthlyUsers,
+            _ if per_day => Rows::DailyUsers,
             (false, true, _) => Rows::PersonDaily,
             (false, false, _) => Rows::Daily,
             (true, true, _) => Rows::PersonMonthly,
@@ -485,6 +494,7 @@ pub(crate) fn usage_rollup(
     // little when the sums keep both feature and host (most rows stay).
     let gains = lists
         || per_feature
+        || per_day
         || ((people || cluster || bucketed)
             && !(keys.contains_key("feature") && keys.contains_key("host")));
     if !gains {
@@ -494,7 +504,7 @@ pub(crate) fn usage_rollup(
             condition: rows.join(" AND "),
             params,
             per_user: false,
-            per_feature: false,
+            per_group_users: false,
             ids: true,
         };
     }
@@ -511,14 +521,21 @@ pub(crate) fn usage_rollup(
             None => grouped.push_str(&format!("{sql} AS {name}, ")),
         }
     }
+    // (the group's key, as a column of the rows `r`; the list; its items; their count)
+    let day_key = format!(
+        "{} AS day, license_hours, hours, sessions, peak_licenses, user_ids",
+        keys.get("day").unwrap_or(&"u.day")
+    );
     let listed = if lists {
-        Some(("user_id", "feature_ids", "feature_id", "features"))
+        Some(("user_id", "u.*", "feature_ids", "feature_id", "features"))
     } else if per_feature {
-        Some(("feature_id", "user_ids", "user_id", "users"))
+        Some(("feature_id", "u.*", "user_ids", "user_id", "users"))
+    } else if per_day {
+        Some(("day", day_key.as_str(), "user_ids", "user_id", "users"))
     } else {
         None
     };
-    let relation = if let Some((id, list, item, count)) = listed {
+    let relation = if let Some((id, columns, list, item, count)) = listed {
         // The sums and the distinct count apart: a distinct count beside sums costs more
         // than both.
         let named: String = NAME_IDS
@@ -527,7 +544,7 @@ pub(crate) fn usage_rollup(
             .map(|(_, _, table)| format!(" LEFT JOIN {table} USING ({id})"))
             .collect();
         format!(
-            "(WITH r AS (SELECT * FROM {days} u WHERE {}),
+            "(WITH r AS (SELECT {columns} FROM {days} u WHERE {}),
                    s AS (SELECT {id}, sum(license_hours) AS license_hours,
                                 sum(hours) AS hours, sum(sessions) AS sessions,
                                 max(peak_licenses) AS peak_licenses
@@ -558,7 +575,7 @@ pub(crate) fn usage_rollup(
         condition,
         params,
         per_user,
-        per_feature,
+        per_group_users: per_feature || per_day,
         ids: true,
     }
 }
@@ -582,6 +599,8 @@ enum Rows {
     /// `feature_monthly`: month × feature, with the list of its users (`user_ids`; a day's
     /// row lists its one user).
     FeatureMonthlyUsers,
+    /// `daily_users`: one row per day, with the list of its users.
+    DailyUsers,
 }
 
 /// The usage rows of the days `[from, to]`, as a relation to alias, and its parameters:
@@ -606,6 +625,9 @@ fn usage_rows(from: NaiveDate, to: NaiveDate, rows: Rows) -> (String, Vec<Value>
     };
     if rows == Rows::PersonDaily {
         return ("person_daily".to_owned(), Vec::new());
+    }
+    if rows == Rows::DailyUsers {
+        return ("daily_users".to_owned(), Vec::new());
     }
     let daily_features = "(SELECT day, user_name, user_id, license_hours, hours, sessions,
                 peak_licenses, [feature_id] AS feature_ids
@@ -835,7 +857,7 @@ fn grouped_general(
                 condition,
                 params,
                 per_user: false,
-                per_feature: false,
+                per_group_users: false,
                 ids: false,
             }
         } else {

@@ -767,9 +767,9 @@ fn assign_ids(conn: &duckdb::Connection, reaching: &str) -> Result<(), duckdb::E
     Ok(())
 }
 
-/// `user_monthly`, `person_monthly`, `person_daily`, `person_feature_monthly` and
-/// `feature_monthly`: the file's own `user_daily` summed per month, person, day and
-/// feature as each says;
+/// `user_monthly`, `person_monthly`, `person_daily`, `person_feature_monthly`,
+/// `feature_monthly` and `daily_users`: the file's own `user_daily` summed per month,
+/// person, day and feature as each says;
 /// `checkout_hourly` from the file's own sessions. Written last, from the names as published (aliased when pseudonymized).
 fn write_monthly(conn: &duckdb::Connection) -> Result<(), duckdb::Error> {
     conn.execute_batch(
@@ -797,6 +797,10 @@ fn write_monthly(conn: &duckdb::Connection) -> Result<(), duckdb::Error> {
                 list(DISTINCT user_id ORDER BY user_id)
          FROM publish_target.user_monthly GROUP BY month, feature, feature_id
          ORDER BY month, feature;
+         INSERT INTO publish_target.daily_users
+         SELECT day, sum(license_hours), sum(hours), sum(sessions)::INTEGER,
+                max(peak_licenses), list(DISTINCT user_id ORDER BY user_id)
+         FROM publish_target.user_daily GROUP BY day ORDER BY day;
          INSERT INTO publish_target.checkout_hourly
          SELECT date_trunc('month', ended_at)::DATE AS ended_month, t::DATE AS day,
                 hour(t) AS hour, count(*)::INTEGER,

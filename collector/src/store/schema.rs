@@ -365,6 +365,19 @@ pub const ROLLUP_TABLES: &[(&str, &str)] = &[
         )",
     ),
     (
+        // `user_daily` summed per day, with the ids of the day's users: each day's (or
+        // weekday's, month's) users.
+        "daily_users",
+        "CREATE TABLE daily_users (
+            day DATE NOT NULL,
+            license_hours DOUBLE NOT NULL,
+            hours DOUBLE NOT NULL,
+            sessions INTEGER NOT NULL,
+            peak_licenses INTEGER NOT NULL,
+            user_ids INTEGER[] NOT NULL
+        )",
+    ),
+    (
         // `user_monthly` summed per feature, with the ids of the month's users: each
         // feature's users over whole months.
         "feature_monthly",
@@ -513,6 +526,7 @@ pub const PARTITIONED: &[(&str, &str)] = &[
     ("person_daily", "day"),
     ("person_feature_monthly", "month"),
     ("feature_monthly", "month"),
+    ("daily_users", "day"),
     ("checkout_hourly", "ended_month"),
     ("sessions", "ended_at"),
 ];
