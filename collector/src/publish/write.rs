@@ -688,14 +688,13 @@ fn write_daily(conn: &duckdb::Connection, slice: Slice) -> Result<(), duckdb::Er
         "coalesce(ended_at, last_seen)",
     );
     let days = slice.condition("d");
-    assign_ids(conn, &reaching)?;
     conn.execute_batch(&format!(
         "INSERT INTO publish_target.usage_daily
          SELECT hour::DATE AS day, server, vendor, feature, max(issued), max(peak_in_use),
                 sum(sum_in_use), sum(polls), sum(polls_full), max(peak_checked_out),
                 sum(sum_checked_out)
          FROM main.usage_hourly WHERE {hours} GROUP BY ALL ORDER BY day, server, feature;
-         INSERT INTO publish_target.user_daily
+         CREATE OR REPLACE TEMP TABLE daily_rows AS
          WITH spans AS (
              SELECT * FROM (
                  SELECT server, vendor, feature, user_name, host, licenses,
@@ -711,16 +710,22 @@ fn write_daily(conn: &duckdb::Connection, slice: Slice) -> Result<(), duckdb::Er
          parts AS (
              SELECT *, epoch(least(e, d + INTERVAL 1 DAY) - greatest(s, d)) / 3600.0 AS h
              FROM pieces WHERE {days})
+         SELECT d::DATE AS day, server, vendor, feature, user_name, host,
+                sum(h * licenses), sum(h), count(*) FILTER (WHERE s >= d)::INTEGER,
+                max(licenses)
+         FROM parts GROUP BY ALL"
+    ))?;
+    assign_ids(conn)?;
+    conn.execute_batch(
+        "INSERT INTO publish_target.user_daily
          SELECT g.*, u.id, f.id, h.id
-         FROM (SELECT d::DATE AS day, server, vendor, feature, user_name, host,
-                      sum(h * licenses), sum(h), count(*) FILTER (WHERE s >= d)::INTEGER,
-                      max(licenses)
-               FROM parts GROUP BY ALL) g
+         FROM temp.daily_rows g
          JOIN main.name_ids u ON u.kind = 'user' AND u.name = g.user_name
          JOIN main.name_ids f ON f.kind = 'feature' AND f.name = g.feature
          JOIN main.name_ids h ON h.kind = 'host' AND h.name = g.host
-         ORDER BY day, server, feature, user_name"
-    ))
+         ORDER BY day, server, feature, user_name;
+         DROP TABLE temp.daily_rows",
+    )
 }
 
 /// `user_names`, `feature_names` and `host_names`: every id given so far with its name
@@ -743,9 +748,10 @@ fn write_names(conn: &duckdb::Connection) -> Result<(), duckdb::Error> {
 }
 
 /// Give an id (in `name_ids`, kept in the store) to every user, feature and host name of
-/// the stored sessions matching `reaching` that has none yet: one past the kind's largest,
-/// in name order. Ids never change, so months published apart agree on them.
-fn assign_ids(conn: &duckdb::Connection, reaching: &str) -> Result<(), duckdb::Error> {
+/// the daily rows being published (`temp.daily_rows`) that has none yet: one past the
+/// kind's largest, in name order. Ids never change, so months published apart agree on
+/// them.
+fn assign_ids(conn: &duckdb::Connection) -> Result<(), duckdb::Error> {
     for (kind, column) in [
         ("user", "user_name"),
         ("feature", "feature"),
@@ -757,7 +763,7 @@ fn assign_ids(conn: &duckdb::Connection, reaching: &str) -> Result<(), duckdb::E
                  SELECT ?, n.name,
                         (SELECT coalesce(max(id), 0) FROM main.name_ids WHERE kind = ?)
                         + row_number() OVER (ORDER BY n.name)::INTEGER
-                 FROM (SELECT DISTINCT {column} AS name FROM main.sessions WHERE {reaching}) n
+                 FROM (SELECT DISTINCT {column} AS name FROM temp.daily_rows) n
                  WHERE NOT EXISTS (
                      SELECT 1 FROM main.name_ids x WHERE x.kind = ? AND x.name = n.name)"
             ),
@@ -1070,21 +1076,23 @@ mod tests {
     fn a_name_keeps_its_id_when_names_that_sort_before_it_arrive() {
         let store = crate::store::db::Store::in_memory().expect("store");
         let conn = store.conn();
+        conn.execute_batch(
+            "CREATE TEMP TABLE daily_rows (user_name VARCHAR, feature VARCHAR, host VARCHAR)",
+        )
+        .expect("rows");
         let add = |user: &str, feature: &str| {
             conn.execute(
-                "INSERT INTO sessions VALUES ('s', 'v', ?, ?, 'h1', '', '1', 'sh', 1, 1,
-                 TIMESTAMP '2026-01-05 08:00', TIMESTAMP '2026-01-05 08:00',
-                 TIMESTAMP '2026-01-05 09:00', NULL, 'poll')",
-                [feature, user],
+                "INSERT INTO temp.daily_rows VALUES (?, ?, 'h1')",
+                [user, feature],
             )
             .expect("insert");
         };
         add("zoe", "solver");
-        assign_ids(conn, "true").expect("ids");
+        assign_ids(conn).expect("ids");
         add("adam", "mesher");
         add("zoe", "mesher");
-        assign_ids(conn, "true").expect("ids again");
-        assign_ids(conn, "true").expect("nothing new");
+        assign_ids(conn).expect("ids again");
+        assign_ids(conn).expect("nothing new");
         let own = |v: &[(&str, i32)]| -> Vec<(String, i32)> {
             v.iter().map(|(n, i)| ((*n).to_owned(), *i)).collect()
         };
