@@ -580,6 +580,48 @@ pub(crate) fn usage_rollup(
     }
 }
 
+/// The sums every usage row carries.
+const SUMS: &str = "license_hours, hours, sessions, peak_licenses";
+
+impl Rows {
+    /// The table whose rows are every day's (for the kinds read day by day).
+    fn daily(self) -> &'static str {
+        match self {
+            Rows::PersonDaily => "person_daily",
+            Rows::DailyUsers => "daily_users",
+            _ => "user_daily",
+        }
+    }
+
+    /// For the kinds read from monthly sums: the table of whole months, its columns after
+    /// `month AS day`, and the same columns of `user_daily` (the days at the range's ends).
+    fn monthly(self) -> Option<(&'static str, String, String)> {
+        let same = |table, columns: String| Some((table, columns.clone(), columns));
+        match self {
+            Rows::Daily | Rows::PersonDaily | Rows::DailyUsers => None,
+            Rows::Monthly => same(
+                "user_monthly",
+                format!("server, vendor, feature, user_name, host, {SUMS}, user_id, feature_id, host_id"),
+            ),
+            Rows::PersonMonthly => same("person_monthly", format!("user_name, user_id, {SUMS}")),
+            Rows::PersonFeatureMonthly => same(
+                "person_feature_monthly",
+                format!("feature, user_name, {SUMS}, user_id, feature_id"),
+            ),
+            Rows::PersonMonthlyFeatures => Some((
+                "person_monthly",
+                format!("user_name, user_id, {SUMS}, feature_ids"),
+                format!("user_name, user_id, {SUMS}, [feature_id] AS feature_ids"),
+            )),
+            Rows::FeatureMonthlyUsers => Some((
+                "feature_monthly",
+                format!("feature, feature_id, {SUMS}, user_ids"),
+                format!("feature, feature_id, {SUMS}, [user_id] AS user_ids"),
+            )),
+        }
+    }
+}
+
 /// Which rows hold a range's whole months (see [`usage_rows`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Rows {
@@ -623,74 +665,20 @@ fn usage_rows(from: NaiveDate, to: NaiveDate, rows: Rows) -> (String, Vec<Value>
     } else {
         month_start(to).pred_opt().unwrap_or(to)
     };
-    if rows == Rows::PersonDaily {
-        return ("person_daily".to_owned(), Vec::new());
-    }
-    if rows == Rows::DailyUsers {
-        return ("daily_users".to_owned(), Vec::new());
-    }
-    let daily_features = "(SELECT day, user_name, user_id, license_hours, hours, sessions,
-                peak_licenses, [feature_id] AS feature_ids
-         FROM user_daily";
-    let daily_users = "(SELECT day, feature, feature_id, license_hours, hours, sessions,
-                peak_licenses, [user_id] AS user_ids
-         FROM user_daily";
-    if first > last_end || first < from {
-        return match rows {
-            Rows::PersonMonthlyFeatures => (format!("{daily_features})"), Vec::new()),
-            Rows::FeatureMonthlyUsers => (format!("{daily_users})"), Vec::new()),
-            _ => ("user_daily".to_owned(), Vec::new()),
-        };
-    }
-    if rows == Rows::Daily {
-        return ("user_daily".to_owned(), Vec::new());
-    }
-    let listed;
-    let relation = if rows == Rows::PersonMonthlyFeatures {
-        listed = format!(
-            "(SELECT month AS day, user_name, user_id, license_hours, hours, sessions,
-                peak_licenses, feature_ids
-         FROM person_monthly WHERE month BETWEEN ?::DATE AND ?::DATE
-         UNION ALL
-         SELECT * FROM {daily_features} WHERE day NOT BETWEEN ?::DATE AND ?::DATE))"
-        );
-        &listed
-    } else if rows == Rows::FeatureMonthlyUsers {
-        listed = format!(
-            "(SELECT month AS day, feature, feature_id, license_hours, hours, sessions,
-                peak_licenses, user_ids
-         FROM feature_monthly WHERE month BETWEEN ?::DATE AND ?::DATE
-         UNION ALL
-         SELECT * FROM {daily_users} WHERE day NOT BETWEEN ?::DATE AND ?::DATE))"
-        );
-        &listed
-    } else if rows == Rows::PersonFeatureMonthly {
-        "(SELECT month AS day, feature, user_name, license_hours, hours, sessions,
-                peak_licenses, user_id, feature_id
-         FROM person_feature_monthly WHERE month BETWEEN ?::DATE AND ?::DATE
-         UNION ALL
-         SELECT day, feature, user_name, license_hours, hours, sessions, peak_licenses,
-                user_id, feature_id
-         FROM user_daily WHERE day NOT BETWEEN ?::DATE AND ?::DATE)"
-    } else if rows == Rows::PersonMonthly {
-        "(SELECT month AS day, user_name, user_id, license_hours, hours, sessions,
-                peak_licenses
-         FROM person_monthly WHERE month BETWEEN ?::DATE AND ?::DATE
-         UNION ALL
-         SELECT day, user_name, user_id, license_hours, hours, sessions, peak_licenses
-         FROM user_daily WHERE day NOT BETWEEN ?::DATE AND ?::DATE)"
-    } else {
-        "(SELECT month AS day, server, vendor, feature, user_name, host, license_hours,
-                hours, sessions, peak_licenses, user_id, feature_id, host_id
-         FROM user_monthly WHERE month BETWEEN ?::DATE AND ?::DATE
-         UNION ALL
-         SELECT day, server, vendor, feature, user_name, host, license_hours,
-                hours, sessions, peak_licenses, user_id, feature_id, host_id
-         FROM user_daily WHERE day NOT BETWEEN ?::DATE AND ?::DATE)"
+    let Some((table, columns, daily)) = rows.monthly() else {
+        return (rows.daily().to_owned(), Vec::new());
     };
+    if first > last_end || first < from {
+        return (format!("(SELECT day, {daily} FROM user_daily)"), Vec::new());
+    }
+    let relation = format!(
+        "(SELECT month AS day, {columns} FROM {table} WHERE month BETWEEN ?::DATE AND ?::DATE
+         UNION ALL
+         SELECT day, {daily} FROM user_daily WHERE day NOT BETWEEN ?::DATE AND ?::DATE)"
+    );
     let text = |d: NaiveDate| json!(d.to_string());
     (
-        relation.to_owned(),
+        relation,
         vec![
             text(first),
             text(month_start(last_end)),
