@@ -259,7 +259,8 @@ fn publish_keeps_the_previous_generation_and_drops_older_ones() {
 /// A publish after new rows digests only the months from the earliest row they can change
 /// on, taking the months before from its last manifest; a log import (events of any time)
 /// makes the next publish digest every month. At every step the partitions it names are
-/// the ones a full publish of the same store names.
+/// the ones a full publish of the same store names, and its latest state (`*_now`, taken
+/// from the last current file and the changes since) is the one a full publish computes.
 #[test]
 fn publish_digests_only_the_months_a_change_can_reach() {
     use chrono::{Datelike, Duration, NaiveDate, Utc};
@@ -316,6 +317,12 @@ fn publish_digests_only_the_months_a_change_can_reach() {
             .filter(|n| manifest.contains(n.as_str()))
             .collect();
         assert_eq!(named, partitions(&full), "step {}", step.get());
+        assert_eq!(
+            latest_state(&out),
+            latest_state(&full),
+            "step {}",
+            step.get()
+        );
         (digested, named)
     };
 
@@ -337,6 +344,23 @@ fn publish_digests_only_the_months_a_change_can_reach() {
     let (digested, third) = publish();
     assert_eq!((digested, &third), (0, &second));
 
+    // Another server's output under the same name: features and hosts go absent and new
+    // ones appear; then the first output again, and they come back.
+    tmp.ok(&[
+        "import",
+        "lmstat",
+        "--at",
+        &at(this, "00:15"),
+        "--server",
+        "srv-a",
+        &fixture(APP3).to_string_lossy(),
+    ]);
+    assert_eq!(publish(), (0, third.clone()));
+    poll(at(this, "00:20"));
+    assert_eq!(publish(), (0, third.clone()));
+    let now = latest_state(&out);
+    assert!(now.iter().all(|t| !t.is_empty()), "{now:?}");
+
     // A debug log: events of any time, so every month is digested again.
     tmp.ok(&[
         "import",
@@ -351,6 +375,87 @@ fn publish_digests_only_the_months_a_change_can_reach() {
         "{digested} months digested after a log import"
     );
     assert!(fourth.len() > third.len(), "{fourth:?}");
+}
+
+/// A damaged last current file (the basis of the next latest state) costs the next publish
+/// only time: it computes the latest state from every stored change instead.
+#[test]
+fn a_damaged_last_current_file_is_not_a_basis() {
+    let tmp = StoreDir::new("cli-basis");
+    let out = tmp.path().join("out");
+    let out_arg = out.to_string_lossy().into_owned();
+    let import = |at: &str, file: &str| {
+        tmp.ok(&[
+            "import",
+            "lmstat",
+            "--at",
+            at,
+            "--server",
+            "srv-a",
+            &fixture(file).to_string_lossy(),
+        ]);
+    };
+    import("2026-11-30T10:00", APP2);
+    tmp.ok(&["publish", "--out", &out_arg]);
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("manifest.json")).expect("manifest"),
+    )
+    .expect("manifest JSON");
+    let current = manifest["files"]
+        .as_array()
+        .and_then(|f| f.last())
+        .and_then(|f| f["path"].as_str())
+        .expect("current file");
+    std::fs::write(out.join(current), b"not a DuckDB file").expect("damage");
+    import("2026-11-30T10:05", APP3);
+    tmp.ok(&["publish", "--out", &out_arg]);
+    let full = tmp.path().join("full");
+    tmp.ok(&["publish", "--out", &full.to_string_lossy()]);
+    let now = latest_state(&out);
+    assert_eq!(now, latest_state(&full));
+    assert!(
+        now[0].iter().any(|r| r.starts_with("2026-11-30 10:05:00")),
+        "the second output's features are in the latest state: {now:?}"
+    );
+}
+
+/// The `*_now` tables of a published folder's current file, every row as text, sorted.
+fn latest_state(dir: &std::path::Path) -> Vec<Vec<String>> {
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("manifest.json")).expect("manifest"),
+    )
+    .expect("manifest JSON");
+    let current = manifest["files"]
+        .as_array()
+        .and_then(|f| f.last())
+        .and_then(|f| f["path"].as_str())
+        .expect("current file");
+    let db = Connection::open_with_flags(
+        dir.join(current),
+        duckdb::Config::default()
+            .access_mode(duckdb::AccessMode::ReadOnly)
+            .expect("read-only"),
+    )
+    .expect("open current file");
+    ["feature_now", "host_now", "vendor_now"]
+        .iter()
+        .map(|t| {
+            let sql = format!("SELECT CAST(columns(*) AS VARCHAR) FROM {t} ORDER BY ALL");
+            let mut stmt = db.prepare(&sql).expect("prepare");
+            let rows = stmt
+                .query_map([], |r| {
+                    let n = r.as_ref().column_count();
+                    Ok((0..n)
+                        .map(|i| r.get::<_, Option<String>>(i).map(|v| v.unwrap_or_default()))
+                        .collect::<Result<Vec<_>, _>>()?
+                        .join("|"))
+                })
+                .expect("query")
+                .collect::<Result<Vec<_>, _>>()
+                .expect("rows");
+            rows
+        })
+        .collect()
 }
 
 const MATLAB_LOG: &str = "debuglog/joseantoniovilar__Stats_Logs_FlexLM__data_raw_matlab.log.txt";

@@ -108,6 +108,8 @@ pub fn publish(
         .to_string_lossy()
         .into_owned();
     let written = (|| {
+        let mark = marks::get(store.conn(), &out_key)?;
+        let basis = LatestBasis::of(out_dir, previous.as_ref(), mark.as_ref(), &tag);
         let (partitions, digested) = write_partitions(
             store,
             out_dir,
@@ -116,7 +118,7 @@ pub fn publish(
                 tag: &tag,
                 current,
                 previous: previous.as_ref(),
-                mark: marks::get(store.conn(), &out_key)?,
+                mark,
             },
             &mut new_partitions,
         )?;
@@ -129,7 +131,7 @@ pub fn publish(
         let slice = Slice::Current {
             start: current.and_hms_opt(0, 0, 0).unwrap_or_default(),
         };
-        write_database(store, &tmp_path, opts, slice)?;
+        write_database(store, &tmp_path, opts, slice, basis.as_ref())?;
         sync_file(&tmp_path)?;
         fs::rename(&tmp_path, &final_path).map_err(io(&final_path))?;
         sync_dir(out_dir)?;
@@ -266,6 +268,45 @@ fn manifest_identity(manifest: &Manifest) -> String {
     format!("{} {current}", manifest.generated_at)
 }
 
+/// The last manifest and the store's mark of it, when the mark holds: that manifest is
+/// this store's last publish into the folder, with the same partition tag, so every row
+/// the store has changed since is at or after the mark's `dirty_from`.
+fn mark_holds<'a>(
+    previous: Option<&'a Manifest>,
+    mark: Option<&'a Mark>,
+    tag: &str,
+) -> Option<(&'a Manifest, &'a Mark)> {
+    let (previous, mark) = (previous?, mark?);
+    (mark.tag == tag && mark.generated_at == manifest_identity(previous))
+        .then_some((previous, mark))
+}
+
+/// Where the latest state (`*_now`) can start from instead of every stored change: the
+/// current file of this store's last publish into the folder, whose `*_now` rows before
+/// `since` still stand, and the stored changes from `since` on.
+struct LatestBasis {
+    /// The last publish's current file.
+    file: PathBuf,
+    /// The earliest time of any row the store wrote since; `None` when none was.
+    since: Option<NaiveDateTime>,
+}
+
+impl LatestBasis {
+    fn of(
+        out_dir: &Path,
+        previous: Option<&Manifest>,
+        mark: Option<&Mark>,
+        tag: &str,
+    ) -> Option<Self> {
+        let (previous, mark) = mark_holds(previous, mark, tag)?;
+        let file = out_dir.join(&previous.files.last()?.path);
+        file.is_file().then_some(LatestBasis {
+            file,
+            since: mark.dirty_from,
+        })
+    }
+}
+
 /// What decides which closed months a publish writes.
 struct Months<'a> {
     opts: &'a PublishOptions,
@@ -284,12 +325,9 @@ impl Months<'_> {
     /// month to digest; or nothing and every month, when the last manifest is not this
     /// store's last publish with the same tag.
     fn unchanged(&self, out_dir: &Path) -> (Vec<DataFile>, Option<NaiveDate>) {
-        let (Some(previous), Some(mark)) = (self.previous, &self.mark) else {
+        let Some((previous, mark)) = mark_holds(self.previous, self.mark.as_ref(), self.tag) else {
             return (Vec::new(), None);
         };
-        if mark.tag != self.tag || mark.generated_at != manifest_identity(previous) {
-            return (Vec::new(), None);
-        }
         let from = mark.first_changed_month();
         let before = from.format("%Y-%m").to_string();
         let kept: Vec<DataFile> = previous
@@ -341,7 +379,7 @@ fn write_partitions(
         remove_if_exists(&tmp)?;
         remove_if_exists(&wal_of(&tmp))?;
         let slice = Slice::month(month);
-        let written_tmp = write_database(store, &tmp, opts, slice)
+        let written_tmp = write_database(store, &tmp, opts, slice, None)
             .and_then(|()| sync_file(&tmp))
             .and_then(|()| fs::rename(&tmp, &path).map_err(io(&path)));
         if let Err(e) = written_tmp {
@@ -539,12 +577,14 @@ fn wal_of(path: &Path) -> PathBuf {
 /// Copy the store's rows of `slice` into a new DuckDB file at `path`: polls collapsed into
 /// runs, log sessions only where polls did not see them, rollups computed, every table
 /// sorted by time (hourly usage by feature) so readers skip row groups on their filters. A
-/// month's file holds only the partitioned tables; the current file holds every table.
+/// month's file holds only the partitioned tables; the current file holds every table, its
+/// latest state from `basis` when there is one.
 fn write_database(
     store: &Store,
     path: &Path,
     opts: &PublishOptions,
     slice: Slice,
+    basis: Option<&LatestBasis>,
 ) -> Result<(), PublishError> {
     let conn = store.conn();
     let literal = path.to_string_lossy().replace('\'', "''");
@@ -599,7 +639,19 @@ fn write_database(
         }
         timings.step("stored rows copied");
         if matches!(slice, Slice::Current { .. }) {
-            write_latest(conn)?;
+            match write_latest(conn, basis) {
+                Ok(()) => {}
+                // The last current file unreadable (damaged, say): every stored change.
+                Err(_) if basis.is_some() => {
+                    conn.execute_batch(
+                        "DELETE FROM publish_target.feature_now;
+                         DELETE FROM publish_target.host_now;
+                         DELETE FROM publish_target.vendor_now;",
+                    )?;
+                    write_latest(conn, None)?;
+                }
+                Err(e) => return Err(e),
+            }
             timings.step("latest state");
             write_org(conn, &opts.org)?;
             timings.step("org");
@@ -634,9 +686,38 @@ const PUBLISHED_SESSION: &str = "(s.source = 'poll'
           AND r.ts <= coalesce(s.ended_at, s.last_seen)
           AND r.until >= coalesce(s.started_at, s.first_seen)))";
 
-/// The latest state of every feature, license server host and vendor daemon (`*_now`).
-fn write_latest(conn: &duckdb::Connection) -> Result<(), duckdb::Error> {
-    conn.execute_batch(
+/// The latest state of every feature, license server host and vendor daemon (`*_now`):
+/// over every stored change, or, given a basis, over its `*_now` rows from before `since`
+/// and the stored changes from then on (the same rows at a fraction of the reading).
+fn write_latest(
+    conn: &duckdb::Connection,
+    basis: Option<&LatestBasis>,
+) -> Result<(), duckdb::Error> {
+    const FEATURE: &str =
+        "ts, server, vendor, feature, counting, issued, in_use, version, expiry, error";
+    const HOST: &str = "ts, server, host, up, master, version, error";
+    const VENDOR: &str = "ts, server, vendor, up, version, error";
+    let source = |table: &str, now: &str, columns: &str| match basis {
+        None => format!("main.{table}"),
+        Some(b) => {
+            let (before, after) = match b.since {
+                Some(t) => {
+                    let t = t.format("TIMESTAMP '%Y-%m-%d %H:%M:%S%.f'");
+                    (format!("ts < {t}"), format!("ts >= {t}"))
+                }
+                None => ("true".to_owned(), "false".to_owned()),
+            };
+            format!(
+                "(SELECT {columns} FROM latest_basis.{now} WHERE {before}
+                  UNION ALL SELECT {columns} FROM main.{table} WHERE {after})"
+            )
+        }
+    };
+    if let Some(b) = basis {
+        let literal = b.file.to_string_lossy().replace('\'', "''");
+        conn.execute_batch(&format!("ATTACH '{literal}' AS latest_basis (READ_ONLY)"))?;
+    }
+    let written = conn.execute_batch(&format!(
         "INSERT INTO publish_target.feature_now
          WITH reserved AS (
              -- Each server's reservations as its latest poll listed them: lmstat counts a
@@ -650,26 +731,35 @@ fn write_latest(conn: &duckdb::Connection) -> Result<(), duckdb::Error> {
                 l.expiry, l.error, coalesce(r.n, 0),
                 greatest(l.in_use - coalesce(r.n, 0), 0)
          FROM (SELECT server, vendor, feature,
-                      arg_max({'ts': ts, 'counting': counting, 'issued': issued, 'in_use': in_use,
-                               'version': version, 'expiry': expiry, 'error': error}, ts) AS l
-               FROM main.feature_usage GROUP BY ALL) f
+                      arg_max({{'ts': ts, 'counting': counting, 'issued': issued, 'in_use': in_use,
+                               'version': version, 'expiry': expiry, 'error': error}}, ts) AS l
+               FROM {features} GROUP BY ALL) f
          LEFT JOIN reserved r ON r.server = f.server AND r.feature = f.feature
          WHERE l.counting <> 'absent'
          ORDER BY f.server, f.feature;
          INSERT INTO publish_target.host_now
          SELECT l.ts, server, host, l.up, l.master, l.version, l.error
          FROM (SELECT server, host,
-                      arg_max({'ts': ts, 'up': up, 'master': master, 'version': version,
-                               'error': error}, ts) AS l
-               FROM main.server_status GROUP BY ALL)
+                      arg_max({{'ts': ts, 'up': up, 'master': master, 'version': version,
+                               'error': error}}, ts) AS l
+               FROM {hosts} GROUP BY ALL)
          ORDER BY server, host;
          INSERT INTO publish_target.vendor_now
          SELECT l.ts, server, vendor, l.up, l.version, l.error
          FROM (SELECT server, vendor,
-                      arg_max({'ts': ts, 'up': up, 'version': version, 'error': error}, ts) AS l
-               FROM main.vendor_status GROUP BY ALL)
+                      arg_max({{'ts': ts, 'up': up, 'version': version, 'error': error}}, ts) AS l
+               FROM {vendors} GROUP BY ALL)
          ORDER BY server, vendor;",
-    )
+        features = source("feature_usage", "feature_now", FEATURE),
+        hosts = source("server_status", "host_now", HOST),
+        vendors = source("vendor_status", "vendor_now", VENDOR),
+    ));
+    let detached = match basis {
+        Some(_) => conn.execute_batch("DETACH latest_basis"),
+        None => Ok(()),
+    };
+    written?;
+    detached
 }
 
 /// `usage_daily` from the hourly rollup; `user_daily` from the published sessions, each
