@@ -53,6 +53,8 @@ debian() {
   fi
   # Debian's OpenJDK for Apache Spark, which reads the Parquet lake in tests/lake.rs.
   command -v java >/dev/null || debs+=(openjdk-17-jre-headless)
+  # openssl makes the loopback SMTP server's test certificates (tests/notify.rs).
+  command -v openssl >/dev/null || debs+=(openssl)
   if [ "${#debs[@]}" -gt 0 ]; then
     log "installing Debian's ${debs[*]} for the browser tests"
     apt-get update -qq
@@ -70,6 +72,11 @@ python_client() {
     log "installing DuckDB's Python client 1.4.3 into $venv"
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet duckdb==1.4.3
+  fi
+  # aiosmtpd: a real SMTP server on loopback (STARTTLS, login) for the e-mail tests.
+  if ! "$venv/bin/python" -c 'import aiosmtpd, sys; sys.exit(aiosmtpd.__version__ != "1.4.6")' 2>/dev/null; then
+    log "installing aiosmtpd 1.4.6 into $venv"
+    "$venv/bin/pip" install --quiet aiosmtpd==1.4.6
   fi
   # Apache Spark (PySpark, local mode) reads the Parquet lake as a bigger engine would.
   if ! "$venv/bin/python" -c 'import pyspark, sys; sys.exit(pyspark.__version__ != "'"$PYSPARK_VERSION"'")' 2>/dev/null; then

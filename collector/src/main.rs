@@ -98,16 +98,25 @@ fn run(cli: Cli) -> Result<ExitCode> {
             fail_on,
             webhook,
             renotify,
+            notify,
+            site,
+            at,
         } => check(
             &cli.store,
             CheckArgs {
                 data,
                 rules,
-                range: lmscope::analytics::check::Range { from, to },
+                range: lmscope::analytics::check::Range {
+                    from,
+                    to: to.or(at.map(|t| t.date())),
+                },
                 json,
                 fail_on,
                 webhook,
                 renotify,
+                notify,
+                site,
+                at,
             },
         ),
         Command::Demo {
@@ -118,6 +127,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             seed,
             size,
             parquet,
+            org_file,
         } => cli::demo::demo_cmd(
             &cli.store,
             &out,
@@ -128,6 +138,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 seed,
                 size,
                 parquet,
+                org_file,
             },
         ),
     }

@@ -590,3 +590,202 @@ pub fn assert_chart_of_table(page: &serde_json::Value, testid: &str, column: usi
         );
     }
 }
+
+/// An HTTP listener on loopback that answers 200 to every POST and hands over each
+/// request's path and JSON body: a stand-in endpoint for Slack, Teams and ticket webhooks
+/// (real HTTP, parsed by hand, no mock of the client).
+pub struct HookListener {
+    pub base: String,
+    rx: std::sync::mpsc::Receiver<(String, serde_json::Value)>,
+}
+
+impl HookListener {
+    pub fn start() -> Self {
+        use std::io::{BufRead, BufReader, Read, Write};
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+                let mut request_line = String::new();
+                if reader.read_line(&mut request_line).is_err() {
+                    continue;
+                }
+                let mut length = 0usize;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).is_err() || line.trim().is_empty() {
+                        break;
+                    }
+                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        length = v.trim().parse().unwrap_or(0);
+                    }
+                }
+                let mut body = vec![0; length];
+                if reader.read_exact(&mut body).is_err() {
+                    continue;
+                }
+                let _ = stream.write_all(
+                    b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok",
+                );
+                let path = request_line
+                    .split_whitespace()
+                    .nth(1)
+                    .unwrap_or_default()
+                    .to_owned();
+                let json = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
+                if tx.send((path, json)).is_err() {
+                    break;
+                }
+            }
+        });
+        HookListener { base, rx }
+    }
+
+    /// Every request received until none arrives for `quiet`.
+    pub fn drain(&self, quiet: Duration) -> Vec<(String, serde_json::Value)> {
+        let mut got = Vec::new();
+        while let Ok(r) = self.rx.recv_timeout(quiet) {
+            got.push(r);
+        }
+        got
+    }
+}
+
+/// A real SMTP server on loopback (aiosmtpd in the tests' Python environment), with
+/// STARTTLS required under a self-signed certificate for 127.0.0.1 (made with openssl) and
+/// a login required after it; every message it accepts is parsed into a JSON file.
+pub struct SmtpServer {
+    child: Child,
+    pub port: u16,
+    pub ca_file: PathBuf,
+    out: PathBuf,
+}
+
+impl SmtpServer {
+    pub fn start(dir: &Path, user: &str, password: &str) -> Self {
+        let out = dir.join("mail");
+        std::fs::create_dir_all(&out).expect("mail folder");
+        // A test CA and a server certificate it signs for 127.0.0.1 (TLS clients refuse a
+        // CA certificate as the server's own).
+        let ca = dir.join("smtp-ca.pem");
+        let ca_key = dir.join("smtp-ca-key.pem");
+        let cert = dir.join("smtp-cert.pem");
+        let key = dir.join("smtp-key.pem");
+        let csr = dir.join("smtp.csr");
+        let ext = dir.join("smtp-ext.cnf");
+        std::fs::write(
+            &ext,
+            "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n\
+             keyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
+        )
+        .expect("extensions");
+        let openssl = |args: &[&std::ffi::OsStr]| {
+            let out = Command::new("openssl")
+                .args(args)
+                .output()
+                .expect("run openssl");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        let os = |s: &'static str| std::ffi::OsStr::new(s);
+        openssl(&[
+            os("req"),
+            os("-x509"),
+            os("-newkey"),
+            os("rsa:2048"),
+            os("-nodes"),
+            os("-days"),
+            os("2"),
+            os("-subj"),
+            os("/CN=lmscope test CA"),
+            os("-keyout"),
+            ca_key.as_os_str(),
+            os("-out"),
+            ca.as_os_str(),
+        ]);
+        openssl(&[
+            os("req"),
+            os("-newkey"),
+            os("rsa:2048"),
+            os("-nodes"),
+            os("-subj"),
+            os("/CN=127.0.0.1"),
+            os("-keyout"),
+            key.as_os_str(),
+            os("-out"),
+            csr.as_os_str(),
+        ]);
+        openssl(&[
+            os("x509"),
+            os("-req"),
+            os("-in"),
+            csr.as_os_str(),
+            os("-CA"),
+            ca.as_os_str(),
+            os("-CAkey"),
+            ca_key.as_os_str(),
+            os("-CAcreateserial"),
+            os("-days"),
+            os("2"),
+            os("-extfile"),
+            ext.as_os_str(),
+            os("-out"),
+            cert.as_os_str(),
+        ]);
+        let venv = std::env::var("LMSCOPE_VENV").expect("LMSCOPE_VENV (source scripts/env.sh)");
+        let mut child = Command::new(Path::new(&venv).join("bin/python"))
+            .arg(repo_root().join("tests/support/smtp_server.py"))
+            .args([&out, &cert, &key])
+            .args([user, password])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the SMTP server");
+        let mut line = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(child.stdout.take().expect("stdout")),
+            &mut line,
+        )
+        .expect("the SMTP server's port");
+        let port = line
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("port: {line:?}"));
+        SmtpServer {
+            child,
+            port,
+            ca_file: ca,
+            out,
+        }
+    }
+
+    /// The messages received so far, in order, taking them (each a parsed JSON record).
+    pub fn take(&self) -> Vec<serde_json::Value> {
+        let mut names: Vec<PathBuf> = std::fs::read_dir(&self.out)
+            .expect("mail folder")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        names.sort();
+        names
+            .iter()
+            .map(|p| {
+                let v = serde_json::from_slice(&std::fs::read(p).expect("mail")).expect("JSON");
+                std::fs::rename(p, p.with_extension("seen")).expect("mark seen");
+                v
+            })
+            .collect()
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -97,6 +97,8 @@ fn published_rules(db: &duckdb::Connection) -> Result<Vec<Rule>, String> {
 pub struct Outcome {
     /// Every firing over the data, newest first.
     pub alerts: Vec<Alert>,
+    /// The rules evaluated.
+    pub rules: Vec<Rule>,
     /// Rules that could not be evaluated.
     pub errors: Vec<RuleError>,
 }
@@ -121,8 +123,13 @@ pub fn check(
     clock: NaiveDateTime,
 ) -> Result<Outcome, CheckError> {
     let (data, published) = load(dir, range)?;
-    let (alerts, errors) = evaluate(rules.unwrap_or(&published), &data, clock);
-    Ok(Outcome { alerts, errors })
+    let rules = rules.map_or(published, <[Rule]>::to_vec);
+    let (alerts, errors) = evaluate(&rules, &data, clock);
+    Ok(Outcome {
+        alerts,
+        rules,
+        errors,
+    })
 }
 
 /// A firing's identity across runs: the rule, its subject and when it started.

@@ -10,6 +10,7 @@ pub mod check;
 pub mod expr;
 pub mod filters;
 pub mod forecast;
+pub mod notify;
 pub mod page_sql;
 pub mod prices;
 pub mod projects;

@@ -93,6 +93,18 @@ pub(crate) enum Command {
         /// Notify again about alerts already notified and still firing.
         #[arg(long)]
         renotify: bool,
+        /// Send each rule's notices through the channels (`[[channel]]`, `[smtp]`) of this
+        /// org file: new firings, escalations when due, repeats, resolved notices; grouped
+        /// by server or feature; remembered beside the store so nothing goes twice.
+        #[arg(long, value_name = "ORG_FILE")]
+        notify: Option<PathBuf>,
+        /// The site's address (`https://host/lmscope/`), for links to each alert's evidence.
+        #[arg(long)]
+        site: Option<String>,
+        /// Evaluate as of this UTC time (`YYYY-MM-DDTHH:MM`) instead of now: what fires
+        /// then, and which notices are due then (a replay).
+        #[arg(long, value_parser = parse_time)]
+        at: Option<NaiveDateTime>,
     },
     /// Generate the demo dataset into the store and publish it.
     Demo {
@@ -118,6 +130,10 @@ pub(crate) enum Command {
         /// (`TABLE/month=YYYY-MM/*.parquet`), for Spark, Trino, Polars or a warehouse.
         #[arg(long)]
         parquet: Option<PathBuf>,
+        /// Also write the demo's org file (people, teams, prices, rules, channels,
+        /// subscriptions) here, outside the published folder: an example to start from.
+        #[arg(long)]
+        org_file: Option<PathBuf>,
     },
 }
 

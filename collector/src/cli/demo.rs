@@ -21,6 +21,7 @@ pub(crate) struct DemoArgs {
     pub seed: u64,
     pub size: DemoSize,
     pub parquet: Option<std::path::PathBuf>,
+    pub org_file: Option<std::path::PathBuf>,
 }
 
 /// Make the demo into the (empty) store at `store_path` and publish it into `out`.
@@ -32,6 +33,7 @@ pub(crate) fn demo_cmd(store_path: &Path, out: &Path, args: DemoArgs) -> Result<
         seed,
         size,
         parquet,
+        org_file,
     } = args;
     let interval = if size == DemoSize::Large { 1 } else { interval };
     let end = end.unwrap_or_else(|| {
@@ -105,12 +107,21 @@ pub(crate) fn demo_cmd(store_path: &Path, out: &Path, args: DemoArgs) -> Result<
             .replace_entitlements(&server.name, "demo", end, &server.entitlements)
             .context("storing demo entitlements")?;
     }
+    let org = demo::org(seed);
+    if let Some(path) = &org_file {
+        // The org file the demo publishes, with its channels, relay and subscriptions: an
+        // example to start from, and what `check --notify` and `notify` read. Not in `out`,
+        // which is served: it names people's addresses.
+        let text = toml::to_string(&org).context("writing the demo's org file")?;
+        lmscope::publish::write::write_atomically(path, text.as_bytes())
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
     let m = publish(
         &store,
         out,
         &PublishOptions {
             poll_interval_seconds: u64::from(interval) * 60,
-            org: demo::org(seed),
+            org,
             pseudonymize: None,
             parquet,
         },

@@ -5,7 +5,8 @@ use chrono::NaiveDate;
 
 use super::catalog::{price_of, DEPARTMENTS, SERVERS};
 use super::Rng;
-use crate::analytics::alerts::{Kind, Rule, Severity};
+use crate::analytics::alerts::{Escalation, Kind, Rule, Severity};
+use crate::analytics::notify::config::{Channel, ChannelKind, Security, Smtp, Subscription};
 use crate::parse::org::{
     Cluster, Department, Org, Person as OrgPerson, Phase, Pool, Price, Project, Team,
 };
@@ -119,6 +120,7 @@ pub fn org(seed: u64) -> Org {
                 team: Some(team_of(i, p)),
                 department: None,
                 cost_center: None,
+                email: Some(format!("{}@example.com", p.login)),
             })
             .collect(),
         clusters: vec![
@@ -166,6 +168,17 @@ pub fn org(seed: u64) -> Org {
             },
         ],
         alerts: demo_rules(),
+        channels: demo_channels(),
+        smtp: Some(Smtp {
+            host: "smtp.example.com".to_owned(),
+            port: None,
+            security: Security::Starttls,
+            from: "lmscope <lmscope@example.com>".to_owned(),
+            user_env: Some("LMSCOPE_SMTP_USER".to_owned()),
+            password_env: Some("LMSCOPE_SMTP_PASSWORD".to_owned()),
+            ca_file: None,
+        }),
+        subscriptions: demo_subscriptions(),
         projects: vec![
             Project {
                 id: "orion".to_owned(),
@@ -206,6 +219,69 @@ pub fn org(seed: u64) -> Org {
     }
 }
 
+/// Where the demo's alerts go: the license admins' Slack, IT operations' Teams, a ticket
+/// system's webhook and the engineering leads' mailbox.
+fn demo_channels() -> Vec<Channel> {
+    let hook = |name: &str, kind: ChannelKind, var: &str| Channel {
+        name: name.to_owned(),
+        kind,
+        url_env: Some(var.to_owned()),
+        to: Vec::new(),
+    };
+    vec![
+        hook("license-admins", ChannelKind::Slack, "LMSCOPE_SLACK_URL"),
+        hook("it-ops", ChannelKind::Teams, "LMSCOPE_TEAMS_URL"),
+        hook("tickets", ChannelKind::Webhook, "LMSCOPE_TICKETS_URL"),
+        Channel {
+            name: "eng-leads".to_owned(),
+            kind: ChannelKind::Email,
+            url_env: None,
+            to: vec!["eng-leads@example.com".to_owned()],
+        },
+    ]
+}
+
+/// The reports the demo's managers get: a weekly executive summary, the monthly chargeback
+/// for finance (with its CSV), and each chip designer's own weekly use.
+fn demo_subscriptions() -> Vec<Subscription> {
+    let sub = |name: &str, view: &str, schedule: &str| Subscription {
+        name: name.to_owned(),
+        view: view.to_owned(),
+        schedule: schedule.to_owned(),
+        zone: Some("Europe/Berlin".to_owned()),
+        to: Vec::new(),
+        team: None,
+        csv: false,
+    };
+    vec![
+        Subscription {
+            to: vec!["cto@example.com".to_owned()],
+            ..sub(
+                "Executive summary",
+                "?page=executive&range=30d",
+                "weekly on monday at 07:00",
+            )
+        },
+        Subscription {
+            to: vec!["finance@example.com".to_owned()],
+            csv: true,
+            ..sub(
+                "Chargeback",
+                "?page=departments&range=30d",
+                "monthly on 1 at 06:00",
+            )
+        },
+        Subscription {
+            team: Some("chip-a".to_owned()),
+            ..sub(
+                "My license use",
+                "?page=me&range=7d",
+                "weekly on friday at 16:00",
+            )
+        },
+    ]
+}
+
 /// Alert rules with a planted cause each: the SIMULINK shortage, its denials, the expiring
 /// Innovus license, the snpslmd daemon outage, the server outage, idle capacity, the
 /// tape-out surge (unusual demand, and chip design's spend running past its budget), and
@@ -219,6 +295,12 @@ fn demo_rules() -> Vec<Rule> {
         Rule {
             threshold: Some(100.0),
             window: Some("30m".to_owned()),
+            notify: vec!["license-admins".to_owned()],
+            escalate: vec![Escalation {
+                after: "2h".to_owned(),
+                notify: vec!["eng-leads".to_owned()],
+            }],
+            repeat: Some("1d".to_owned()),
             ..rule("Shortage", Kind::Utilization, Severity::Critical)
         },
         Rule {
@@ -233,14 +315,25 @@ fn demo_rules() -> Vec<Rule> {
         },
         Rule {
             days: Some(30),
+            notify: vec!["license-admins".to_owned()],
             ..rule("License expiring", Kind::Expiry, Severity::Warning)
         },
         Rule {
             window: Some("30m".to_owned()),
+            notify: vec!["license-admins".to_owned(), "it-ops".to_owned()],
+            escalate: vec![Escalation {
+                after: "1h".to_owned(),
+                notify: vec!["eng-leads".to_owned(), "tickets".to_owned()],
+            }],
             ..rule("Vendor daemon down", Kind::DaemonDown, Severity::Critical)
         },
         Rule {
             window: Some("30m".to_owned()),
+            notify: vec!["license-admins".to_owned(), "it-ops".to_owned()],
+            escalate: vec![Escalation {
+                after: "1h".to_owned(),
+                notify: vec!["eng-leads".to_owned(), "tickets".to_owned()],
+            }],
             ..rule("License server down", Kind::Down, Severity::Critical)
         },
         Rule {
@@ -260,6 +353,7 @@ fn demo_rules() -> Vec<Rule> {
         Rule {
             threshold: Some(100.0),
             projected: true,
+            notify: vec!["eng-leads".to_owned()],
             ..rule("Budget overrun", Kind::Budget, Severity::Warning)
         },
     ]

@@ -458,6 +458,7 @@ pub fn org(opts: &SynthOptions) -> Org {
                     )),
                     department: None,
                     cost_center: None,
+                    email: None,
                 }
             })
             .collect(),
@@ -493,6 +494,9 @@ pub fn org(opts: &SynthOptions) -> Org {
             })
             .collect(),
         alerts: Vec::new(),
+        channels: Vec::new(),
+        smtp: None,
+        subscriptions: Vec::new(),
         projects: (0..6)
             .map(|p| Project {
                 id: format!("proj{p}"),

@@ -7,6 +7,9 @@ use std::collections::HashSet;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::analytics::notify::config::{Channel, ChannelKind, Smtp, Subscription};
+use crate::analytics::notify::schedule::Schedule;
+
 /// Name used for users, teams and departments the org file does not know.
 pub const UNASSIGNED: &str = "unassigned";
 
@@ -34,6 +37,19 @@ pub struct Org {
     /// Alert rules (`[[alert]]`), evaluated by the site and by `lmscope check`.
     #[serde(default, rename = "alert")]
     pub alerts: Vec<crate::analytics::alerts::Rule>,
+    /// Where alerts and reports are sent (`[[channel]]`), by name.
+    #[serde(default, rename = "channel", skip_serializing_if = "Vec::is_empty")]
+    pub channels: Vec<Channel>,
+    /// The relay e-mail goes through.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub smtp: Option<Smtp>,
+    /// Views of the site e-mailed on a schedule (`[[subscription]]`).
+    #[serde(
+        default,
+        rename = "subscription",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub subscriptions: Vec<Subscription>,
 }
 
 fn default_currency() -> String {
@@ -70,6 +86,9 @@ pub struct Person {
     /// For people without a team; otherwise the team's department.
     pub department: Option<String>,
     pub cost_center: Option<String>,
+    /// For personal report subscriptions (never published).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -248,6 +267,7 @@ impl Org {
                 );
             }
         }
+        self.validate_notifications()?;
         for p in &self.projects {
             if let (Some(s), Some(e)) = (p.start, p.end) {
                 if e < s {
@@ -277,6 +297,72 @@ impl Org {
                         ),
                     );
                 }
+            }
+        }
+        Ok(())
+    }
+
+    /// Channels, the relay and subscriptions: each channel has where to deliver, rules name
+    /// channels that exist, schedules read, e-mail has a relay.
+    fn validate_notifications(&self) -> Result<(), OrgError> {
+        let bad = |entry: String, message: String| Err(OrgError::Invalid { entry, message });
+        let mut names = HashSet::new();
+        for c in &self.channels {
+            let entry = format!("channel `{}`", c.name);
+            if !names.insert(c.name.as_str()) {
+                return bad(entry, "defined twice".to_owned());
+            }
+            match c.kind {
+                ChannelKind::Email if c.to.is_empty() => {
+                    return bad(entry, "an e-mail channel needs `to` (addresses)".to_owned())
+                }
+                ChannelKind::Email if self.smtp.is_none() => {
+                    return bad(entry, "e-mail needs an `[smtp]` relay".to_owned())
+                }
+                ChannelKind::Slack | ChannelKind::Teams | ChannelKind::Webhook
+                    if c.url_env.is_none() =>
+                {
+                    return bad(
+                        entry,
+                        "needs `url_env`, the environment variable holding its URL".to_owned(),
+                    )
+                }
+                _ => {}
+            }
+        }
+        for r in &self.alerts {
+            if let Some(c) = r.channels().find(|c| !names.contains(c)) {
+                return bad(
+                    format!("alert `{}`", r.name),
+                    format!("unknown channel `{c}`"),
+                );
+            }
+        }
+        for s in &self.subscriptions {
+            let entry = format!("subscription `{}`", s.name);
+            if let Err(e) = Schedule::parse(&s.schedule, s.zone.as_deref()) {
+                return bad(entry, e.to_string());
+            }
+            if self.smtp.is_none() {
+                return bad(entry, "e-mail needs an `[smtp]` relay".to_owned());
+            }
+            if !s.view.starts_with('?') {
+                return bad(
+                    entry,
+                    format!(
+                        "`view` `{}` must be the site's URL query, starting with `?`",
+                        s.view
+                    ),
+                );
+            }
+            match &s.team {
+                Some(t) if !self.teams.iter().any(|x| &x.id == t) => {
+                    return bad(entry, format!("unknown team `{t}`"))
+                }
+                None if s.to.is_empty() => {
+                    return bad(entry, "needs `to` (addresses) or `team`".to_owned())
+                }
+                _ => {}
             }
         }
         Ok(())

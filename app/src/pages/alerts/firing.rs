@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
-use lmscope::analytics::alerts::{Alert, Kind, Rule, RuleError, Severity};
+use lmscope::analytics::alerts::{Alert, Rule, RuleError, Severity};
 use serde_json::{json, Value};
 
 use crate::url::href_with;
@@ -19,33 +19,13 @@ fn minute(t: NaiveDateTime) -> String {
 
 /// The view that shows an alert's evidence: its filters, from the day it fired.
 fn evidence_href(q: &leptos_router::params::ParamsMap, a: &Alert, to: NaiveDate) -> String {
-    let page = match a.kind {
-        Kind::Down | Kind::DaemonDown | Kind::Stale => "overview",
-        Kind::Budget => "departments",
-        Kind::ShortageRisk => "forecast",
-        _ => "features",
-    };
-    let mut changes: Vec<(&str, Option<String>)> = vec![
-        ("page", Some(page.to_owned())),
-        ("rules", None),
-        ("from", Some(a.since.date().to_string())),
-        (
-            "to",
-            Some(
-                a.until
-                    .map_or(to, |u| u.date().max(a.since.date()))
-                    .to_string(),
-            ),
-        ),
-    ];
-    for (k, v) in &a.filters {
-        match k.as_str() {
-            "server" | "feature" | "vendor" | "department" => {
-                changes.push((k.as_str(), Some(v.clone())));
-            }
-            _ => {}
-        }
-    }
+    // The page first, then the rules dropped (they are the alerts page's own), then the rest.
+    let mut changes: Vec<(&str, Option<String>)> = a
+        .evidence_view(to)
+        .into_iter()
+        .map(|(k, v)| (k, Some(v)))
+        .collect();
+    changes.insert(1.min(changes.len()), ("rules", None));
     href_with(q, &changes)
 }
 

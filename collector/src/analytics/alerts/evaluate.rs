@@ -3,14 +3,14 @@
 use std::collections::BTreeMap;
 
 use chrono::{NaiveDateTime, TimeDelta};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::inputs::midnight;
 use super::*;
 use crate::analytics::forecast::{self, SeriesOutlook};
 
 /// One firing of a rule: what, since when, until when (`None`: still firing), and why.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Alert {
     pub rule: String,
     pub kind: Kind,
@@ -23,6 +23,34 @@ pub struct Alert {
     pub evidence: String,
     /// The site's filters that show the evidence (`server`, `feature`, `department`...).
     pub filters: Vec<(String, String)>,
+}
+
+impl Alert {
+    /// The site's view that shows the evidence, as URL parameters: the page for the rule's
+    /// kind, the days from the firing's start to its end (or `to`, the data's last day),
+    /// and its server, feature, vendor or department.
+    pub fn evidence_view(&self, to: chrono::NaiveDate) -> Vec<(&'static str, String)> {
+        let page = match self.kind {
+            Kind::Down | Kind::DaemonDown | Kind::Stale => "overview",
+            Kind::Budget => "departments",
+            Kind::ShortageRisk => "forecast",
+            _ => "features",
+        };
+        let end = self.until.map_or(to, |u| u.date().max(self.since.date()));
+        let mut view = vec![
+            ("page", page.to_owned()),
+            ("from", self.since.date().to_string()),
+            ("to", end.to_string()),
+        ];
+        for (k, v) in &self.filters {
+            for key in ["server", "feature", "vendor", "department"] {
+                if k == key {
+                    view.push((key, v.clone()));
+                }
+            }
+        }
+        view
+    }
 }
 
 /// Intervals in which a step series (each value holds until the next point, the last

@@ -163,6 +163,24 @@ pub struct Rule {
     pub projected: bool,
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub enabled: bool,
+    /// Channels (the org file's `[[channel]]` names) told when it starts firing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notify: Vec<String>,
+    /// Further channels told once the firing has lasted each step's `after`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub escalate: Vec<Escalation>,
+    /// Tell the `notify` channels again this often while it fires (a duration).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repeat: Option<String>,
+}
+
+/// An escalation step: after a firing has lasted `after`, tell `notify` too.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Escalation {
+    /// A duration: `30m`, `2h`.
+    pub after: String,
+    pub notify: Vec<String>,
 }
 
 /// A rule that cannot be evaluated, and why.
@@ -196,6 +214,9 @@ impl Rule {
             projects: Vec::new(),
             projected: false,
             enabled: true,
+            notify: Vec::new(),
+            escalate: Vec::new(),
+            repeat: None,
         }
     }
 
@@ -239,6 +260,18 @@ impl Rule {
                 )))
             }
             _ => {}
+        }
+        for (field, d) in self
+            .escalate
+            .iter()
+            .map(|e| ("escalate.after", e.after.as_str()))
+            .chain(self.repeat.as_deref().map(|r| ("repeat", r)))
+        {
+            if parse_duration(d).is_none() {
+                return Err(err(format!(
+                    "`{field}` `{d}` is not a duration like `30m`, `2h`, `1d`"
+                )));
+            }
         }
         if need_days && self.days.is_none() {
             return Err(err("needs `days`".to_owned()));
@@ -288,6 +321,30 @@ impl Rule {
                 format!("a {t} % or higher chance of running out within {d} days")
             }
         }
+    }
+
+    /// Who hears of it, in words: `admins; after 30m: eng-leads; every 4h again`, or
+    /// empty when nobody is told.
+    pub fn delivery(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.notify.is_empty() {
+            parts.push(self.notify.join(", "));
+        }
+        for e in &self.escalate {
+            parts.push(format!("after {}: {}", e.after, e.notify.join(", ")));
+        }
+        if let Some(r) = &self.repeat {
+            parts.push(format!("every {r} again"));
+        }
+        parts.join("; ")
+    }
+
+    /// Every channel name the rule refers to.
+    pub fn channels(&self) -> impl Iterator<Item = &str> {
+        self.notify
+            .iter()
+            .chain(self.escalate.iter().flat_map(|e| e.notify.iter()))
+            .map(String::as_str)
     }
 
     /// The scope in words: `all`, or the features, servers, departments and projects named.

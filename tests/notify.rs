@@ -1,0 +1,253 @@
+//! Notifications end to end: `lmscope check --notify` replayed over the demo's planted
+//! server outage against real endpoints on loopback (HTTP listeners for Slack, Teams and a
+//! ticket webhook; aiosmtpd with STARTTLS and a login for e-mail): the first notice when it
+//! fires, the escalation once after its delay, nothing on a rerun, a resolved notice to
+//! every channel that heard of it; a channel that fails is retried on the next run alone.
+
+use std::time::Duration;
+
+use chrono::{NaiveDateTime, TimeDelta};
+use lmscope_e2e::{demo_in, HookListener, SmtpServer, StoreDir};
+use serde_json::Value;
+
+const END: &str = "2026-11-20T12:00";
+const SITE: &str = "http://site.example/lmscope/index.html";
+const RULE: &str = "License server down";
+
+fn time(v: &Value) -> NaiveDateTime {
+    NaiveDateTime::parse_from_str(v.as_str().expect("time"), "%Y-%m-%dT%H:%M:%S").expect("time")
+}
+
+fn at(t: NaiveDateTime) -> String {
+    t.format("%Y-%m-%dT%H:%M").to_string()
+}
+
+/// What one run delivered: (channel, event) about the outage, and how many notices in all.
+#[derive(Default, Debug)]
+struct Delivered {
+    about: Vec<(String, String)>,
+    all: usize,
+    mails: Vec<Value>,
+    tickets: Vec<Value>,
+}
+
+fn collect(hooks: &HookListener, smtp: &SmtpServer) -> Delivered {
+    let mut d = Delivered::default();
+    for (path, body) in hooks.drain(Duration::from_millis(700)) {
+        d.all += 1;
+        let text = body.to_string();
+        if !text.contains(RULE) {
+            continue;
+        }
+        let event = match path.as_str() {
+            "/slack" => body["text"].as_str().unwrap_or_default().to_owned(),
+            "/teams" => body["title"].as_str().unwrap_or_default().to_owned(),
+            _ => {
+                d.tickets.push(body.clone());
+                body["event"].as_str().unwrap_or_default().to_owned()
+            }
+        };
+        let kind = ["escalat", "resolved", "firing"]
+            .into_iter()
+            .find(|k| event.contains(k))
+            .unwrap_or("?");
+        d.about
+            .push((path.trim_start_matches('/').to_owned(), kind.to_owned()));
+    }
+    for mail in smtp.take() {
+        d.all += 1;
+        let subject = mail["subject"].as_str().unwrap_or_default().to_owned();
+        if subject.contains(RULE) {
+            let kind = ["escalat", "resolved", "firing"]
+                .into_iter()
+                .find(|k| subject.contains(k))
+                .unwrap_or("?");
+            d.about.push(("email".to_owned(), kind.to_owned()));
+            d.mails.push(mail);
+        }
+    }
+    d.about.sort();
+    d
+}
+
+fn pairs(xs: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = xs
+        .iter()
+        .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn escalation_repeats_nothing_and_resolves_on_every_channel() {
+    let tmp = StoreDir::new("notify");
+    let data = tmp.path().join("data");
+    demo_in(tmp.path(), &data, &["--weeks", "12", "--end", END]);
+    let data_arg = data.to_string_lossy().into_owned();
+
+    // The outage the demo plants: the firing's times and server, from `check --json`.
+    let out = tmp.run(&[
+        "check",
+        "--data",
+        &data_arg,
+        "--from",
+        "2026-08-01",
+        "--to",
+        "2026-11-20",
+        "--json",
+    ]);
+    let alerts: Vec<Value> = serde_json::from_slice(&out.stdout).expect("JSON alerts");
+    let outage = alerts
+        .iter()
+        .find(|a| a["rule"] == RULE)
+        .unwrap_or_else(|| panic!("no `{RULE}` firing in {alerts:?}"));
+    let since = time(&outage["since"]);
+    let until = time(&outage["until"]);
+    assert!(until - since > TimeDelta::hours(1), "{outage}");
+    let server = outage["filters"]
+        .as_array()
+        .and_then(|f| f.iter().find(|p| p[0] == "server"))
+        .and_then(|p| p[1].as_str())
+        .expect("server filter")
+        .to_owned();
+
+    // The demo's org file, its channels pointed at loopback.
+    let hooks = HookListener::start();
+    let smtp = SmtpServer::start(tmp.path(), "lmscope", "s3cret-password");
+    let mut org = lmscope::demo::org(2026);
+    let relay = org.smtp.as_mut().expect("the demo has a relay");
+    relay.host = "127.0.0.1".to_owned();
+    relay.port = Some(smtp.port);
+    relay.ca_file = Some(smtp.ca_file.to_string_lossy().into_owned());
+    let org_file = tmp.path().join("org.toml");
+    std::fs::write(&org_file, toml::to_string(&org).expect("TOML")).expect("write org");
+    let slack = format!("{}/slack", hooks.base);
+    let teams = format!("{}/teams", hooks.base);
+    let tickets = format!("{}/tickets", hooks.base);
+    let env = |without: Option<&str>| {
+        let mut env = vec![
+            ("LMSCOPE_SLACK_URL", slack.clone()),
+            ("LMSCOPE_TEAMS_URL", teams.clone()),
+            ("LMSCOPE_TICKETS_URL", tickets.clone()),
+            ("LMSCOPE_SMTP_USER", "lmscope".to_owned()),
+            ("LMSCOPE_SMTP_PASSWORD", "s3cret-password".to_owned()),
+        ];
+        env.retain(|(k, _)| Some(*k) != without);
+        env
+    };
+    let run = |t: NaiveDateTime, without: Option<&str>| {
+        let mut cmd = tmp.command();
+        cmd.args(["check", "--data", &data_arg, "--site", SITE, "--at", &at(t)])
+            .arg("--notify")
+            .arg(&org_file);
+        if let Some(var) = without {
+            cmd.env_remove(var);
+        }
+        let out = cmd.envs(env(without)).output().expect("run lmscope");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let ok = |t: NaiveDateTime| {
+        let (code, err) = run(t, None);
+        assert!(matches!(code, Some(0 | 1)), "at {t}: {err}");
+        collect(&hooks, &smtp)
+    };
+
+    // Before it fires: nothing about it.
+    let d = ok(since - TimeDelta::minutes(1));
+    assert_eq!(d.about, pairs(&[]), "{d:?}");
+
+    // It fires, while Teams' URL is missing: Slack hears, the run fails naming the channel
+    // and the variable (not a URL); the next run sends Teams' notice alone.
+    let (code, err) = run(since + TimeDelta::minutes(1), Some("LMSCOPE_TEAMS_URL"));
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("`it-ops`") && err.contains("LMSCOPE_TEAMS_URL"),
+        "{err}"
+    );
+    let d = collect(&hooks, &smtp);
+    assert_eq!(d.about, pairs(&[("slack", "firing")]), "{d:?}");
+    let d = ok(since + TimeDelta::minutes(2));
+    assert_eq!(d.about, pairs(&[("teams", "firing")]), "{d:?}");
+    assert_eq!(d.all, 1, "only the notice that failed went again: {d:?}");
+
+    // Before the escalation's hour: nothing; after it: the leads' e-mail and a ticket, once.
+    let d = ok(since + TimeDelta::minutes(59));
+    assert_eq!(d.about, pairs(&[]), "{d:?}");
+    let d = ok(since + TimeDelta::minutes(61));
+    assert_eq!(
+        d.about,
+        pairs(&[("email", "escalat"), ("tickets", "escalat")]),
+        "{d:?}"
+    );
+    let mail = &d.mails[0];
+    assert_eq!(mail["tls"], true, "STARTTLS: {mail}");
+    assert_eq!(mail["authenticated"], true, "{mail}");
+    assert_eq!(
+        mail["rcpt_tos"],
+        serde_json::json!(["eng-leads@example.com"])
+    );
+    let types: Vec<&str> = mail["parts"]
+        .as_array()
+        .expect("parts")
+        .iter()
+        .filter_map(|p| p["type"].as_str())
+        .collect();
+    assert!(
+        types.contains(&"text/plain") && types.contains(&"text/html"),
+        "{types:?}"
+    );
+    let html = mail["parts"]
+        .as_array()
+        .and_then(|p| p.iter().find(|x| x["type"] == "text/html"))
+        .and_then(|p| p["text"].as_str())
+        .expect("HTML part");
+    let link = format!(
+        "{SITE}?page=overview&amp;from={}&amp;to={}&amp;server={}",
+        since.date(),
+        until.date(),
+        lmscope::analytics::notify::payload::encode(&server)
+    );
+    assert!(html.contains(&link), "{link} not in {html}");
+    let ticket = &d.tickets[0];
+    assert_eq!(ticket["lmscope"], 1);
+    assert_eq!(ticket["event"], "escalation");
+    assert_eq!(ticket["escalation_step"], 1);
+    assert_eq!(ticket["alert"]["rule"], RULE);
+    assert_eq!(ticket["alert"]["filters"]["server"], server.as_str());
+    assert!(
+        ticket["link"].as_str().is_some_and(|l| l.starts_with(SITE)),
+        "{ticket}"
+    );
+
+    // A rerun at the same time sends nothing at all; later, while it fires, nothing more.
+    let d = ok(since + TimeDelta::minutes(61));
+    assert_eq!(d.all, 0, "{d:?}");
+    let d = ok(since + TimeDelta::minutes(90));
+    assert_eq!(d.about, pairs(&[]), "{d:?}");
+
+    // It ends: every channel that heard of it hears so, once.
+    let d = ok(until + TimeDelta::minutes(1));
+    assert_eq!(
+        d.about,
+        pairs(&[
+            ("email", "resolved"),
+            ("slack", "resolved"),
+            ("teams", "resolved"),
+            ("tickets", "resolved")
+        ]),
+        "{d:?}"
+    );
+    let d = ok(until + TimeDelta::minutes(1));
+    assert_eq!(d.all, 0, "{d:?}");
+
+    // What was sent is remembered beside the store, without any URL or secret.
+    let state = std::fs::read_to_string(tmp.store().with_extension("notify.json")).expect("state");
+    assert!(
+        !state.contains("127.0.0.1") && !state.contains("s3cret"),
+        "{state}"
+    );
+}
