@@ -251,3 +251,187 @@ fn escalation_repeats_nothing_and_resolves_on_every_channel() {
         "{state}"
     );
 }
+
+/// The number after `label: ` in a report's text part (`License-hours: 1,234.5`).
+fn figure(text: &str, label: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("{label}: ")))
+        .and_then(|v| v.replace([',', '$'], "").parse().ok())
+        .unwrap_or_else(|| panic!("no `{label}` in {text}"))
+}
+
+fn part<'a>(mail: &'a Value, kind: &str) -> Vec<&'a Value> {
+    mail["parts"]
+        .as_array()
+        .expect("parts")
+        .iter()
+        .filter(|p| p["type"] == kind)
+        .collect()
+}
+
+#[test]
+fn subscriptions_go_out_on_their_schedule_with_figures_charts_and_csv() {
+    let tmp = StoreDir::new("notify-subscriptions");
+    let data = tmp.path().join("data");
+    demo_in(tmp.path(), &data, &["--weeks", "12", "--end", END]);
+    let data_arg = data.to_string_lossy().into_owned();
+    let smtp = SmtpServer::start(tmp.path(), "lmscope", "s3cret-password");
+    let mut org = lmscope::demo::org(2026);
+    let relay = org.smtp.as_mut().expect("the demo has a relay");
+    relay.host = "127.0.0.1".to_owned();
+    relay.port = Some(smtp.port);
+    relay.ca_file = Some(smtp.ca_file.to_string_lossy().into_owned());
+    let team: Vec<(String, String)> = org
+        .people
+        .iter()
+        .filter(|p| p.team.as_deref() == Some("chip-a"))
+        .filter_map(|p| Some((p.user.clone(), p.email.clone()?)))
+        .collect();
+    assert!(team.len() > 3, "{team:?}");
+    let org_file = tmp.path().join("org.toml");
+    std::fs::write(&org_file, toml::to_string(&org).expect("TOML")).expect("write org");
+    let run = |t: &str| {
+        let out = tmp
+            .command()
+            .args(["notify", "--data", &data_arg, "--site", SITE, "--at", t])
+            .arg("--org")
+            .arg(&org_file)
+            .envs([
+                ("LMSCOPE_SMTP_USER", "lmscope"),
+                ("LMSCOPE_SMTP_PASSWORD", "s3cret-password"),
+            ])
+            .output()
+            .expect("run lmscope");
+        assert!(
+            out.status.success(),
+            "at {t}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut mails = smtp.take();
+        mails.sort_by_key(|m| m["subject"].as_str().unwrap_or_default().to_owned());
+        mails
+    };
+    let subjects = |mails: &[Value]| -> Vec<String> {
+        let mut s: Vec<String> = mails
+            .iter()
+            .map(|m| {
+                let subject = m["subject"].as_str().unwrap_or_default();
+                subject.split(" (").next().unwrap_or_default().to_owned()
+            })
+            .collect();
+        s.dedup();
+        s
+    };
+    let db = lmscope_e2e::published_dir_db(&data);
+    let hours = |sql: &str, params: &[&dyn duckdb::ToSql]| -> f64 {
+        db.query_row(sql, params, |r| r.get::<_, Option<f64>>(0))
+            .expect("license-hours")
+            .unwrap_or(0.0)
+    };
+
+    // First run (Friday 2026-11-20 12:00 UTC): every subscription's latest occurrence.
+    let mails = run("2026-11-20T12:00");
+    assert_eq!(
+        subjects(&mails),
+        vec![
+            "lmscope: Monthly chargeback",
+            "lmscope: Weekly summary",
+            "lmscope: Your license use"
+        ]
+    );
+    assert_eq!(mails.len(), 2 + team.len());
+
+    // The chargeback: last month, figures from the data, two charts, the CSV `report
+    // chargeback` prints for the same days, a link to the live view of those days.
+    let chargeback = &mails[0];
+    assert!(chargeback["subject"]
+        .as_str()
+        .is_some_and(|s| s.contains("2026-10-01 to 2026-10-31")));
+    assert_eq!(
+        chargeback["rcpt_tos"],
+        serde_json::json!(["finance@example.com"])
+    );
+    let text = part(chargeback, "text/plain")[0]["text"]
+        .as_str()
+        .expect("text");
+    let october = hours(
+        "SELECT sum(license_hours) FROM user_daily WHERE day BETWEEN DATE '2026-10-01' AND DATE '2026-10-31'",
+        &[],
+    );
+    assert!(october > 100.0, "{october}");
+    let shown = figure(text, "License-hours");
+    assert!((shown - october).abs() < 0.2, "{shown} vs {october}");
+    let pngs = part(chargeback, "image/png");
+    assert_eq!(pngs.len(), 2, "{chargeback}");
+    assert!(pngs
+        .iter()
+        .all(|p| p["png"] == true && p["size"].as_u64() > Some(2000)));
+    let html = part(chargeback, "text/html")[0]["text"]
+        .as_str()
+        .expect("html");
+    for p in &pngs {
+        let cid = p["cid"].as_str().expect("cid").trim_matches(['<', '>']);
+        assert!(
+            html.contains(&format!("cid:{cid}")),
+            "{cid} not in the HTML"
+        );
+    }
+    assert!(
+        html.contains(&format!(
+            "{SITE}?page=departments&amp;from=2026-10-01&amp;to=2026-10-31"
+        )),
+        "{html}"
+    );
+    let csv = part(chargeback, "text/csv");
+    assert_eq!(csv.len(), 1);
+    assert_eq!(csv[0]["filename"], "chargeback-2026-10-01-2026-10-31.csv");
+    let printed = tmp.ok(&[
+        "report",
+        "chargeback",
+        "--data",
+        &data_arg,
+        "--from",
+        "2026-10-01",
+        "--to",
+        "2026-10-31",
+        "--by",
+        "department",
+    ]);
+    assert_eq!(
+        csv[0]["text"].as_str().expect("CSV").replace("\r\n", "\n"),
+        printed.replace("\r\n", "\n")
+    );
+
+    // Each chip-a member gets their own week: their license-hours, their address, their link.
+    for mail in &mails[2..] {
+        let to = mail["rcpt_tos"][0].as_str().expect("recipient");
+        let (user, _) = team.iter().find(|(_, e)| e == to).expect("a team member");
+        let text = part(mail, "text/plain")[0]["text"].as_str().expect("text");
+        let theirs = hours(
+            "SELECT sum(license_hours) FROM user_daily WHERE user_name = ?
+             AND day BETWEEN DATE '2026-11-14' AND DATE '2026-11-20'",
+            &[user],
+        );
+        let shown = figure(text, "License-hours");
+        assert!((shown - theirs).abs() < 0.2, "{user}: {shown} vs {theirs}");
+        assert!(
+            text.contains(&format!(
+                "page=me&user={user}&from=2026-11-14&to=2026-11-20"
+            )),
+            "{text}"
+        );
+    }
+
+    // Nothing twice; then each on its own time (Europe/Berlin: UTC+1 in November).
+    assert!(run("2026-11-20T12:00").is_empty());
+    assert!(run("2026-11-20T14:59").is_empty());
+    let mails = run("2026-11-20T15:00");
+    assert_eq!(subjects(&mails), vec!["lmscope: Your license use"]);
+    assert_eq!(mails.len(), team.len());
+    assert!(run("2026-11-23T05:59").is_empty());
+    let mails = run("2026-11-23T06:00");
+    assert_eq!(subjects(&mails), vec!["lmscope: Weekly summary"]);
+    assert!(mails[0]["subject"]
+        .as_str()
+        .is_some_and(|s| s.contains("2026-11-09 to 2026-11-15")));
+}

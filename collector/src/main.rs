@@ -119,6 +119,22 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 at,
             },
         ),
+        Command::Notify {
+            org,
+            data,
+            site,
+            at,
+            only,
+        } => cli::notify::notify(
+            &cli.store,
+            cli::notify::NotifyArgs {
+                org,
+                data,
+                site,
+                at,
+                only,
+            },
+        ),
         Command::Demo {
             out,
             weeks,

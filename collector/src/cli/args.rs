@@ -106,6 +106,26 @@ pub(crate) enum Command {
         #[arg(long, value_parser = parse_time)]
         at: Option<NaiveDateTime>,
     },
+    /// Send the org file's report subscriptions that are due (for cron or CI): each an HTML
+    /// e-mail with the view's key figures, charts and table, the chargeback as CSV when
+    /// asked, and a link to the live view. Remembers what was sent beside the store.
+    Notify {
+        /// The org file with `[[subscription]]` tables and the `[smtp]` relay.
+        #[arg(long)]
+        org: PathBuf,
+        /// The published data directory (with manifest.json).
+        #[arg(long)]
+        data: PathBuf,
+        /// The site's address (`https://host/lmscope/`), for links to the live views.
+        #[arg(long)]
+        site: Option<String>,
+        /// Act as if the clock said this UTC time (`YYYY-MM-DDTHH:MM`): which are due then.
+        #[arg(long, value_parser = parse_time)]
+        at: Option<NaiveDateTime>,
+        /// Only this subscription (by name).
+        #[arg(long)]
+        only: Option<String>,
+    },
     /// Generate the demo dataset into the store and publish it.
     Demo {
         #[arg(long)]

@@ -251,33 +251,33 @@ fn demo_subscriptions() -> Vec<Subscription> {
         zone: Some("Europe/Berlin".to_owned()),
         to: Vec::new(),
         team: None,
+        range: None,
         csv: false,
     };
     vec![
         Subscription {
             to: vec!["cto@example.com".to_owned()],
+            range: Some("last_week".to_owned()),
             ..sub(
-                "Executive summary",
-                "?page=executive&range=30d",
+                "Weekly summary",
+                "?page=departments",
                 "weekly on monday at 07:00",
             )
         },
         Subscription {
             to: vec!["finance@example.com".to_owned()],
             csv: true,
+            range: Some("last_month".to_owned()),
             ..sub(
-                "Chargeback",
-                "?page=departments&range=30d",
+                "Monthly chargeback",
+                "?page=departments",
                 "monthly on 1 at 06:00",
             )
         },
         Subscription {
             team: Some("chip-a".to_owned()),
-            ..sub(
-                "My license use",
-                "?page=me&range=7d",
-                "weekly on friday at 16:00",
-            )
+            range: Some("7d".to_owned()),
+            ..sub("Your license use", "?page=me", "weekly on friday at 16:00")
         },
     ]
 }

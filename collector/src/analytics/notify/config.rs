@@ -108,6 +108,12 @@ pub struct Subscription {
     /// `user=` set to themselves (use `?page=me`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub team: Option<String>,
+    /// The days each report covers: `7d`, `30d`, `quarter`, `year` (ending on the newest
+    /// data's day, as the site's presets), `last_week` (Monday to Sunday) or `last_month`
+    /// (the calendar month before the newest data's); default: the view's own `from`/`to`,
+    /// else 30 days.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub range: Option<String>,
     /// Attach the chargeback for the view's range as CSV.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub csv: bool,
