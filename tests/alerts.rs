@@ -460,9 +460,11 @@ fn alerts_page_lists_what_the_cli_lists_and_edits_rules() {
     let cli = check_json(&tmp, &site.join("data"), from, to);
     let url = server.url(&format!("{SUB_PATH}/?page=alerts&from={from}&to={to}"));
     let script = repo_root().join("tests/browser/alerts.mjs");
+    let shots = lmscope_e2e::artifacts_dir();
     let out = Command::new("node")
         .arg(script)
         .arg(&url)
+        .env("LMSCOPE_SHOTS", &shots)
         .current_dir(repo_root())
         .output()
         .expect("run node");
@@ -577,5 +579,23 @@ fn alerts_page_lists_what_the_cli_lists_and_edits_rules() {
     assert_eq!(page["afterEdit"]["rules"], rules);
     assert_eq!(page["afterEdit"]["shortageRows"], 0);
     assert_eq!(page["afterDelete"]["rules"], rules - 1);
+    // Each rule shows whom it notifies, as the org file says; an edit keeps it.
+    let down = "license-admins, it-ops; after 1h: eng-leads, tickets";
+    assert_eq!(page["delivery"]["License server down"], down);
+    assert_eq!(page["delivery"]["Idle capacity"], "—");
+    let shortage = "license-admins; after 2h: eng-leads; every 1d again";
+    assert_eq!(page["delivery"]["Shortage"], shortage);
+    assert_eq!(page["afterEditDelivery"]["Shortage"], shortage);
+    // The subscription snippet for this view: the page, a rolling range, the schedule.
+    let snippet = page["snippet"].as_str().unwrap_or_default();
+    for line in [
+        "[[subscription]]",
+        "view = \"?page=alerts\"",
+        "schedule = \"weekly on friday at 16:00\"",
+        "to = [\"me@example.com\"]",
+        "range = \"30d\"",
+    ] {
+        assert!(snippet.contains(line), "{line} not in {snippet}");
+    }
     assert_eq!(page["pageErrors"], serde_json::json!([]));
 }

@@ -241,3 +241,18 @@ pub fn store(key: &str, value: Option<&str>) -> Result<(), String> {
     }
     .map_err(message)
 }
+
+/// The browser's IANA time zone (`Europe/Berlin`), if it says.
+pub fn time_zone() -> Option<String> {
+    let format = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new());
+    js_sys::Reflect::get(&format.resolved_options(), &"timeZone".into())
+        .ok()?
+        .as_string()
+}
+
+/// Put `text` on the clipboard (asynchronously; the browser may refuse).
+pub fn copy_text(text: &str) -> Result<(), String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let _ = window.navigator().clipboard().write_text(text);
+    Ok(())
+}

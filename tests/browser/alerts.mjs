@@ -59,6 +59,21 @@ try {
   })));
   const before = await state();
   result.rules = before.rules;
+  // Who each rule notifies.
+  const delivery = () => page.$$eval('[data-testid=alert-rules] tbody tr', (trs) => Object.fromEntries(
+    trs.map((tr) => [tr.children[1].textContent.trim(), tr.querySelector('[data-testid=rule-delivery]').textContent.trim()])));
+  result.delivery = await delivery();
+
+  // "E-mail me this view": the org file's snippet for this URL, with an address and a schedule.
+  await page.click('[data-testid=subscribe] summary');
+  await page.fill('input[name=subscribe-email]', 'me@example.com');
+  await page.selectOption('select[name=subscribe-schedule]', 'weekly on friday at 16:00');
+  await page.waitForFunction(() => document.querySelector('[data-testid=subscription-snippet]').textContent.includes('me@example.com'), null, { timeout: TIMEOUT });
+  result.snippet = await page.$eval('[data-testid=subscription-snippet]', (p) => p.textContent);
+  if (process.env.LMSCOPE_SHOTS) {
+    await (await page.$('[data-testid=subscribe]')).screenshot({ path: `${process.env.LMSCOPE_SHOTS}/subscribe.png` });
+    await (await page.$('[data-testid=alert-rules]')).screenshot({ path: `${process.env.LMSCOPE_SHOTS}/rules.png` });
+  }
 
   // A new rule without its threshold: refused, with the reason.
   await page.click('[data-testid=add-rule]');
@@ -111,6 +126,7 @@ try {
   await page.click('[data-testid=rule-editor] button[type=submit]');
   await page.waitForFunction(() => !document.querySelector('[data-testid=rule-editor]'), null, { timeout: TIMEOUT });
   result.afterEdit = await state();
+  result.afterEditDelivery = await delivery();
   await page.click('[data-testid=alert-rules] tbody tr:first-child button:has-text("Delete")');
   await untilRules(result.afterEdit.rules - 1);
   result.afterDelete = await state();

@@ -25,6 +25,7 @@ use crate::state::{Page, ViewState};
 use crate::url::{href_with, params_map};
 use crate::widgets::banners::{Freshness, RolePresets};
 use crate::widgets::filter_bar::FilterBar;
+use crate::widgets::subscribe::Subscribe;
 use report::ReportBuilder;
 
 /// The day of the newest data (the default end of every date range).
@@ -87,6 +88,7 @@ pub fn Shell(data: Loaded) -> impl IntoView {
         <RolePresets latest />
         <Freshness />
         <FilterBar latest features=data.features.clone() />
+        <Subscribe latest />
         {move || {
             let s = state.get();
             let f = match s.filters {

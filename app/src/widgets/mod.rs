@@ -12,6 +12,7 @@ pub mod heatmap;
 pub mod live_feed;
 pub mod query_table;
 pub mod server_health;
+pub mod subscribe;
 pub mod table;
 pub mod team_pools;
 pub mod usage_chart;

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
-use lmscope::analytics::alerts::{to_param, to_toml, Kind, Rule, Severity};
+use lmscope::analytics::alerts::{to_param, to_toml, Escalation, Kind, Rule, Severity};
 
 use crate::bridge;
 use crate::url::href_with;
@@ -23,6 +23,40 @@ struct Draft {
     projects: String,
     projected: bool,
     enabled: bool,
+    /// Channels told when it fires (comma list).
+    notify: String,
+    /// Escalation steps: `30m: eng-leads, tickets; 2h: cto`.
+    escalate: String,
+    repeat: String,
+}
+
+/// Escalation steps as the editor writes them: `AFTER: CHANNEL, …` separated by `;`.
+fn escalation_text(steps: &[Escalation]) -> String {
+    steps
+        .iter()
+        .map(|e| format!("{}: {}", e.after, e.notify.join(", ")))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn escalation_steps(text: &str) -> Result<Vec<Escalation>, String> {
+    text.split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|step| {
+            let (after, channels) = step.split_once(':').ok_or_else(|| {
+                format!("escalate: `{step}` is not `DELAY: CHANNEL, …` (like `30m: eng-leads`)")
+            })?;
+            let notify = split(channels);
+            if notify.is_empty() {
+                return Err(format!("escalate: `{step}` names no channel"));
+            }
+            Ok(Escalation {
+                after: after.trim().to_owned(),
+                notify,
+            })
+        })
+        .collect()
 }
 
 fn list(v: &[String]) -> String {
@@ -52,6 +86,9 @@ impl Draft {
             projects: list(&r.projects),
             projected: r.projected,
             enabled: r.enabled,
+            notify: list(&r.notify),
+            escalate: escalation_text(&r.escalate),
+            repeat: r.repeat.clone().unwrap_or_default(),
         }
     }
 
@@ -87,6 +124,9 @@ impl Draft {
             projects: split(&self.projects),
             projected: self.projected,
             enabled: self.enabled,
+            notify: split(&self.notify),
+            escalate: escalation_steps(&self.escalate)?,
+            repeat: Some(self.repeat.trim().to_owned()).filter(|r| !r.is_empty()),
             ..Rule::new(self.name.trim(), kind)
         };
         rule.validate().map_err(|e| e.to_string())?;
@@ -143,6 +183,7 @@ pub(super) fn RuleList(
                         <td>{r.severity.label()}</td>
                         <td>{r.condition()}</td>
                         <td>{r.scope()}</td>
+                        <td data-testid="rule-delivery">{Some(r.delivery()).filter(|d| !d.is_empty()).unwrap_or_else(|| "—".to_owned())}</td>
                         <td>
                             <button type="button" on:click=edit>"Edit"</button>
                             <button type="button" on:click=delete>"Delete"</button>
@@ -177,7 +218,7 @@ pub(super) fn RuleList(
                     <thead><tr>
                         <th scope="col">"On"</th><th scope="col">"Name"</th><th scope="col">"Kind"</th>
                         <th scope="col">"Severity"</th><th scope="col">"Condition"</th>
-                        <th scope="col">"Scope"</th><th scope="col">"Actions"</th>
+                        <th scope="col">"Scope"</th><th scope="col">"Notifies"</th><th scope="col">"Actions"</th>
                     </tr></thead>
                     <tbody>{rows}</tbody>
                 </table>
@@ -261,6 +302,9 @@ fn Editor(
             {field("Servers", "all, or a comma list", value, |d| d.servers.clone(), |d, v| d.servers = v)}
             {field("Departments", "budget rules", value, |d| d.departments.clone(), |d, v| d.departments = v)}
             {field("Projects", "budget rules", value, |d| d.projects.clone(), |d, v| d.projects = v)}
+            {field("Notify", "channels, a comma list", value, |d| d.notify.clone(), |d, v| d.notify = v)}
+            {field("Escalate", "30m: eng-leads; 2h: cto", value, |d| d.escalate.clone(), |d, v| d.escalate = v)}
+            {field("Repeat", "every 4h while firing", value, |d| d.repeat.clone(), |d, v| d.repeat = v)}
             <label><input type="checkbox" name="projected" prop:checked=move || value.with(|d| d.projected)
                 on:change=move |_| value.update(|d| d.projected = !d.projected) />"Projected spend counts"</label>
             <label><input type="checkbox" name="enabled" prop:checked=move || value.with(|d| d.enabled)

@@ -118,3 +118,139 @@ pub struct Subscription {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub csv: bool,
 }
+
+/// A `[[subscription]]` for the org file that e-mails the site's view at `query` (the URL's
+/// query, as the address bar shows it) on `schedule` in `zone` to `to`. The view's own
+/// dates become a rolling `range` (the preset they match, or the nearest longer one), so
+/// each report covers the latest days; `latest` is the newest data's day.
+pub fn subscription_snippet(
+    query: &str,
+    schedule: &str,
+    zone: &str,
+    to: &str,
+    latest: chrono::NaiveDate,
+) -> String {
+    use crate::analytics::filters::Preset;
+    use crate::analytics::notify::report::decode;
+    let params: Vec<(String, String)> = query
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (decode(k), decode(v))
+        })
+        .collect();
+    let get = |key: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k == key)
+            .and_then(|(_, v)| v.parse::<chrono::NaiveDate>().ok())
+    };
+    let range = match (get("from"), get("to")) {
+        (Some(from), Some(until)) if from <= until => {
+            let exact = [
+                (Preset::Days7, "7d"),
+                (Preset::Days30, "30d"),
+                (Preset::Quarter, "quarter"),
+                (Preset::Year, "year"),
+            ]
+            .into_iter()
+            .find(|(p, _)| p.range(latest) == (from, until))
+            .map(|(_, k)| k);
+            let days = (until - from).num_days() + 1;
+            let nearest = [(7, "7d"), (31, "30d"), (92, "quarter")]
+                .into_iter()
+                .find(|(n, _)| days <= *n)
+                .map_or("year", |(_, k)| k);
+            Some(exact.unwrap_or(nearest))
+        }
+        _ => None,
+    };
+    let kept: Vec<(&str, String)> = params
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "from" | "to" | "rules"))
+        .map(|(k, v)| (k.as_str(), v.clone()))
+        .collect();
+    let page = kept
+        .iter()
+        .find(|(k, _)| *k == "page")
+        .map_or("overview", |(_, v)| v.as_str());
+    let filters: Vec<String> = kept
+        .iter()
+        .filter(|(k, _)| *k != "page")
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
+    let name = if filters.is_empty() {
+        format!("{page} view")
+    } else {
+        format!("{page} view ({})", filters.join(", "))
+    };
+    let view = crate::analytics::notify::payload::link("", &kept);
+    let to = to.trim();
+    #[derive(Serialize)]
+    struct File {
+        subscription: Vec<Subscription>,
+    }
+    let file = File {
+        subscription: vec![Subscription {
+            name,
+            view,
+            schedule: schedule.to_owned(),
+            zone: Some(zone.to_owned()).filter(|z| !z.is_empty() && z != "UTC"),
+            to: vec![if to.is_empty() {
+                "you@example.com".to_owned()
+            } else {
+                to.to_owned()
+            }],
+            team: None,
+            range: range.map(str::to_owned),
+            csv: page == "departments" || page == "costs",
+        }],
+    };
+    toml::to_string(&file).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_views_snippet_rolls_its_dates_and_reads_back() {
+        let latest: chrono::NaiveDate = "2026-11-20".parse().expect("day");
+        let text = subscription_snippet(
+            "?page=departments&from=2026-10-22&to=2026-11-20&department=chip%20%26%20soc",
+            "weekly on monday at 07:00",
+            "Europe/Berlin",
+            " me@example.com ",
+            latest,
+        );
+        #[derive(Deserialize)]
+        struct File {
+            subscription: Vec<Subscription>,
+        }
+        let back: File = toml::from_str(&text).expect("TOML");
+        let s = &back.subscription[0];
+        assert_eq!(s.view, "?page=departments&department=chip%20%26%20soc");
+        assert_eq!(s.range.as_deref(), Some("30d"));
+        assert_eq!(s.to, vec!["me@example.com".to_owned()]);
+        assert_eq!(s.zone.as_deref(), Some("Europe/Berlin"));
+        assert!(s.csv);
+        assert_eq!(s.name, "departments view (department chip & soc)");
+        let view = crate::analytics::notify::report::View::parse(&s.view).expect("view");
+        assert_eq!(view.filters.department.as_deref(), Some("chip & soc"));
+        let odd = subscription_snippet(
+            "?page=users&from=2026-11-01&to=2026-11-10",
+            "daily",
+            "UTC",
+            "",
+            latest,
+        );
+        assert!(
+            odd.contains("range = \"30d\"")
+                && odd.contains("you@example.com")
+                && !odd.contains("zone"),
+            "{odd}"
+        );
+    }
+}
