@@ -568,4 +568,53 @@ end = 2026-12-31
             .expect_err("price");
         assert!(e.to_string().contains("non-negative"), "{e}");
     }
+
+    #[test]
+    fn notification_entries_are_checked_and_name_what_is_wrong() {
+        let base = r#"
+[[team]]
+id = "t"
+department = "d"
+[[department]]
+id = "d"
+[smtp]
+host = "smtp.example.com"
+from = "lmscope@example.com"
+[[channel]]
+name = "admins"
+kind = "slack"
+url_env = "SLACK_URL"
+"#;
+        let ok = format!(
+            "{base}[[alert]]\nname = \"Down\"\nkind = \"down\"\nwindow = \"5m\"\nnotify = [\"admins\"]\n\
+             [[subscription]]\nname = \"Weekly\"\nview = \"?page=departments\"\nschedule = \"weekly on monday\"\nteam = \"t\"\n"
+        );
+        let org = Org::from_toml(&ok).expect("valid");
+        assert_eq!(org.alerts[0].notify, vec!["admins".to_owned()]);
+        assert_eq!(org.subscriptions[0].team.as_deref(), Some("t"));
+        for (extra, says) in [
+            (
+                "[[alert]]\nname = \"Down\"\nkind = \"down\"\nwindow = \"5m\"\nescalate = [{ after = \"1h\", notify = [\"leads\"] }]\n",
+                "unknown channel `leads`",
+            ),
+            ("[[channel]]\nname = \"hook\"\nkind = \"webhook\"\n", "needs `url_env`"),
+            ("[[channel]]\nname = \"mail\"\nkind = \"email\"\n", "needs `to`"),
+            ("[[channel]]\nname = \"admins\"\nkind = \"teams\"\nurl_env = \"X\"\n", "defined twice"),
+            (
+                "[[subscription]]\nname = \"S\"\nview = \"?page=me\"\nschedule = \"fortnightly\"\nto = [\"a@b.c\"]\n",
+                "subscription `S`: schedule `fortnightly`",
+            ),
+            (
+                "[[subscription]]\nname = \"S\"\nview = \"page=me\"\nschedule = \"daily\"\nto = [\"a@b.c\"]\n",
+                "starting with `?`",
+            ),
+            (
+                "[[subscription]]\nname = \"S\"\nview = \"?page=me\"\nschedule = \"daily\"\nteam = \"nobody\"\n",
+                "unknown team `nobody`",
+            ),
+        ] {
+            let e = Org::from_toml(&format!("{base}{extra}")).expect_err(says);
+            assert!(e.to_string().contains(says), "{e} (wanted {says})");
+        }
+    }
 }
