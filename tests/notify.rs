@@ -7,7 +7,10 @@
 use std::time::Duration;
 
 use chrono::{NaiveDateTime, TimeDelta};
-use lmscope_e2e::{demo_in, HookListener, SmtpServer, StoreDir};
+use lmscope_e2e::{
+    copy_dir, demo_in, dist, scrape_tables, HookListener, SmtpServer, StaticServer, StoreDir,
+    SUB_PATH,
+};
 use serde_json::Value;
 
 const END: &str = "2026-11-20T12:00";
@@ -272,9 +275,15 @@ fn part<'a>(mail: &'a Value, kind: &str) -> Vec<&'a Value> {
 #[test]
 fn subscriptions_go_out_on_their_schedule_with_figures_charts_and_csv() {
     let tmp = StoreDir::new("notify-subscriptions");
-    let data = tmp.path().join("data");
+    // The site, served, with the data the reports are made from: their links are opened.
+    let site_dir = tmp.path().join("www").join(SUB_PATH);
+    copy_dir(&dist(), &site_dir);
+    let _ = std::fs::remove_dir_all(site_dir.join("data"));
+    let data = site_dir.join("data");
     demo_in(tmp.path(), &data, &["--weeks", "12", "--end", END]);
     let data_arg = data.to_string_lossy().into_owned();
+    let server = StaticServer::start(&tmp.path().join("www"));
+    let site = server.url(&format!("{SUB_PATH}/index.html"));
     let smtp = SmtpServer::start(tmp.path(), "lmscope", "s3cret-password");
     let mut org = lmscope::demo::org(2026);
     let relay = org.smtp.as_mut().expect("the demo has a relay");
@@ -293,7 +302,7 @@ fn subscriptions_go_out_on_their_schedule_with_figures_charts_and_csv() {
     let run = |t: &str| {
         let out = tmp
             .command()
-            .args(["notify", "--data", &data_arg, "--site", SITE, "--at", t])
+            .args(["notify", "--data", &data_arg, "--site", &site, "--at", t])
             .arg("--org")
             .arg(&org_file)
             .envs([
@@ -376,12 +385,64 @@ fn subscriptions_go_out_on_their_schedule_with_figures_charts_and_csv() {
             "{cid} not in the HTML"
         );
     }
-    assert!(
-        html.contains(&format!(
-            "{SITE}?page=departments&amp;from=2026-10-01&amp;to=2026-10-31"
-        )),
-        "{html}"
-    );
+    let link = format!("{site}?page=departments&from=2026-10-01&to=2026-10-31");
+    assert!(html.contains(&link.replace('&', "&amp;")), "{html}");
+    // The link opens that view, and the site shows the figures the e-mail has.
+    let page = scrape_tables(&link, "subscription-link.png", &["departments"]);
+    assert!(page["error"].is_null(), "{page}");
+    let head: Vec<&str> = page["tables"]["departments"]["head"]
+        .as_array()
+        .expect("head")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let hours_at = head
+        .iter()
+        .position(|h| h.starts_with("License-hours"))
+        .unwrap_or_else(|| panic!("{head:?}"));
+    let number = |t: &str| {
+        t.replace([',', '$', ' '], "")
+            .parse::<f64>()
+            .unwrap_or(f64::NAN)
+    };
+    let on_site: Vec<(String, f64)> = page["tables"]["departments"]["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| {
+            let cells = r.as_array().expect("cells");
+            (
+                cells[0].as_str().unwrap_or_default().to_owned(),
+                number(cells[hours_at].as_str().unwrap_or_default()),
+            )
+        })
+        .collect();
+    let in_mail: Vec<(String, f64)> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("- "))
+        .filter_map(|l| {
+            let (name, rest) = l.split_once(": License-hours ")?;
+            Some((name.to_owned(), number(rest.split(", ").next()?)))
+        })
+        .collect();
+    assert_eq!(in_mail.len(), on_site.len(), "{in_mail:?} vs {on_site:?}");
+    let names: std::collections::BTreeMap<String, String> = {
+        let mut stmt = db
+            .prepare("SELECT department, name FROM org_departments")
+            .expect("names");
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("names")
+            .collect::<Result<_, _>>()
+            .expect("names")
+    };
+    for ((a, x), (b, y)) in in_mail.iter().zip(&on_site) {
+        // The e-mail names departments as the site shows them (the cell's value is the id).
+        assert_eq!(Some(a), names.get(b).or(Some(b)), "{a} vs {b}");
+        assert!(
+            (x - y).abs() < 1.0,
+            "{a}: {x} in the e-mail, {y} on the site"
+        );
+    }
     let csv = part(chargeback, "text/csv");
     assert_eq!(csv.len(), 1);
     assert_eq!(csv[0]["filename"], "chargeback-2026-10-01-2026-10-31.csv");

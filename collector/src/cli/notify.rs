@@ -178,7 +178,30 @@ fn compose(
         let values = r.iter().skip(1).map(number).collect();
         (r.first().map(name).unwrap_or_default(), values)
     })
-    .collect();
+    .collect::<Vec<(String, Vec<f64>)>>();
+    // Departments and teams by their names, as the site shows them.
+    let names_sql = match spec.dim {
+        Dimension::Department => Some("SELECT department, name FROM org_departments"),
+        Dimension::Team => Some("SELECT team, name FROM org_teams"),
+        _ => None,
+    };
+    let names: BTreeMap<String, String> = match names_sql {
+        Some(sql) => lmscope::publish::files::rows(db, sql, &[])
+            .with_context(|| format!("{path}: org names"))?
+            .iter()
+            .filter_map(|r| {
+                Some((
+                    r.first()?.as_str()?.to_owned(),
+                    r.get(1)?.as_str()?.to_owned(),
+                ))
+            })
+            .collect(),
+        None => BTreeMap::new(),
+    };
+    let rows: Vec<(String, Vec<f64>)> = rows
+        .into_iter()
+        .map(|(id, v)| (names.get(&id).cloned().unwrap_or(id), v))
+        .collect();
     let daily = query(
         db,
         grouped_usage_in(
