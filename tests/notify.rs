@@ -343,16 +343,73 @@ fn subscriptions_go_out_on_their_schedule_with_figures_charts_and_csv() {
     assert_eq!(
         subjects(&mails),
         vec![
+            "lmscope: Executive summary",
             "lmscope: Monthly chargeback",
-            "lmscope: Weekly summary",
             "lmscope: Your license use"
         ]
     );
     assert_eq!(mails.len(), 2 + team.len());
 
+    // The executive summary (last week): the alerts `check` finds firing at the end of those
+    // days, at the same clock, and what to change, each linking to the site.
+    let summary = &mails[0];
+    assert!(summary["subject"]
+        .as_str()
+        .is_some_and(|s| s.contains("2026-11-09 to 2026-11-15")));
+    let text = part(summary, "text/plain")[0]["text"]
+        .as_str()
+        .expect("text")
+        .replace("\r\n", "\n");
+    let text = text.as_str();
+    let out = tmp.run(&[
+        "check",
+        "--data",
+        &data_arg,
+        "--from",
+        "2026-11-09",
+        "--to",
+        "2026-11-15",
+        "--at",
+        "2026-11-20T12:00",
+    ]);
+    let cli = String::from_utf8_lossy(&out.stdout);
+    let firing: Vec<&str> = cli.lines().filter(|l| l.starts_with("FIRING")).collect();
+    assert!(!firing.is_empty(), "{cli}");
+    assert_eq!(
+        figure(text, "Alerts firing") as usize,
+        firing.len(),
+        "{text}\n{cli}"
+    );
+    let section = text
+        .split("Alerts firing:\n")
+        .nth(1)
+        .and_then(|t| t.split("\n\n").next())
+        .expect("the alerts section");
+    // `FIRING warning  License expiring: Innovus_Impl_System — …`: rule and subject.
+    let whats: Vec<&str> = firing
+        .iter()
+        .map(|l| l[16..].split(" — ").next().unwrap_or_default().trim())
+        .collect();
+    let shown: Vec<&str> = section.lines().filter(|l| l.starts_with("- [")).collect();
+    assert_eq!(shown.len(), whats.len().min(12), "{section}");
+    for line in &shown {
+        assert!(
+            whats.iter().any(|w| line.contains(w)),
+            "{line} is not firing: {cli}"
+        );
+    }
+    if whats.len() > 12 {
+        assert!(
+            section.contains(&format!("… and {} more in the live view", whats.len() - 12)),
+            "{section}"
+        );
+    }
+    assert!(text.contains("Recommendations:\n- "), "{text}");
+    assert!(figure(text, "Recommendations") >= 1.0);
+
     // The chargeback: last month, figures from the data, two charts, the CSV `report
     // chargeback` prints for the same days, a link to the live view of those days.
-    let chargeback = &mails[0];
+    let chargeback = &mails[1];
     assert!(chargeback["subject"]
         .as_str()
         .is_some_and(|s| s.contains("2026-10-01 to 2026-10-31")));
@@ -491,7 +548,7 @@ fn subscriptions_go_out_on_their_schedule_with_figures_charts_and_csv() {
     assert_eq!(mails.len(), team.len());
     assert!(run("2026-11-23T05:59").is_empty());
     let mails = run("2026-11-23T06:00");
-    assert_eq!(subjects(&mails), vec!["lmscope: Weekly summary"]);
+    assert_eq!(subjects(&mails), vec!["lmscope: Executive summary"]);
     assert!(mails[0]["subject"]
         .as_str()
         .is_some_and(|s| s.contains("2026-11-09 to 2026-11-15")));

@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use lmscope::analytics::notify::config::subscription_snippet;
+use lmscope::analytics::notify::report::check_page;
 
 use crate::bridge;
 use crate::url::href_with;
@@ -26,12 +27,19 @@ pub fn Subscribe(latest: NaiveDate) -> impl IntoView {
     let schedule = RwSignal::new(SCHEDULES[1].to_owned());
     let zone = bridge::time_zone().unwrap_or_else(|| "UTC".to_owned());
     let snippet = Memo::new(move |_| {
-        let query = q.with(|q| href_with(q, &[]));
-        subscription_snippet(&query, &schedule.get(), &zone, &email.get(), latest)
+        let page = q
+            .with(|q| q.get("page"))
+            .unwrap_or_else(|| "overview".to_owned());
+        check_page(&page).map(|()| {
+            let query = q.with(|q| href_with(q, &[]));
+            subscription_snippet(&query, &schedule.get(), &zone, &email.get(), latest)
+        })
     });
     let copied = RwSignal::new(false);
     let copy = move |_| {
-        copied.set(bridge::copy_text(&snippet.get_untracked()).is_ok());
+        if let Ok(text) = snippet.get_untracked() {
+            copied.set(bridge::copy_text(&text).is_ok());
+        }
     };
     let options = SCHEDULES
         .into_iter()
@@ -51,10 +59,17 @@ pub fn Subscribe(latest: NaiveDate) -> impl IntoView {
                 <select name="subscribe-schedule" prop:value=move || schedule.get()
                     on:change=move |ev| { copied.set(false); schedule.set(event_target_value(&ev)) }>{options}</select>
             </label>
-            <pre data-testid="subscription-snippet">{move || snippet.get()}</pre>
-            <button type="button" on:click=copy data-testid="copy-subscription">
-                {move || if copied.get() { "Copied" } else { "Copy" }}
-            </button>
+            {move || match snippet.get() {
+                Ok(text) => view! {
+                    <pre data-testid="subscription-snippet">{text}</pre>
+                    <button type="button" on:click=copy data-testid="copy-subscription">
+                        {move || if copied.get() { "Copied" } else { "Copy" }}
+                    </button>
+                }.into_any(),
+                Err(message) => view! {
+                    <p class="muted" data-testid="subscription-unavailable">{message}</p>
+                }.into_any(),
+            }}
         </details>
     }
 }

@@ -81,8 +81,16 @@ pub(crate) fn notify(store: &Path, args: NotifyArgs) -> Result<ExitCode> {
     let mut sent = 0;
     let mut failed = Vec::new();
     for (d, at) in &due {
-        let mail = compose(&db, &path, d, latest, &currency, args.site.as_deref())
-            .with_context(|| format!("subscription `{}`", d.sub.name))?;
+        let ctx = Run {
+            db: &db,
+            path: &path,
+            dir: &args.data,
+            clock: now.naive_utc(),
+            latest,
+            currency: &currency,
+            site: args.site.as_deref(),
+        };
+        let mail = compose(&ctx, d).with_context(|| format!("subscription `{}`", d.sub.name))?;
         match send::send_mail(smtp, &mail) {
             Ok(()) => {
                 state.insert(d.key.clone(), *at);
@@ -152,17 +160,30 @@ fn query(
     lmscope::publish::files::rows(db, &sql, &refs)
 }
 
+/// What every report of a run reads: the published data and the run's clock.
+struct Run<'a> {
+    db: &'a duckdb::Connection,
+    path: &'a str,
+    dir: &'a Path,
+    clock: NaiveDateTime,
+    latest: NaiveDate,
+    currency: &'a str,
+    site: Option<&'a str>,
+}
+
 /// The e-mail of one delivery: the view's report over its days, charts inline, the
 /// chargeback attached when asked.
-fn compose(
-    db: &duckdb::Connection,
-    path: &str,
-    d: &Delivery,
-    latest: NaiveDate,
-    currency: &str,
-    site: Option<&str>,
-) -> Result<send::Mail> {
+fn compose(ctx: &Run, d: &Delivery) -> Result<send::Mail> {
+    let Run {
+        db,
+        path,
+        latest,
+        currency,
+        site,
+        ..
+    } = *ctx;
     let view = View::parse(&d.view).with_context(|| format!("view `{}`", d.view))?;
+    report::check_page(&view.page).map_err(anyhow::Error::msg)?;
     let (from, to) =
         report::days(d.sub.range.as_deref(), &view.filters, latest).map_err(anyhow::Error::msg)?;
     let spec = view.spec();
@@ -221,6 +242,13 @@ fn compose(
         Some((day, number(r.get(1)?)))
     })
     .collect();
+    let mut sections = Vec::new();
+    if spec.alerts {
+        sections.push(firing_section(ctx, from, to)?);
+    }
+    if spec.recommendations {
+        sections.push(recommendations_section(ctx, &view.filters, from, to)?);
+    }
     let report = Report {
         name: d.sub.name.clone(),
         spec,
@@ -230,6 +258,7 @@ fn compose(
         rows,
         daily,
         link: site.map(|s| report::view_link(s, &d.view, from, to)),
+        sections,
     };
     let bars: Vec<(String, f64)> = report
         .rows
@@ -272,5 +301,98 @@ fn compose(
         html: report.html(TOP, &["bars@lmscope", "daily@lmscope"]),
         images,
         attachments,
+    })
+}
+
+/// The alerts firing at the end of the range, most severe first, each with its evidence.
+fn firing_section(ctx: &Run, from: NaiveDate, to: NaiveDate) -> Result<report::Section> {
+    use lmscope::analytics::check::{check, Range};
+    let outcome = check(
+        None,
+        ctx.dir,
+        Range {
+            from: Some(from),
+            to: Some(to),
+        },
+        ctx.clock,
+    )
+    .with_context(|| format!("{}: alerts", ctx.path))?;
+    let mut firing: Vec<_> = outcome.firing().collect();
+    firing.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.since.cmp(&b.since)));
+    Ok(report::Section {
+        heading: "Alerts firing".to_owned(),
+        lines: firing
+            .iter()
+            .map(|a| {
+                (
+                    format!(
+                        "[{}] {}: {} — {} (since {} UTC)",
+                        a.severity.label(),
+                        a.rule,
+                        a.subject,
+                        a.evidence,
+                        a.since.format("%Y-%m-%d %H:%M")
+                    ),
+                    lmscope::analytics::notify::payload::evidence_link(ctx.site, a, to),
+                )
+            })
+            .collect(),
+    })
+}
+
+/// What to change, as the recommendations page computes it over the same days.
+fn recommendations_section(
+    ctx: &Run,
+    filters: &lmscope::analytics::filters::Filters,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<report::Section> {
+    use lmscope::analytics::recommend::{
+        features_sql, recommend, reservations_sql, teams_sql, FeatureFacts, ReservationFacts,
+        TeamFacts,
+    };
+    let rows = |sql| query(ctx.db, sql).with_context(|| format!("{}: recommendations", ctx.path));
+    let features: Vec<FeatureFacts> = rows(features_sql(filters, from, to))?
+        .iter()
+        .filter_map(|r| FeatureFacts::from_row(r))
+        .collect();
+    let teams: Vec<TeamFacts> = rows(teams_sql(filters, from, to))?
+        .iter()
+        .filter_map(|r| TeamFacts::from_row(r))
+        .collect();
+    let reservations: Vec<ReservationFacts> = rows(reservations_sql(filters, from, to))?
+        .iter()
+        .filter_map(|r| ReservationFacts::from_row(r))
+        .collect();
+    let peaks = rows(lmscope::analytics::page_sql::daily_peaks(filters))?;
+    let mut shortages: Vec<_> = lmscope::analytics::forecast::outlooks(&peaks)
+        .iter()
+        .filter_map(|s| s.as_shortage())
+        .collect();
+    shortages.sort_by(|a, b| b.probability.total_cmp(&a.probability));
+    let all = recommend(&features, &teams, &reservations, &shortages);
+    Ok(report::Section {
+        heading: "Recommendations".to_owned(),
+        lines: all
+            .iter()
+            .map(|r| {
+                let cost = lmscope::format::money(r.yearly_cost, ctx.currency, 0);
+                let link = ctx.site.map(|s| {
+                    let mut params: Vec<(&str, String)> =
+                        vec![("from", from.to_string()), ("to", to.to_string())];
+                    params.extend(r.link.iter().cloned());
+                    lmscope::analytics::notify::payload::link(s, &params)
+                });
+                (
+                    format!(
+                        "{} {}: {} ({cost} a year)",
+                        r.action.label(),
+                        r.subject,
+                        r.evidence
+                    ),
+                    link,
+                )
+            })
+            .collect(),
     })
 }

@@ -259,8 +259,8 @@ fn demo_subscriptions() -> Vec<Subscription> {
             to: vec!["cto@example.com".to_owned()],
             range: Some("last_week".to_owned()),
             ..sub(
-                "Weekly summary",
-                "?page=departments",
+                "Executive summary",
+                "?page=summary",
                 "weekly on monday at 07:00",
             )
         },

@@ -355,6 +355,22 @@ impl Org {
                     ),
                 );
             }
+            let view = crate::analytics::notify::report::View::parse(&s.view).map_err(|e| {
+                OrgError::Invalid {
+                    entry: entry.clone(),
+                    message: format!("view `{}`: {e}", s.view),
+                }
+            })?;
+            if let Err(message) = crate::analytics::notify::report::check_page(&view.page) {
+                return bad(entry, message);
+            }
+            if let Err(message) = crate::analytics::notify::report::days(
+                s.range.as_deref(),
+                &view.filters,
+                NaiveDate::from_ymd_opt(2000, 1, 31).unwrap_or_default(),
+            ) {
+                return bad(entry, message);
+            }
             match &s.team {
                 Some(t) if !self.teams.iter().any(|x| &x.id == t) => {
                     return bad(entry, format!("unknown team `{t}`"))
@@ -611,6 +627,14 @@ url_env = "SLACK_URL"
             (
                 "[[subscription]]\nname = \"S\"\nview = \"?page=me\"\nschedule = \"daily\"\nteam = \"nobody\"\n",
                 "unknown team `nobody`",
+            ),
+            (
+                "[[subscription]]\nname = \"S\"\nview = \"?page=trends\"\nschedule = \"daily\"\nto = [\"a@b.c\"]\n",
+                "page `trends` cannot be e-mailed",
+            ),
+            (
+                "[[subscription]]\nname = \"S\"\nview = \"?page=me\"\nschedule = \"daily\"\nrange = \"fortnight\"\nto = [\"a@b.c\"]\n",
+                "range `fortnight`",
             ),
         ] {
             let e = Org::from_toml(&format!("{base}{extra}")).expect_err(says);

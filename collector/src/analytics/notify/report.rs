@@ -123,13 +123,67 @@ impl View {
                 Dimension::Department,
                 usage.to_vec(),
             ),
-            _ => ("License use summary", Dimension::Department, usage.to_vec()),
+            "costs" => (
+                "License cost by department",
+                Dimension::Department,
+                usage.to_vec(),
+            ),
+            "summary" => ("Executive summary", Dimension::Department, usage.to_vec()),
+            "alerts" => (
+                "Alerts, and use by department",
+                Dimension::Department,
+                usage.to_vec(),
+            ),
+            "recommendations" => (
+                "Recommendations, and use by feature",
+                Dimension::Feature,
+                vec![
+                    Measure::LicenseHours,
+                    Measure::PeakLicenses,
+                    Measure::Users,
+                    Measure::Cost,
+                ],
+            ),
+            _ => (
+                "License use by department",
+                Dimension::Department,
+                usage.to_vec(),
+            ),
         };
         Spec {
             title: title.to_owned(),
             dim,
             measures,
+            alerts: matches!(self.page.as_str(), "summary" | "alerts"),
+            recommendations: matches!(self.page.as_str(), "summary" | "recommendations"),
         }
+    }
+}
+
+/// Pages a subscription can e-mail: those whose figures are grouped usage, costs, alerts
+/// or recommendations. (Charts over time and forecasts stay on the site.)
+pub const MAILABLE_PAGES: [&str; 10] = [
+    "departments",
+    "teams",
+    "users",
+    "clusters",
+    "features",
+    "me",
+    "costs",
+    "summary",
+    "alerts",
+    "recommendations",
+];
+
+/// Whether a view's page can be e-mailed; the error says which can.
+pub fn check_page(page: &str) -> Result<(), String> {
+    if MAILABLE_PAGES.contains(&page) {
+        Ok(())
+    } else {
+        Err(format!(
+            "page `{page}` cannot be e-mailed; use one of {}",
+            MAILABLE_PAGES.join(", ")
+        ))
     }
 }
 
@@ -139,6 +193,33 @@ pub struct Spec {
     pub title: String,
     pub dim: Dimension,
     pub measures: Vec<Measure>,
+    /// Also list the alerts firing at the end of the range.
+    pub alerts: bool,
+    /// Also list what to change (cut, move, add, reserve seats).
+    pub recommendations: bool,
+}
+
+/// Lines of a section shown in an e-mail; the rest are on the site.
+pub const SECTION_LINES: usize = 12;
+
+impl Section {
+    /// `… and N more on the site`, when the section is longer than an e-mail shows.
+    pub fn more(&self) -> Option<String> {
+        let n = self
+            .lines
+            .len()
+            .checked_sub(SECTION_LINES)
+            .filter(|n| *n > 0)?;
+        Some(format!("… and {n} more in the live view"))
+    }
+}
+
+/// A list under the table: the alerts firing, the recommendations.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Section {
+    pub heading: String,
+    /// Each line's text and, when the site's address is known, its link.
+    pub lines: Vec<(String, Option<String>)>,
 }
 
 /// The days a report covers: `range` (a subscription's), else the view's dates, else the
@@ -185,6 +266,8 @@ pub struct Report {
     pub daily: Vec<(NaiveDate, f64)>,
     /// The live view, when the site's address is known.
     pub link: Option<String>,
+    /// Lists under the table (alerts, recommendations), when the page has them.
+    pub sections: Vec<Section>,
 }
 
 impl Report {
@@ -222,6 +305,12 @@ impl Report {
                 out.push((m.label().to_owned(), self.cell(m, t)));
             }
         }
+        for s in &self.sections {
+            out.push((
+                s.heading.clone(),
+                crate::format::grouped(s.lines.len() as f64, 0),
+            ));
+        }
         out
     }
 
@@ -249,6 +338,21 @@ impl Report {
                 .map(|(m, v)| format!("{} {}", m.label(), self.cell(*m, *v)))
                 .collect();
             out.push_str(&format!("- {name}: {}\n", cells.join(", ")));
+        }
+        for section in &self.sections {
+            out.push_str(&format!("\n{}:\n", section.heading));
+            if section.lines.is_empty() {
+                out.push_str("- none\n");
+            }
+            for (line, link) in section.lines.iter().take(SECTION_LINES) {
+                out.push_str(&format!("- {line}\n"));
+                if let Some(l) = link {
+                    out.push_str(&format!("  {l}\n"));
+                }
+            }
+            if let Some(more) = section.more() {
+                out.push_str(&format!("- {more}\n"));
+            }
         }
         if let Some(l) = &self.link {
             out.push_str(&format!("\nThe live view: {l}\n"));
@@ -312,13 +416,37 @@ impl Report {
                 )
             })
             .collect();
+        let sections: String = self
+            .sections
+            .iter()
+            .map(|section| {
+                let items: String = if section.lines.is_empty() {
+                    "<li>none</li>".to_owned()
+                } else {
+                    section
+                        .lines
+                        .iter()
+                        .take(SECTION_LINES)
+                        .map(|(line, link)| match link {
+                            Some(l) => format!("<li><a href=\"{}\">{}</a></li>", e(l), e(line)),
+                            None => format!("<li>{}</li>", e(line)),
+                        })
+                        .collect::<String>()
+                        + &section
+                            .more()
+                            .map(|m| format!("<li>{}</li>", e(&m)))
+                            .unwrap_or_default()
+                };
+                format!("<h3>{}</h3><ul>{items}</ul>", e(&section.heading))
+            })
+            .collect();
         let link = self.link.as_ref().map_or_else(String::new, |l| {
             format!("<p><a href=\"{}\">Open the live view</a></p>", e(l))
         });
         format!(
             "<!doctype html><html><body style=\"font-family:sans-serif\">\
              <h2>{}</h2><p>{}, {} to {}</p><table style=\"border-collapse:collapse\"><tr>{figures}</tr></table>\
-             {images}<table style=\"border-collapse:collapse\"><tr>{head}</tr>{body}</table>{link}</body></html>",
+             {images}<table style=\"border-collapse:collapse\"><tr>{head}</tr>{body}</table>{sections}{link}</body></html>",
             e(&self.name),
             e(&self.spec.title),
             self.from,
