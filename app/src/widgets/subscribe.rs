@@ -50,6 +50,7 @@ pub fn Subscribe(latest: NaiveDate) -> impl IntoView {
             <summary>"E-mail me this view"</summary>
             <p>"Add this to the org file; " <code>"lmscope notify"</code>
                " (from cron or CI) then e-mails the view with its figures, charts and a link back here."</p>
+            <div hidden=move || snippet.with(Result::is_err)>
             <label>"Your address "
                 <input type="email" name="subscribe-email" placeholder="you@example.com"
                     prop:value=move || email.get()
@@ -59,6 +60,7 @@ pub fn Subscribe(latest: NaiveDate) -> impl IntoView {
                 <select name="subscribe-schedule" prop:value=move || schedule.get()
                     on:change=move |ev| { copied.set(false); schedule.set(event_target_value(&ev)) }>{options}</select>
             </label>
+            </div>
             {move || match snippet.get() {
                 Ok(text) => view! {
                     <pre data-testid="subscription-snippet">{text}</pre>
