@@ -458,6 +458,63 @@ fn latest_state(dir: &std::path::Path) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// `import sacct`: jobs stored with their hosts expanded and steps left out; a later output
+/// replaces what an earlier one said of the same job; a cut line is named and skipped; a file
+/// with no job fails the import.
+#[test]
+fn sacct_import_stores_jobs_and_replaces_their_older_states() {
+    let tmp = StoreDir::new("cli-sacct");
+    let first = fixture("sacct/cluster_a_0800.txt");
+    let later = fixture("sacct/cluster_a_1200.txt");
+    let out = tmp.ok(&["import", "sacct", &first.to_string_lossy()]);
+    assert!(out.contains("4 job(s)"), "{out}");
+    let run = tmp.run(&["import", "sacct", &later.to_string_lossy()]);
+    assert!(run.status.success());
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        err.contains("cluster_a_1200.txt:6: 4 fields where the header has 11"),
+        "{err}"
+    );
+    let db = Connection::open(tmp.store()).expect("store");
+    assert_eq!(count(&db, "SELECT count(*) FROM jobs"), 5);
+    let row = |id: &str| -> (String, String, Option<String>, i64, i64) {
+        db.query_row(
+            "SELECT state, hosts, CAST(ended_at AS VARCHAR), cpus, gpus FROM jobs
+             WHERE cluster = 'hpc-a' AND job_id = ?",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .unwrap_or_else(|e| panic!("job {id}: {e}"))
+    };
+    assert_eq!(
+        row("4102"),
+        (
+            "COMPLETED".into(),
+            "gpu1,gpu2".into(),
+            Some("2026-11-20 11:40:00".into()),
+            8,
+            4
+        )
+    );
+    assert_eq!(
+        row("4103"),
+        ("RUNNING".into(), "hpc-a-003,hpc-a-004".into(), None, 1, 0)
+    );
+    assert_eq!(row("4104").0, "CANCELLED");
+    assert_eq!(row("4105").1, "hpc-a-010,hpc-a-011,hpc-a-020");
+    drop(db);
+    // Nothing readable: exit 2, the file named.
+    let empty = tmp.path().join("empty.txt");
+    std::fs::write(&empty, "Foo|Bar\n1|2\n").expect("write");
+    let run = tmp.run(&["import", "sacct", &empty.to_string_lossy()]);
+    assert_eq!(run.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        err.contains("empty.txt:1: the header has no `JobID` column"),
+        "{err}"
+    );
+}
+
 const MATLAB_LOG: &str = "debuglog/joseantoniovilar__Stats_Logs_FlexLM__data_raw_matlab.log.txt";
 const LMSTAT_I: &str = "lmstat/mjtrangoni__flexlm_exporter__collector_fixtures_lmstat_i_app2.txt";
 

@@ -37,6 +37,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             server,
             time_zone,
         }) => import_logs(&cli.store, &files, server.as_deref(), time_zone),
+        Command::Import(Import::Sacct { files, cluster }) => {
+            cli::import::import_sacct(&cli.store, &files, &cluster)
+        }
         Command::Import(Import::LmstatI { files, server }) => {
             import_entitlements(&cli.store, &files, &server)
         }

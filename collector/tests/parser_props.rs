@@ -1,4 +1,5 @@
-//! The lmstat -i, debug-log and org-file parsers never panic, whatever they are fed.
+//! The lmstat -i, debug-log, org-file, Slurm host-list and sacct parsers never panic,
+//! whatever they are fed.
 
 use proptest::prelude::*;
 
@@ -8,6 +9,7 @@ const LOG: &str = include_str!(
 const LMSTAT_I: &str = include_str!(
     "../../tests/fixtures/lmstat/mjtrangoni__flexlm_exporter__collector_fixtures_lmstat_i_app2.txt"
 );
+const SACCT: &str = "JobID|User|Account|Partition|NodeList|AllocTRES|Start|End|State|Licenses|Cluster\n4101|jsmith|mech|compute|hpc-a-[001-002]|billing=16,cpu=16,mem=64G,node=2|2026-11-20T08:00:00|2026-11-20T10:30:00|COMPLETED|ansys:2|hpc\n4101.batch|||||cpu=8,mem=32G,node=1|2026-11-20T08:00:00|2026-11-20T10:30:00|COMPLETED||hpc\n4102|akumar|chip|gpu|gpu[1-2]|cpu=8,gres/gpu=4,node=2|2026-11-20T09:00:00|Unknown|RUNNING|(null)|hpc\n4103|jsmith|mech|compute|None assigned|billing=1,cpu=1,node=1|Unknown|Unknown|PENDING|ansys:1,abaqus@flexlm:5|hpc\n";
 const ORG: &str = "currency = \"EUR\"\n[[department]]\nid = \"d\"\n[[team]]\nid = \"t\"\ndepartment = \"d\"\n[[person]]\nuser = \"u\"\nteam = \"t\"\n[[cluster]]\nname = \"c\"\nhosts = [\"h*\"]\n[[project]]\nid = \"p\"\nstart = 2026-01-01\nend = \"2026-02-01\"\n";
 
 /// Real lines, cut at arbitrary places and shuffled.
@@ -47,5 +49,21 @@ proptest! {
         let _ = lmscope::parse::org::Org::from_toml(&mangle(ORG, &picks));
         let _ = lmscope::parse::org::Org::from_toml(&noise);
         let _ = lmscope::parse::config::Config::from_toml(&noise);
+    }
+
+    #[test]
+    fn host_lists_never_panic_and_stay_bounded(list in "[a-z0-9,\\[\\]-]{0,60}") {
+        if let Ok(hosts) = lmscope::parse::hostlist::expand(&list) {
+            prop_assert!(hosts.len() <= lmscope::parse::hostlist::MAX_HOSTS);
+        }
+    }
+
+    #[test]
+    fn sacct_never_panics(picks in prop::collection::vec((0usize..1000, 0usize..200), 1..30), noise in ".{0,200}") {
+        let text = mangle(SACCT, &picks);
+        let header = SACCT.lines().next().unwrap_or_default();
+        let (jobs, errors) = lmscope::parse::sacct::parse(&format!("{header}\n{text}{noise}"));
+        prop_assert!(jobs.iter().all(|j| !j.job_id.contains('.')));
+        prop_assert!(errors.windows(2).all(|w| w[0].line < w[1].line));
     }
 }

@@ -230,6 +230,15 @@ pub(crate) enum Import {
         #[arg(long, alias = "utc-offset", default_value = "UTC", value_parser = parse_zone)]
         time_zone: Zone,
     },
+    /// Slurm accounting: `sacct --parsable2` outputs with their header (see the README for
+    /// the `--format` list). A job imported again is replaced by its newer state.
+    Sacct {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Cluster name for outputs without a `Cluster` column.
+        #[arg(long, default_value = "default")]
+        cluster: String,
+    },
     /// `lmutil lmstat -i` outputs: the license file's entitlements (counts, expiry dates).
     #[command(name = "lmstat-i")]
     LmstatI {

@@ -264,3 +264,29 @@ pub(crate) fn import_entitlements(
         Ok(true)
     })
 }
+
+/// `import sacct`: each file's jobs stored (replacing older states of the same jobs); lines
+/// that cannot be read are reported as `FILE:LINE: message`.
+pub(crate) fn import_sacct(
+    store_path: &Path,
+    files: &[PathBuf],
+    cluster: &str,
+) -> Result<ExitCode> {
+    let mut store = open_store(store_path)?;
+    import_each(files, |file, text| {
+        let shown = file.display();
+        let (jobs, errors) = lmscope::parse::sacct::parse(text);
+        for e in &errors {
+            eprintln!("{shown}:{}: {}", e.line, e.message);
+        }
+        if jobs.is_empty() {
+            eprintln!("{shown}: no Slurm job found");
+            return Ok(false);
+        }
+        let n = store
+            .upsert_jobs(&jobs, cluster, &shown.to_string())
+            .with_context(|| format!("storing the jobs of {shown}"))?;
+        println!("{shown}: {n} job(s)");
+        Ok(true)
+    })
+}

@@ -1,13 +1,15 @@
 //! Text in, typed records out: `lmutil lmstat -a` and `lmstat -i` outputs, FlexLM debug
 //! logs (with their time stamps' dates and zones inferred), the collector's config, the org
-//! file and durations. Pure: no I/O, no clock.
+//! file, durations, and Slurm's host lists and `sacct` accounting. Pure: no I/O, no clock.
 
 pub mod config;
 pub mod debuglog;
 pub mod duration;
+pub mod hostlist;
 pub mod lines;
 pub mod lmstat;
 pub mod lmstat_i;
 pub mod org;
+pub mod sacct;
 pub mod timeinfer;
 pub mod zone;

@@ -282,6 +282,57 @@ impl Store {
         Ok(())
     }
 
+    /// Store Slurm jobs (`sacct`), replacing what an earlier import said of the same job (a
+    /// job pending then, running or ended now), in one transaction. `cluster` names the
+    /// jobs whose output has no `Cluster` column. Returns how many rows were written.
+    pub fn upsert_jobs(
+        &mut self,
+        jobs: &[crate::parse::sacct::Job],
+        cluster: &str,
+        source: &str,
+    ) -> Result<usize, StoreError> {
+        let tx = self.conn.transaction()?;
+        tx.execute_batch("CREATE OR REPLACE TEMP TABLE jobs_in AS SELECT * FROM jobs LIMIT 0")?;
+        // The last line of a job wins when an output lists it twice.
+        let key = |j: &crate::parse::sacct::Job| {
+            (
+                j.cluster.clone().unwrap_or_else(|| cluster.to_owned()),
+                j.job_id.clone(),
+            )
+        };
+        let last: std::collections::HashMap<(String, String), usize> =
+            jobs.iter().enumerate().map(|(i, j)| (key(j), i)).collect();
+        {
+            let mut ap = tx.appender("jobs_in")?;
+            for (i, j) in jobs.iter().enumerate() {
+                if last.get(&key(j)) != Some(&i) {
+                    continue;
+                }
+                let licenses: Vec<String> =
+                    j.licenses.iter().map(|(n, c)| format!("{n}:{c}")).collect();
+                ap.append_row(params![
+                    j.cluster.as_deref().unwrap_or(cluster),
+                    j.job_id,
+                    j.user,
+                    j.account,
+                    j.partition,
+                    j.hosts.join(","),
+                    j.cpus,
+                    j.gpus,
+                    j.start,
+                    j.end,
+                    j.state,
+                    licenses.join(","),
+                    source,
+                ])?;
+            }
+        }
+        let n = tx.execute("INSERT OR REPLACE INTO jobs SELECT * FROM jobs_in", [])?;
+        tx.execute_batch("DROP TABLE jobs_in")?;
+        tx.commit()?;
+        Ok(n)
+    }
+
     /// Time range of the stored polls (UTC), from their runs (a few rows per server, where
     /// `polls` holds one per poll: years of one-minute polls are 100 million rows).
     pub fn poll_range(&self) -> Result<(Option<NaiveDateTime>, Option<NaiveDateTime>), StoreError> {

@@ -211,6 +211,28 @@ pub const STORE_TABLES: &[(&str, &str)] = &[
             PRIMARY KEY (kind, name)
         )",
     ),
+    (
+        // Slurm jobs from `sacct` (`import sacct`), one row per job, replaced as the job
+        // moves on (pending, running, ended). `hosts`: the expanded node list, comma-separated;
+        // `licenses`: what the job requested, `NAME:COUNT` comma-separated. Not published yet.
+        "jobs",
+        "CREATE TABLE IF NOT EXISTS jobs (
+            cluster VARCHAR NOT NULL,
+            job_id VARCHAR NOT NULL,
+            user_name VARCHAR NOT NULL,
+            account VARCHAR,
+            partition VARCHAR,
+            hosts VARCHAR NOT NULL,
+            cpus INTEGER NOT NULL,
+            gpus INTEGER NOT NULL,
+            started_at TIMESTAMP,
+            ended_at TIMESTAMP,
+            state VARCHAR NOT NULL,
+            licenses VARCHAR NOT NULL,
+            source VARCHAR NOT NULL,
+            PRIMARY KEY (cluster, job_id)
+        )",
+    ),
 ];
 
 /// Rollups computed at publish time from the tables above, so long ranges stay small for
