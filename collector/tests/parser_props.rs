@@ -66,4 +66,11 @@ proptest! {
         prop_assert!(jobs.iter().all(|j| !j.job_id.contains('.')));
         prop_assert!(errors.windows(2).all(|w| w[0].line < w[1].line));
     }
+
+    #[test]
+    fn scontrol_licenses_never_panic(text in "(LicenseName=[a-z@]{0,8}|Total=[0-9a-z]{0,4}|Used=-?[0-9]{0,11}|Remote=(yes|no)|LastUpdate=[0-9T:-]{0,20}|[ =\n]){0,40}") {
+        let (licenses, errors) = lmscope::parse::scontrol::parse_licenses(&text);
+        prop_assert!(licenses.len() <= text.matches("LicenseName=").count());
+        prop_assert!(errors.windows(2).all(|w| w[0].line <= w[1].line));
+    }
 }

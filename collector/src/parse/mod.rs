@@ -11,5 +11,6 @@ pub mod lmstat;
 pub mod lmstat_i;
 pub mod org;
 pub mod sacct;
+pub mod scontrol;
 pub mod timeinfer;
 pub mod zone;
