@@ -265,28 +265,55 @@ pub(crate) fn import_entitlements(
     })
 }
 
-/// `import sacct`: each file's jobs stored (replacing older states of the same jobs); lines
-/// that cannot be read are reported as `FILE:LINE: message`.
+/// `import sacct`: each file's jobs stored (replacing older states of the same jobs), read a
+/// block at a time (memory is bounded by the block, not the file); lines that cannot be read
+/// are reported as `FILE:LINE: message`. Fails only when no file gave a job.
 pub(crate) fn import_sacct(
     store_path: &Path,
     files: &[PathBuf],
     cluster: &str,
 ) -> Result<ExitCode> {
     let mut store = open_store(store_path)?;
-    import_each(files, |file, text| {
-        let shown = file.display();
-        let (jobs, errors) = lmscope::parse::sacct::parse(text);
-        for e in &errors {
-            eprintln!("{shown}:{}: {}", e.line, e.message);
+    let mut read = 0;
+    for file in files {
+        let shown = file.display().to_string();
+        let mut chunks = match Chunks::open(file) {
+            Ok(chunks) => chunks,
+            Err(e) => {
+                eprintln!("{shown}: cannot read: {e}");
+                continue;
+            }
+        };
+        let mut reader = lmscope::parse::sacct::Reader::default();
+        let mut stored = 0;
+        loop {
+            let (first_line, text) = match chunks.next_piece(after_last_line) {
+                Ok(Some(piece)) => piece,
+                Ok(None) => break,
+                Err(e) => {
+                    eprintln!("{shown}: cannot read: {e}");
+                    break;
+                }
+            };
+            let (jobs, errors) = reader.feed(&text, first_line);
+            for e in &errors {
+                eprintln!("{shown}:{}: {}", e.line, e.message);
+            }
+            if !jobs.is_empty() {
+                stored += store
+                    .upsert_jobs(&jobs, cluster, &shown)
+                    .with_context(|| format!("storing the jobs of {shown}"))?;
+            }
         }
-        if jobs.is_empty() {
+        if stored == 0 {
             eprintln!("{shown}: no Slurm job found");
-            return Ok(false);
+            continue;
         }
-        let n = store
-            .upsert_jobs(&jobs, cluster, &shown.to_string())
-            .with_context(|| format!("storing the jobs of {shown}"))?;
-        println!("{shown}: {n} job(s)");
-        Ok(true)
-    })
+        println!("{shown}: {stored} job(s)");
+        read += 1;
+    }
+    if read == 0 {
+        bail!("nothing could be read from {} file(s)", files.len());
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -141,34 +141,59 @@ fn licenses(text: &str) -> Result<Vec<(String, u32)>, String> {
 
 /// Read sacct's output: the jobs, and the lines that could not be read.
 pub fn parse(text: &str) -> (Vec<Job>, Vec<SacctError>) {
-    let mut jobs = Vec::new();
-    let mut errors = Vec::new();
-    let mut lines = text
-        .lines()
-        .enumerate()
-        .map(|(i, l)| (i + 1, l.trim_end_matches('\r')))
-        .filter(|(_, l)| !l.trim().is_empty());
-    let Some((header_line, header)) = lines.next() else {
-        return (jobs, errors);
-    };
-    let columns = match Columns::of(&fields(header)) {
-        Ok(c) => c,
-        Err(message) => {
-            errors.push(SacctError {
-                line: header_line,
-                message: format!("{message} (run sacct with --parsable2 and its header)"),
-            });
-            return (jobs, errors);
+    let mut reader = Reader::default();
+    let out = reader.feed(text, 1);
+    (out.0, out.1)
+}
+
+/// sacct's output read in pieces that end at line ends (a file read a block at a time): the
+/// header is taken from the first line and kept for the pieces after it, so the jobs are
+/// those [`parse`] finds in the whole text.
+#[derive(Default)]
+pub struct Reader {
+    columns: Option<Columns>,
+    /// The header could not be read: nothing after it can be.
+    refused: bool,
+}
+
+impl Reader {
+    /// The jobs of the next piece, whose first line is `first_line` of the input, and the
+    /// lines of it that could not be read.
+    pub fn feed(&mut self, text: &str, first_line: usize) -> (Vec<Job>, Vec<SacctError>) {
+        let mut jobs = Vec::new();
+        let mut errors = Vec::new();
+        let lines = text
+            .lines()
+            .enumerate()
+            .map(|(i, l)| (first_line + i, l.trim_end_matches('\r')))
+            .filter(|(_, l)| !l.trim().is_empty());
+        for (n, line) in lines {
+            if self.refused {
+                break;
+            }
+            let Some(columns) = &self.columns else {
+                match Columns::of(&fields(line)) {
+                    Ok(c) => self.columns = Some(c),
+                    Err(message) => {
+                        self.refused = true;
+                        errors.push(SacctError {
+                            line: n,
+                            message: format!(
+                                "{message} (run sacct with --parsable2 and its header)"
+                            ),
+                        });
+                    }
+                }
+                continue;
+            };
+            match job(columns, &fields(line)) {
+                Ok(Some(j)) => jobs.push(j),
+                Ok(None) => {}
+                Err(message) => errors.push(SacctError { line: n, message }),
+            }
         }
-    };
-    for (n, line) in lines {
-        match job(&columns, &fields(line)) {
-            Ok(Some(j)) => jobs.push(j),
-            Ok(None) => {}
-            Err(message) => errors.push(SacctError { line: n, message }),
-        }
+        (jobs, errors)
     }
-    (jobs, errors)
 }
 
 /// One line's job; `None` for a step.
@@ -294,5 +319,26 @@ JobID|User|Account|Partition|NodeList|AllocTRES|Start|End|State|Licenses|Cluster
         );
         let (_, errors) = parse("Foo|Bar\n1|2\n");
         assert!(errors[0].to_string().contains("`JobID`"), "{}", errors[0]);
+    }
+
+    #[test]
+    fn read_in_pieces_it_is_the_text_read_whole() {
+        let text =
+            format!("{OUT}4105|x|y|z|n[1-2]|cpu=2|Unknown|Unknown|PENDING||hpc\nbroken line\n");
+        let whole = parse(&text);
+        let lines: Vec<&str> = text.split_inclusive('\n').collect();
+        for cut in 0..=lines.len() {
+            for cut2 in cut..=lines.len() {
+                let mut reader = Reader::default();
+                let mut jobs = Vec::new();
+                let mut errors = Vec::new();
+                for (start, end) in [(0, cut), (cut, cut2), (cut2, lines.len())] {
+                    let (j, e) = reader.feed(&lines[start..end].concat(), start + 1);
+                    jobs.extend(j);
+                    errors.extend(e);
+                }
+                assert_eq!((jobs, errors), whole, "cut at {cut}, {cut2}");
+            }
+        }
     }
 }
