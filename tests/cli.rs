@@ -397,16 +397,7 @@ fn a_damaged_last_current_file_is_not_a_basis() {
     };
     import("2026-11-30T10:00", APP2);
     tmp.ok(&["publish", "--out", &out_arg]);
-    let manifest: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(out.join("manifest.json")).expect("manifest"),
-    )
-    .expect("manifest JSON");
-    let current = manifest["files"]
-        .as_array()
-        .and_then(|f| f.last())
-        .and_then(|f| f["path"].as_str())
-        .expect("current file");
-    std::fs::write(out.join(current), b"not a DuckDB file").expect("damage");
+    std::fs::write(current_file(&out), b"not a DuckDB file").expect("damage");
     import("2026-11-30T10:05", APP3);
     tmp.ok(&["publish", "--out", &out_arg]);
     let full = tmp.path().join("full");
@@ -419,8 +410,8 @@ fn a_damaged_last_current_file_is_not_a_basis() {
     );
 }
 
-/// The `*_now` tables of a published folder's current file, every row as text, sorted.
-fn latest_state(dir: &std::path::Path) -> Vec<Vec<String>> {
+/// The current file a published folder's manifest names (its last file).
+fn current_file(dir: &std::path::Path) -> std::path::PathBuf {
     let manifest: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(dir.join("manifest.json")).expect("manifest"),
     )
@@ -430,8 +421,13 @@ fn latest_state(dir: &std::path::Path) -> Vec<Vec<String>> {
         .and_then(|f| f.last())
         .and_then(|f| f["path"].as_str())
         .expect("current file");
+    dir.join(current)
+}
+
+/// The `*_now` tables of a published folder's current file, every row as text, sorted.
+fn latest_state(dir: &std::path::Path) -> Vec<Vec<String>> {
     let db = Connection::open_with_flags(
-        dir.join(current),
+        current_file(dir),
         duckdb::Config::default()
             .access_mode(duckdb::AccessMode::ReadOnly)
             .expect("read-only"),

@@ -73,6 +73,16 @@ fn collect(hooks: &HookListener, smtp: &SmtpServer) -> Delivered {
     d
 }
 
+/// The demo's org file, its relay pointed at the loopback SMTP server.
+fn demo_org_on(smtp: &SmtpServer) -> lmscope::parse::org::Org {
+    let mut org = lmscope::demo::org(2026);
+    let relay = org.smtp.as_mut().expect("the demo has a relay");
+    relay.host = "127.0.0.1".to_owned();
+    relay.port = Some(smtp.port);
+    relay.ca_file = Some(smtp.ca_file.to_string_lossy().into_owned());
+    org
+}
+
 fn pairs(xs: &[(&str, &str)]) -> Vec<(String, String)> {
     let mut v: Vec<(String, String)> = xs
         .iter()
@@ -118,11 +128,7 @@ fn escalation_repeats_nothing_and_resolves_on_every_channel() {
     // The demo's org file, its channels pointed at loopback.
     let hooks = HookListener::start();
     let smtp = SmtpServer::start(tmp.path(), "lmscope", "s3cret-password");
-    let mut org = lmscope::demo::org(2026);
-    let relay = org.smtp.as_mut().expect("the demo has a relay");
-    relay.host = "127.0.0.1".to_owned();
-    relay.port = Some(smtp.port);
-    relay.ca_file = Some(smtp.ca_file.to_string_lossy().into_owned());
+    let org = demo_org_on(&smtp);
     let org_file = tmp.path().join("org.toml");
     std::fs::write(&org_file, toml::to_string(&org).expect("TOML")).expect("write org");
     let slack = format!("{}/slack", hooks.base);
@@ -285,11 +291,7 @@ fn subscriptions_go_out_on_their_schedule_with_figures_charts_and_csv() {
     let server = StaticServer::start(&tmp.path().join("www"));
     let site = server.url(&format!("{SUB_PATH}/index.html"));
     let smtp = SmtpServer::start(tmp.path(), "lmscope", "s3cret-password");
-    let mut org = lmscope::demo::org(2026);
-    let relay = org.smtp.as_mut().expect("the demo has a relay");
-    relay.host = "127.0.0.1".to_owned();
-    relay.port = Some(smtp.port);
-    relay.ca_file = Some(smtp.ca_file.to_string_lossy().into_owned());
+    let org = demo_org_on(&smtp);
     let team: Vec<(String, String)> = org
         .people
         .iter()

@@ -131,16 +131,7 @@ pub fn subscription_snippet(
     latest: chrono::NaiveDate,
 ) -> String {
     use crate::analytics::filters::Preset;
-    use crate::analytics::notify::report::decode;
-    let params: Vec<(String, String)> = query
-        .trim_start_matches('?')
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (decode(k), decode(v))
-        })
-        .collect();
+    let params = crate::analytics::notify::report::query_params(query);
     let get = |key: &str| {
         params
             .iter()

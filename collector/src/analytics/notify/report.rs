@@ -47,18 +47,23 @@ pub fn decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// A URL query (`?a=1&b=x%20y`, the `?` optional) as decoded pairs, in order.
+pub fn query_params(query: &str) -> Vec<(String, String)> {
+    query
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
 impl View {
     /// Read `?page=departments&department=chip…` as the site would.
     pub fn parse(query: &str) -> Result<Self, BadParam> {
-        let params: BTreeMap<String, String> = query
-            .trim_start_matches('?')
-            .split('&')
-            .filter(|p| !p.is_empty())
-            .map(|p| {
-                let (k, v) = p.split_once('=').unwrap_or((p, ""));
-                (decode(k), decode(v))
-            })
-            .collect();
+        let params: BTreeMap<String, String> = query_params(query).into_iter().collect();
         Ok(View {
             page: params
                 .get("page")
@@ -457,14 +462,8 @@ impl Report {
 
 /// The live view's address: the subscription's view with the report's days.
 pub fn view_link(site: &str, query: &str, from: NaiveDate, to: NaiveDate) -> String {
-    let mut params: Vec<(String, String)> = query
-        .trim_start_matches('?')
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (decode(k), decode(v))
-        })
+    let mut params: Vec<(String, String)> = query_params(query)
+        .into_iter()
         .filter(|(k, _)| k != "from" && k != "to")
         .collect();
     params.push(("from".to_owned(), from.to_string()));
