@@ -41,6 +41,7 @@ fn main() {
         time_zone: lmscope::parse::zone::Zone::UTC,
         interval: Duration::from_secs(60),
         timeout: Duration::from_secs(10),
+        slurm: Vec::new(),
     };
     let store_path = dir.join("store.duckdb");
     let mut store = Store::open(&store_path).expect("store");

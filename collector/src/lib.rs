@@ -5,7 +5,8 @@
 //! the DuckDB store; [`publish`] writes the published DuckDB files, the first-view JSON and
 //! `manifest.json`; [`analytics`] holds every query and computation the site, the CLI and
 //! the tests share (grouped usage, chargeback, forecasts, alerts…). [`poller`] is the I/O
-//! edge that runs `lmutil`; [`demo`] synthesizes a year of polls for the demo site.
+//! edge that runs `lmutil`, [`slurm`] the one that runs `sacct`, `scontrol` and `squeue`;
+//! [`demo`] synthesizes a year of polls for the demo site.
 //!
 //! Parsing, the schema, the manifest and the analytics are pure and compile to wasm32 (the
 //! site links them); the DuckDB store, publishing and the CLI sit behind the `native`
@@ -24,3 +25,5 @@ pub mod timings;
 pub mod demo;
 #[cfg(feature = "native")]
 pub mod poller;
+#[cfg(feature = "native")]
+pub mod slurm;

@@ -37,9 +37,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
             server,
             time_zone,
         }) => import_logs(&cli.store, &files, server.as_deref(), time_zone),
-        Command::Import(Import::Sacct { files, cluster }) => {
-            cli::import::import_sacct(&cli.store, &files, &cluster)
+        Command::Import(Import::Sacct {
+            files,
+            cluster,
+            time_zone,
+        }) => cli::import::import_sacct(&cli.store, &files, &cluster, time_zone),
+        Command::Import(Import::Scontrol { files, cluster, at }) => {
+            cli::import::import_scontrol(&cli.store, &files, &cluster, at)
         }
+        Command::Import(Import::Squeue {
+            files,
+            cluster,
+            at,
+            time_zone,
+        }) => cli::import::import_squeue(&cli.store, &files, &cluster, at, time_zone),
         Command::Import(Import::LmstatI { files, server }) => {
             import_entitlements(&cli.store, &files, &server)
         }

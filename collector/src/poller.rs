@@ -15,24 +15,42 @@ use crate::parse::config::Config;
 use crate::parse::lmstat::{self, LmError, LmstatReport};
 use crate::store::db::Poll;
 
-/// What one `lmutil` run gave: its output, or why there is none.
-/// What `lmutil` printed, and whether it exited successfully.
-struct Output {
-    text: String,
-    success: bool,
-    status: String,
+/// What a command printed, and whether it exited successfully.
+pub(crate) struct Output {
+    pub text: String,
+    pub success: bool,
+    pub status: String,
 }
 
 fn run_lmutil(lmutil: &str, server: &str, timeout: Duration) -> Result<Output, String> {
-    let mut child = Command::new(lmutil)
-        .args(["lmstat", "-a", "-c", server])
+    run_command(
+        lmutil,
+        &["lmstat", "-a", "-c", server],
+        &[],
+        &format!("{lmutil} lmstat"),
+        timeout,
+    )
+}
+
+/// Run `program` with `args` (and `env` set) under `timeout`: killed with everything it
+/// started when it overruns. An empty output is an error naming `label` and its exit.
+pub(crate) fn run_command(
+    program: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+    label: &str,
+    timeout: Duration,
+) -> Result<Output, String> {
+    let mut child = Command::new(program)
+        .args(args)
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         // Its own process group, so a timeout kills whatever it started too.
         .process_group(0)
         .spawn()
-        .map_err(|e| format!("cannot run `{lmutil}`: {e}"))?;
+        .map_err(|e| format!("cannot run `{program}`: {e}"))?;
     let read_all = |mut pipe: Box<dyn Read + Send>| {
         let (tx, rx) = mpsc::channel();
         thread::spawn(move || {
@@ -58,12 +76,12 @@ fn run_lmutil(lmutil: &str, server: &str, timeout: Duration) -> Result<Output, S
                 let _ = child.kill();
                 let _ = child.wait();
                 return Err(format!(
-                    "`{lmutil} lmstat` did not answer within {}s and was killed",
+                    "`{label}` did not answer within {}s and was killed",
                     timeout.as_secs_f64()
                 ));
             }
             Ok(None) => thread::sleep(Duration::from_millis(5)),
-            Err(e) => return Err(format!("waiting for `{lmutil}`: {e}")),
+            Err(e) => return Err(format!("waiting for `{program}`: {e}")),
         }
     };
     let collect = |rx: Option<mpsc::Receiver<Vec<u8>>>| {
@@ -75,7 +93,7 @@ fn run_lmutil(lmutil: &str, server: &str, timeout: Duration) -> Result<Output, S
     let err = collect(stderr);
     if out.trim().is_empty() {
         let detail = err.lines().next().unwrap_or("no output").trim().to_owned();
-        return Err(format!("`{lmutil} lmstat` exited with {status}: {detail}"));
+        return Err(format!("`{label}` exited with {status}: {detail}"));
     }
     Ok(Output {
         text: out,

@@ -238,6 +238,33 @@ pub(crate) enum Import {
         /// Cluster name for outputs without a `Cluster` column.
         #[arg(long, default_value = "default")]
         cluster: String,
+        /// The zone sacct printed its times in (the cluster's, unless run with `TZ=UTC`).
+        #[arg(long, default_value = "UTC", value_parser = parse_zone)]
+        time_zone: Zone,
+    },
+    /// Slurm's license counts: saved `scontrol show licenses` outputs, one snapshot each.
+    Scontrol {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[arg(long)]
+        cluster: String,
+        /// When the output was taken (UTC, `YYYY-MM-DDTHH:MM`); default: now.
+        #[arg(long, value_parser = parse_time)]
+        at: Option<NaiveDateTime>,
+    },
+    /// Slurm's pending jobs: saved `squeue` outputs (see the README for the `--format`),
+    /// one snapshot each.
+    Squeue {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[arg(long)]
+        cluster: String,
+        /// When the output was taken (UTC, `YYYY-MM-DDTHH:MM`); default: now.
+        #[arg(long, value_parser = parse_time)]
+        at: Option<NaiveDateTime>,
+        /// The zone squeue printed submit times in.
+        #[arg(long, default_value = "UTC", value_parser = parse_zone)]
+        time_zone: Zone,
     },
     /// `lmutil lmstat -i` outputs: the license file's entitlements (counts, expiry dates).
     #[command(name = "lmstat-i")]

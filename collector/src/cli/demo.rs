@@ -107,6 +107,12 @@ pub(crate) fn demo_cmd(store_path: &Path, out: &Path, args: DemoArgs) -> Result<
             .replace_entitlements(&server.name, "demo", end, &server.entitlements)
             .context("storing demo entitlements")?;
     }
+    let slurm =
+        demo::slurm::plant(&mut store, end, seed).context("storing the demo's Slurm jobs")?;
+    println!(
+        "demo: {} Slurm job(s) on hpc-a and hpc-b ({} checkouts left idle, {} jobs waiting on licenses)",
+        slurm.jobs, slurm.idle_planted, slurm.pending_on_licenses
+    );
     let org = demo::org(seed);
     if let Some(path) = &org_file {
         // The org file the demo publishes, with its channels, relay and subscriptions: an

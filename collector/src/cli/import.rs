@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use chrono::{NaiveDateTime, Utc};
+use chrono::{NaiveDateTime, Timelike, Utc};
 
 use lmscope::parse::debuglog::LogParser;
 use lmscope::parse::lmstat::{Issue, LmstatReport};
@@ -272,6 +272,7 @@ pub(crate) fn import_sacct(
     store_path: &Path,
     files: &[PathBuf],
     cluster: &str,
+    zone: Zone,
 ) -> Result<ExitCode> {
     let mut store = open_store(store_path)?;
     let mut read = 0;
@@ -295,7 +296,13 @@ pub(crate) fn import_sacct(
                     break;
                 }
             };
-            let (jobs, errors) = reader.feed(&text, first_line);
+            let (mut jobs, errors) = reader.feed(&text, first_line);
+            if zone != Zone::UTC {
+                for j in &mut jobs {
+                    j.start = j.start.map(|t| zone.to_utc(t));
+                    j.end = j.end.map(|t| zone.to_utc(t));
+                }
+            }
             for e in &errors {
                 eprintln!("{shown}:{}: {}", e.line, e.message);
             }
@@ -316,4 +323,102 @@ pub(crate) fn import_sacct(
         bail!("nothing could be read from {} file(s)", files.len());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `import scontrol`: each saved `scontrol show licenses` output stored as one snapshot of
+/// `cluster` at `at` (now by default); unreadable parts named `FILE:LINE`.
+pub(crate) fn import_scontrol(
+    store_path: &Path,
+    files: &[PathBuf],
+    cluster: &str,
+    at: Option<NaiveDateTime>,
+) -> Result<ExitCode> {
+    let mut store = open_store(store_path)?;
+    let at = at.unwrap_or_else(now_utc);
+    let mut read = 0;
+    for file in files {
+        let shown = file.display().to_string();
+        let text = match std::fs::read_to_string(file) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("{shown}: cannot read: {e}");
+                continue;
+            }
+        };
+        let (licenses, errors) = lmscope::parse::scontrol::parse_licenses(&text);
+        for e in &errors {
+            eprintln!("{shown}:{}: {}", e.line, e.message);
+        }
+        if licenses.is_empty() && !errors.is_empty() {
+            eprintln!("{shown}: no license read");
+            continue;
+        }
+        store
+            .add_slurm_licenses(cluster, at, &licenses)
+            .with_context(|| format!("storing the licenses of {shown}"))?;
+        println!(
+            "{shown}: {} Slurm license(s) of {cluster} at {at}",
+            licenses.len()
+        );
+        read += 1;
+    }
+    if read == 0 {
+        bail!("nothing could be read from {} file(s)", files.len());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `import squeue`: each saved `squeue` output stored as one snapshot of `cluster`'s
+/// pending jobs at `at` (now by default).
+pub(crate) fn import_squeue(
+    store_path: &Path,
+    files: &[PathBuf],
+    cluster: &str,
+    at: Option<NaiveDateTime>,
+    zone: Zone,
+) -> Result<ExitCode> {
+    let mut store = open_store(store_path)?;
+    let at = at.unwrap_or_else(now_utc);
+    let mut read = 0;
+    for file in files {
+        let shown = file.display().to_string();
+        let text = match std::fs::read_to_string(file) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("{shown}: cannot read: {e}");
+                continue;
+            }
+        };
+        let (mut jobs, errors) = lmscope::parse::squeue::parse(&text);
+        for e in &errors {
+            eprintln!("{shown}:{}: {}", e.line, e.message);
+        }
+        if jobs.is_empty() && !errors.is_empty() {
+            eprintln!("{shown}: no pending job read");
+            continue;
+        }
+        for j in &mut jobs {
+            j.submitted = j.submitted.map(|t| zone.to_utc(t));
+        }
+        store
+            .add_slurm_pending(cluster, at, &jobs)
+            .with_context(|| format!("storing the pending jobs of {shown}"))?;
+        let on_licenses = jobs.iter().filter(|j| j.reason == "Licenses").count();
+        println!(
+            "{shown}: {} pending job(s) of {cluster} at {at}, {on_licenses} waiting on licenses",
+            jobs.len()
+        );
+        read += 1;
+    }
+    if read == 0 {
+        bail!("nothing could be read from {} file(s)", files.len());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn now_utc() -> NaiveDateTime {
+    Utc::now()
+        .naive_utc()
+        .with_nanosecond(0)
+        .unwrap_or_default()
 }

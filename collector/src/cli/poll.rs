@@ -1,4 +1,5 @@
-//! `lmscope poll`: poll the configured servers (once or on round times), store and publish.
+//! `lmscope poll`: poll the configured servers and Slurm clusters (once or on round times),
+//! store and publish.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -48,6 +49,9 @@ pub(crate) fn poll(
             }
         }
         store.ingest(polls).context("storing polls")?;
+        for cluster in &config.slurm {
+            poll_slurm(&mut store, cluster, at, config.timeout)?;
+        }
         if let Some(out) = publish_to {
             let opts = PublishOptions {
                 poll_interval_seconds: config.interval.as_secs(),
@@ -71,4 +75,58 @@ pub(crate) fn poll(
             .unwrap_or_default();
         std::thread::sleep(wait);
     }
+}
+
+/// Poll one Slurm cluster and store what it gave: the jobs (and the mark the next `sacct`
+/// run starts from) when `sacct` answered, each snapshot that could be read. Failures are
+/// printed, named by cluster and command; only the store failing stops the poll.
+fn poll_slurm(
+    store: &mut lmscope::store::db::Store,
+    cluster: &lmscope::parse::config::SlurmCluster,
+    at: chrono::NaiveDateTime,
+    timeout: std::time::Duration,
+) -> Result<()> {
+    let name = &cluster.cluster;
+    let since = lmscope::slurm::sacct_since(store.sacct_mark(name)?, at);
+    let p = lmscope::slurm::poll_cluster(cluster, since, at, timeout);
+    match &p.jobs {
+        Ok((jobs, errors)) => {
+            for e in errors {
+                eprintln!("{name} (sacct output):{}: {}", e.line, e.message);
+            }
+            store
+                .upsert_jobs(jobs, name, "poll")
+                .with_context(|| format!("storing the jobs of {name}"))?;
+            store.set_sacct_mark(name, at)?;
+            println!("{name}: {} job(s) since {since}", jobs.len());
+        }
+        Err(e) => eprintln!("{name}: sacct failed: {e}"),
+    }
+    match &p.licenses {
+        Some(Ok((licenses, errors))) => {
+            for e in errors {
+                eprintln!("{name} (scontrol output):{}: {}", e.line, e.message);
+            }
+            store.add_slurm_licenses(name, at, licenses)?;
+            println!("{name}: {} Slurm license(s)", licenses.len());
+        }
+        Some(Err(e)) => eprintln!("{name}: scontrol failed: {e}"),
+        None => {}
+    }
+    match &p.pending {
+        Some(Ok((jobs, errors))) => {
+            for e in errors {
+                eprintln!("{name} (squeue output):{}: {}", e.line, e.message);
+            }
+            store.add_slurm_pending(name, at, jobs)?;
+            let on_licenses = jobs.iter().filter(|j| j.reason == "Licenses").count();
+            println!(
+                "{name}: {} pending job(s), {on_licenses} waiting on licenses",
+                jobs.len()
+            );
+        }
+        Some(Err(e)) => eprintln!("{name}: squeue failed: {e}"),
+        None => {}
+    }
+    Ok(())
 }

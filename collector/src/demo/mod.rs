@@ -6,10 +6,12 @@
 //! It produces the same typed reports the lmstat parser does, so it travels the same ingest
 //! path as real data.
 //! `catalog` holds the servers and features, `org` the people and the org file, this module
-//! the polls themselves; `synth` synthesizes the large benchmark history.
+//! the polls themselves, `slurm` the jobs and Slurm's counts laid over the cluster checkouts;
+//! `synth` synthesizes the large benchmark history.
 
 mod catalog;
 mod org;
+pub mod slurm;
 pub mod synth;
 
 pub use org::org;

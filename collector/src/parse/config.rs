@@ -1,4 +1,5 @@
-//! `lmscope.toml`: which license servers to poll, with what, how often.
+//! `lmscope.toml`: which license servers to poll, with what, how often, and which Slurm
+//! clusters to ask for their jobs, license counts and queue.
 
 use std::time::Duration;
 
@@ -17,6 +18,37 @@ pub struct Config {
     pub interval: Duration,
     /// How long one `lmutil lmstat` may run before it is killed and the server marked DOWN.
     pub timeout: Duration,
+    /// Slurm clusters (`[[slurm]]`): each poll stores their jobs changed since the last,
+    /// and what Slurm counts of each license and holds pending.
+    pub slurm: Vec<SlurmCluster>,
+}
+
+/// One Slurm cluster to poll: the commands to run (paths, or names on `PATH`), as any user
+/// who may read every job's accounting (`sacct --allusers`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlurmCluster {
+    /// The name jobs are stored under (the org file's cluster of the same name, unless the
+    /// org file places the jobs' nodes elsewhere).
+    pub cluster: String,
+    #[serde(default = "default_sacct")]
+    pub sacct: String,
+    /// `scontrol` for `scontrol show licenses`; empty to skip.
+    #[serde(default = "default_scontrol")]
+    pub scontrol: String,
+    /// `squeue` for the pending jobs; empty to skip.
+    #[serde(default = "default_squeue")]
+    pub squeue: String,
+}
+
+fn default_sacct() -> String {
+    "sacct".to_owned()
+}
+fn default_scontrol() -> String {
+    "scontrol".to_owned()
+}
+fn default_squeue() -> String {
+    "squeue".to_owned()
 }
 
 #[derive(Deserialize)]
@@ -32,6 +64,8 @@ struct Raw {
     interval: String,
     #[serde(default = "default_timeout")]
     timeout: String,
+    #[serde(default)]
+    slurm: Vec<SlurmCluster>,
 }
 
 fn default_lmutil() -> String {
@@ -70,6 +104,26 @@ impl Config {
         if let Some(bad) = raw.servers.iter().find(|s| s.trim().is_empty()) {
             return Err(field("servers", format!("empty server name `{bad}`")));
         }
+        for (i, c) in raw.slurm.iter().enumerate() {
+            if c.cluster.trim().is_empty() {
+                return Err(field(
+                    "slurm",
+                    format!("entry {} has an empty `cluster`", i + 1),
+                ));
+            }
+            if raw.slurm[..i].iter().any(|o| o.cluster == c.cluster) {
+                return Err(field(
+                    "slurm",
+                    format!("cluster `{}` is listed twice", c.cluster),
+                ));
+            }
+            if c.sacct.trim().is_empty() {
+                return Err(field(
+                    "slurm",
+                    format!("cluster `{}` has an empty `sacct`", c.cluster),
+                ));
+            }
+        }
         Ok(Self {
             time_zone: raw.time_zone.parse().map_err(|m| field("time_zone", m))?,
             interval: crate::parse::duration::parse_positive(&raw.interval)
@@ -78,6 +132,7 @@ impl Config {
                 .map_err(|m| field("timeout", m))?,
             lmutil: raw.lmutil,
             servers: raw.servers,
+            slurm: raw.slurm,
         })
     }
 }
@@ -103,6 +158,16 @@ mod tests {
         assert_eq!(z.time_zone.to_string(), "Asia/Kolkata");
         assert_eq!(m.lmutil, "lmutil");
         assert_eq!(m.timeout, Duration::from_secs(30));
+        assert!(m.slurm.is_empty());
+        let s = Config::from_toml(
+            "servers = [\"1@x\"]\n[[slurm]]\ncluster = \"hpc-a\"\n[[slurm]]\ncluster = \"hpc-b\"\nsacct = \"/opt/slurm/bin/sacct\"\nsqueue = \"\"\n",
+        )
+        .expect("valid");
+        assert_eq!(s.slurm.len(), 2);
+        assert_eq!(s.slurm[0].sacct, "sacct");
+        assert_eq!(s.slurm[0].scontrol, "scontrol");
+        assert_eq!(s.slurm[1].sacct, "/opt/slurm/bin/sacct");
+        assert_eq!(s.slurm[1].squeue, "");
     }
 
     #[test]
@@ -116,6 +181,14 @@ mod tests {
         assert!(e.to_string().contains("lists no server"), "{e}");
         let e = Config::from_toml("servers = [\"1@x\"]\nserver = 3").expect_err("unknown key");
         assert!(e.to_string().contains("line 2"), "{e}");
+        let e = Config::from_toml(
+            "servers = [\"1@x\"]\n[[slurm]]\ncluster = \"a\"\n[[slurm]]\ncluster = \"a\"",
+        )
+        .expect_err("twice");
+        assert!(e.to_string().contains("`a` is listed twice"), "{e}");
+        let e =
+            Config::from_toml("servers = [\"1@x\"]\n[[slurm]]\nclustr = \"a\"").expect_err("typo");
+        assert!(e.to_string().contains("line 3"), "{e}");
         let e = Config::from_toml("servers = [\"1@x\"").expect_err("broken");
         assert!(e.to_string().contains("line 1"), "{e}");
     }

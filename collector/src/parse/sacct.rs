@@ -87,7 +87,7 @@ fn fields(line: &str) -> Vec<&str> {
 }
 
 /// `2026-11-20T10:00:00`; `Unknown`, `None` and empty are no time.
-fn time(text: &str) -> Result<Option<NaiveDateTime>, String> {
+pub(crate) fn time(text: &str) -> Result<Option<NaiveDateTime>, String> {
     match text.trim() {
         "" | "Unknown" | "None" | "N/A" => Ok(None),
         t => NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S")
@@ -121,7 +121,7 @@ fn tres(text: &str) -> Result<(Option<u32>, u32), String> {
 }
 
 /// `ansys:2,matlab@flexlm:1` → (name, count); a name without a count is one.
-fn licenses(text: &str) -> Result<Vec<(String, u32)>, String> {
+pub(crate) fn licenses(text: &str) -> Result<Vec<(String, u32)>, String> {
     match text.trim() {
         "" | "(null)" => Ok(Vec::new()),
         t => t

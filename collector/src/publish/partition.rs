@@ -107,6 +107,10 @@ fn source_sql(since: &str) -> String {
                      sum(epoch(ended_at) + epoch(last_seen) + epoch(first_seen)
                          + coalesce(epoch(started_at), 0) + licenses)
               FROM main.sessions WHERE ended_at >= {since} GROUP BY 1
+    UNION ALL SELECT date_trunc('month', ended_at), 'jobs', count(*),
+                     sum(epoch(ended_at) + coalesce(epoch(started_at), 0) + cpus + gpus
+                         + length(hosts) + length(state) + length(licenses))
+              FROM main.jobs WHERE ended_at >= {since} GROUP BY 1
     UNION ALL SELECT m, 'user_daily', count(*),
                      sum(epoch(least(e, m + INTERVAL 1 MONTH)) + epoch(greatest(s, m)) + licenses)
               FROM (SELECT unnest(generate_series(date_trunc('month', s), date_trunc('month', e),

@@ -18,7 +18,9 @@ use crate::publish::partition::{self, Slice};
 use crate::publish::pseudonym::Pseudonymize;
 use crate::store::db::{Store, StoreError};
 use crate::store::marks::{self, Mark};
-use crate::store::schema::{table_names, ORG_TABLES, PARTITIONED, ROLLUP_TABLES, SCHEMA_VERSION};
+use crate::store::schema::{
+    table_names, COMPUTE_TABLES, ORG_TABLES, PARTITIONED, ROLLUP_TABLES, SCHEMA_VERSION,
+};
 use crate::timings::Timings;
 
 /// Errors of a publish.
@@ -628,7 +630,7 @@ fn write_database(
                 }
             }
         }
-        for (table, ddl) in ROLLUP_TABLES.iter().chain(ORG_TABLES) {
+        for (table, ddl) in ROLLUP_TABLES.iter().chain(COMPUTE_TABLES).chain(ORG_TABLES) {
             if slice.holds(table) {
                 conn.execute_batch(&ddl.replacen(
                     "CREATE TABLE ",
@@ -637,6 +639,7 @@ fn write_database(
                 ))?;
             }
         }
+        write_compute(conn, slice)?;
         timings.step("stored rows copied");
         if matches!(slice, Slice::Current { .. }) {
             match write_latest(conn, basis) {
@@ -672,6 +675,42 @@ fn write_database(
     let detached = conn.execute_batch("DETACH publish_target");
     result?;
     detached?;
+    Ok(())
+}
+
+/// Slurm's tables ([`COMPUTE_TABLES`]): the jobs of `slice` (placed by the month they
+/// ended; running and pending ones in the current file), a row per node each ran on, and,
+/// in the current file, the newest license and pending-job snapshot of each cluster.
+fn write_compute(conn: &duckdb::Connection, slice: Slice) -> Result<(), duckdb::Error> {
+    let ended = slice.condition("ended_at");
+    conn.execute_batch(&format!(
+        "INSERT INTO publish_target.jobs
+         SELECT cluster, job_id, user_name, account, partition,
+                nullif(split_part(hosts, ',', 1), ''),
+                CASE WHEN hosts = '' THEN 0 ELSE len(string_split(hosts, ',')) END,
+                cpus, gpus, started_at, ended_at, state, licenses
+         FROM main.jobs WHERE {ended}
+         ORDER BY coalesce(started_at, ended_at), cluster, job_id;
+         INSERT INTO publish_target.job_hosts
+         SELECT cluster, job_id, user_name, unnest(string_split(hosts, ',')) AS host,
+                started_at, ended_at
+         FROM main.jobs WHERE started_at IS NOT NULL AND hosts <> '' AND {ended}
+         ORDER BY started_at, cluster, job_id, host;"
+    ))?;
+    if matches!(slice, Slice::Current { .. }) {
+        conn.execute_batch(
+            "INSERT INTO publish_target.slurm_licenses
+             SELECT l.ts, l.cluster, l.name, split_part(l.name, '@', 1), l.total, l.used,
+                    l.free, l.reserved, l.remote, l.last_consumed
+             FROM main.slurm_licenses l
+             JOIN main.slurm_marks m ON m.cluster = l.cluster AND m.licenses_at = l.ts
+             ORDER BY l.cluster, l.name;
+             INSERT INTO publish_target.slurm_pending
+             SELECT p.* FROM main.slurm_pending p
+             JOIN main.slurm_marks m ON m.cluster = p.cluster AND m.pending_at = p.ts
+             ORDER BY p.cluster, p.submitted_at, p.job_id;",
+        )?;
+    }
     Ok(())
 }
 
@@ -918,6 +957,11 @@ const NAME_COLUMNS: &[(&str, &str, &str, &str)] = &[
     ("user", "org_people", "display_name", "true"),
     ("user", "org_project_members", "user_name", "true"),
     ("user", "reservations", "target", "t.kind = 'USER'"),
+    ("user", "jobs", "user_name", "true"),
+    ("user", "job_hosts", "user_name", "true"),
+    ("user", "slurm_pending", "user_name", "true"),
+    ("host", "jobs", "host", "true"),
+    ("host", "job_hosts", "host", "true"),
     ("host", "sessions", "host", "true"),
     ("host", "sessions", "display", "true"),
     ("host", "queued", "host", "true"),
@@ -1002,7 +1046,8 @@ fn write_org(conn: &duckdb::Connection, org: &Org) -> Result<(), duckdb::Error> 
     conn.execute(
         "INSERT INTO publish_target.org_people
          SELECT u, u, ?1, ?1, ?1
-         FROM (SELECT user_name AS u FROM main.sessions UNION SELECT user_name FROM main.events)
+         FROM (SELECT user_name AS u FROM main.sessions UNION SELECT user_name FROM main.events
+               UNION SELECT user_name FROM main.jobs)
          WHERE u NOT IN (SELECT user_name FROM publish_target.org_people)",
         params![UNASSIGNED],
     )?;
@@ -1028,7 +1073,10 @@ fn write_org(conn: &duckdb::Connection, org: &Org) -> Result<(), duckdb::Error> 
     }
     teams.execute(params![UNASSIGNED, UNASSIGNED, UNASSIGNED, UNASSIGNED])?;
     let hosts: Vec<String> = conn
-        .prepare("SELECT host FROM main.sessions UNION SELECT host FROM main.events")?
+        .prepare(
+            "SELECT host FROM main.sessions UNION SELECT host FROM main.events
+             UNION SELECT unnest(string_split(hosts, ',')) FROM main.jobs WHERE hosts <> ''",
+        )?
         .query_map([], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     {

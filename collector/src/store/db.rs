@@ -333,6 +333,112 @@ impl Store {
         Ok(n)
     }
 
+    /// Store one snapshot of Slurm's license counts (`scontrol show licenses`) of `cluster`
+    /// taken at `ts` (UTC); it becomes the cluster's newest when it is newer than the last.
+    pub fn add_slurm_licenses(
+        &mut self,
+        cluster: &str,
+        ts: NaiveDateTime,
+        licenses: &[crate::parse::scontrol::SlurmLicense],
+    ) -> Result<usize, StoreError> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "DELETE FROM slurm_licenses WHERE cluster = ? AND ts = ?",
+            params![cluster, ts],
+        )?;
+        {
+            let mut ap = tx.appender("slurm_licenses")?;
+            for l in licenses {
+                ap.append_row(params![
+                    ts,
+                    cluster,
+                    l.name,
+                    l.total,
+                    l.used,
+                    l.free,
+                    l.reserved,
+                    l.remote,
+                    l.last_consumed
+                ])?;
+            }
+        }
+        tx.execute(
+            "INSERT INTO slurm_marks (cluster, licenses_at) VALUES (?1, ?2)
+             ON CONFLICT (cluster) DO UPDATE
+             SET licenses_at = greatest(coalesce(slurm_marks.licenses_at, ?2), ?2)",
+            params![cluster, ts],
+        )?;
+        tx.commit()?;
+        Ok(licenses.len())
+    }
+
+    /// Store one snapshot of `cluster`'s pending jobs (`squeue`) taken at `ts` (UTC); an
+    /// empty list is a queue with nothing waiting.
+    pub fn add_slurm_pending(
+        &mut self,
+        cluster: &str,
+        ts: NaiveDateTime,
+        jobs: &[crate::parse::squeue::PendingJob],
+    ) -> Result<usize, StoreError> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "DELETE FROM slurm_pending WHERE cluster = ? AND ts = ?",
+            params![cluster, ts],
+        )?;
+        {
+            let mut ap = tx.appender("slurm_pending")?;
+            for j in jobs {
+                let licenses: Vec<String> =
+                    j.licenses.iter().map(|(n, c)| format!("{n}:{c}")).collect();
+                ap.append_row(params![
+                    ts,
+                    cluster,
+                    j.job_id,
+                    j.user,
+                    j.account,
+                    j.partition,
+                    j.reason,
+                    licenses.join(","),
+                    j.submitted
+                ])?;
+            }
+        }
+        tx.execute(
+            "INSERT INTO slurm_marks (cluster, pending_at) VALUES (?1, ?2)
+             ON CONFLICT (cluster) DO UPDATE
+             SET pending_at = greatest(coalesce(slurm_marks.pending_at, ?2), ?2)",
+            params![cluster, ts],
+        )?;
+        tx.commit()?;
+        Ok(jobs.len())
+    }
+
+    /// The end of the last `sacct` run stored for `cluster` by `poll`.
+    pub fn sacct_mark(&self, cluster: &str) -> Result<Option<NaiveDateTime>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT sacct_until FROM slurm_marks WHERE cluster = ?")?;
+        let mut rows = stmt.query(params![cluster])?;
+        Ok(match rows.next()? {
+            Some(r) => r.get(0)?,
+            None => None,
+        })
+    }
+
+    /// Record that `cluster`'s jobs are stored as `sacct` listed them up to `until`.
+    pub fn set_sacct_mark(
+        &mut self,
+        cluster: &str,
+        until: NaiveDateTime,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO slurm_marks (cluster, sacct_until) VALUES (?1, ?2)
+             ON CONFLICT (cluster) DO UPDATE SET sacct_until = ?2",
+            params![cluster, until],
+        )?;
+        Ok(())
+    }
+
     /// Time range of the stored polls (UTC), from their runs (a few rows per server, where
     /// `polls` holds one per poll: years of one-minute polls are 100 million rows).
     pub fn poll_range(&self) -> Result<(Option<NaiveDateTime>, Option<NaiveDateTime>), StoreError> {

@@ -5,8 +5,9 @@
 
 /// Version of the published schema, written to `manifest.json`; the site refuses others.
 /// Version 4 split the published data into monthly partitions and a current file; version 7
-/// added integer ids for users, features and hosts to the usage rollups.
-pub const SCHEMA_VERSION: u32 = 7;
+/// added integer ids for users, features and hosts to the usage rollups; version 8 Slurm's
+/// jobs, the nodes they ran on, its license counts and pending jobs ([`COMPUTE_TABLES`]).
+pub const SCHEMA_VERSION: u32 = 8;
 
 /// Version of the store's own tables, recorded in the store; a store of another version is
 /// refused. Equal to the published version until 3; version 4 of the published layout kept
@@ -214,7 +215,8 @@ pub const STORE_TABLES: &[(&str, &str)] = &[
     (
         // Slurm jobs from `sacct` (`import sacct`), one row per job, replaced as the job
         // moves on (pending, running, ended). `hosts`: the expanded node list, comma-separated;
-        // `licenses`: what the job requested, `NAME:COUNT` comma-separated. Not published yet.
+        // `licenses`: what the job requested, `NAME:COUNT` comma-separated. Published as
+        // `jobs` and `job_hosts` ([`COMPUTE_TABLES`]).
         "jobs",
         "CREATE TABLE IF NOT EXISTS jobs (
             cluster VARCHAR NOT NULL,
@@ -231,6 +233,49 @@ pub const STORE_TABLES: &[(&str, &str)] = &[
             licenses VARCHAR NOT NULL,
             source VARCHAR NOT NULL,
             PRIMARY KEY (cluster, job_id)
+        )",
+    ),
+    (
+        // `scontrol show licenses` as each poll or import saw it: what Slurm believes of
+        // each license it schedules. The newest snapshot per cluster is published.
+        "slurm_licenses",
+        "CREATE TABLE IF NOT EXISTS slurm_licenses (
+            ts TIMESTAMP NOT NULL,
+            cluster VARCHAR NOT NULL,
+            name VARCHAR NOT NULL,
+            total INTEGER NOT NULL,
+            used INTEGER NOT NULL,
+            free INTEGER NOT NULL,
+            reserved INTEGER NOT NULL,
+            remote BOOLEAN NOT NULL,
+            last_consumed INTEGER
+        )",
+    ),
+    (
+        // `squeue`'s pending jobs as each poll or import saw them, with why they wait.
+        "slurm_pending",
+        "CREATE TABLE IF NOT EXISTS slurm_pending (
+            ts TIMESTAMP NOT NULL,
+            cluster VARCHAR NOT NULL,
+            job_id VARCHAR NOT NULL,
+            user_name VARCHAR NOT NULL,
+            account VARCHAR,
+            partition VARCHAR,
+            reason VARCHAR NOT NULL,
+            licenses VARCHAR NOT NULL,
+            submitted_at TIMESTAMP
+        )",
+    ),
+    (
+        // Per cluster: the end of the last `sacct` run stored (the next poll asks for what
+        // changed from a little before it), and the times of the newest license and pending
+        // job snapshots (an empty queue is a snapshot too).
+        "slurm_marks",
+        "CREATE TABLE IF NOT EXISTS slurm_marks (
+            cluster VARCHAR PRIMARY KEY,
+            sacct_until TIMESTAMP,
+            licenses_at TIMESTAMP,
+            pending_at TIMESTAMP
         )",
     ),
 ];
@@ -434,6 +479,72 @@ pub const ROLLUP_TABLES: &[(&str, &str)] = &[
     ),
 ];
 
+/// Slurm's side, from the store's `jobs`, `slurm_licenses` and `slurm_pending`: licenses
+/// set against compute. `jobs` one row per job (`cluster` as Slurm names it, `host` its first
+/// node: the org's cluster of that node, when the org file places it, is the job's cluster), `job_hosts` one row per node a job ran on (the site
+/// matches checkouts to running jobs by user and host on it), and the newest snapshot per
+/// cluster of Slurm's license counts and of its pending jobs. Added in schema 8.
+pub const COMPUTE_TABLES: &[(&str, &str)] = &[
+    (
+        "jobs",
+        "CREATE TABLE jobs (
+            cluster VARCHAR NOT NULL,
+            job_id VARCHAR NOT NULL,
+            user_name VARCHAR NOT NULL,
+            account VARCHAR,
+            partition VARCHAR,
+            host VARCHAR,
+            nodes INTEGER NOT NULL,
+            cpus INTEGER NOT NULL,
+            gpus INTEGER NOT NULL,
+            started_at TIMESTAMP,
+            ended_at TIMESTAMP,
+            state VARCHAR NOT NULL,
+            licenses VARCHAR NOT NULL
+        )",
+    ),
+    (
+        "job_hosts",
+        "CREATE TABLE job_hosts (
+            cluster VARCHAR NOT NULL,
+            job_id VARCHAR NOT NULL,
+            user_name VARCHAR NOT NULL,
+            host VARCHAR NOT NULL,
+            started_at TIMESTAMP NOT NULL,
+            ended_at TIMESTAMP
+        )",
+    ),
+    (
+        "slurm_licenses",
+        "CREATE TABLE slurm_licenses (
+            ts TIMESTAMP NOT NULL,
+            cluster VARCHAR NOT NULL,
+            name VARCHAR NOT NULL,
+            feature VARCHAR NOT NULL,
+            total INTEGER NOT NULL,
+            used INTEGER NOT NULL,
+            free INTEGER NOT NULL,
+            reserved INTEGER NOT NULL,
+            remote BOOLEAN NOT NULL,
+            last_consumed INTEGER
+        )",
+    ),
+    (
+        "slurm_pending",
+        "CREATE TABLE slurm_pending (
+            ts TIMESTAMP NOT NULL,
+            cluster VARCHAR NOT NULL,
+            job_id VARCHAR NOT NULL,
+            user_name VARCHAR NOT NULL,
+            account VARCHAR,
+            partition VARCHAR,
+            reason VARCHAR NOT NULL,
+            licenses VARCHAR NOT NULL,
+            submitted_at TIMESTAMP
+        )",
+    ),
+];
+
 /// Dimension tables from the org file, written by `publish --org`. Users and hosts seen in
 /// the data but unknown to the org file appear with team, department, cost center and
 /// cluster `unassigned`, so joins never drop usage.
@@ -521,11 +632,12 @@ pub const ORG_TABLES: &[(&str, &str)] = &[
     ),
 ];
 
-/// Names of all published tables: facts, rollups, then org dimensions.
+/// Names of all published tables: facts, rollups, Slurm's, then org dimensions.
 pub fn table_names() -> impl Iterator<Item = &'static str> {
     TABLES
         .iter()
         .chain(ROLLUP_TABLES)
+        .chain(COMPUTE_TABLES)
         .chain(ORG_TABLES)
         .map(|(name, _)| *name)
 }
@@ -551,4 +663,6 @@ pub const PARTITIONED: &[(&str, &str)] = &[
     ("daily_users", "day"),
     ("checkout_hourly", "ended_month"),
     ("sessions", "ended_at"),
+    ("jobs", "ended_at"),
+    ("job_hosts", "ended_at"),
 ];

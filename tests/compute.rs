@@ -1,0 +1,538 @@
+//! Licenses against compute on the demo's Slurm clusters: every figure of
+//! `analytics::compute` (clusters' efficiency, CPU- and GPU-hours and cost; users' and teams'
+//! efficiency; idle checkouts over a range and now; Slurm/FlexLM drift; jobs waiting on
+//! licenses) checked against the same figure computed here in Rust from the published raw
+//! rows (`sessions`, `job_hosts`, `jobs`, `org_*`, `feature_now`, `slurm_*`).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::NaiveDate;
+use duckdb::Connection;
+use lmscope::analytics::compute::{self, By};
+use lmscope::analytics::filters::Filters;
+use lmscope_e2e::{number, published_dir_db, raw, shared_demo, text};
+use serde_json::Value;
+
+/// The demo the site tests share: three weeks to 2026-11-20 12:00.
+const DEMO: &[&str] = &["--weeks", "3", "--end", "2026-11-20T12:00"];
+
+fn day(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
+}
+
+/// Rows of a query of `analytics::compute` with its parameters bound as the site binds them.
+fn run(db: &Connection, (sql, params): (String, Vec<Value>)) -> Vec<Vec<Value>> {
+    let params: Vec<String> = params
+        .iter()
+        .map(|v| match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        })
+        .collect();
+    let refs: Vec<&dyn duckdb::ToSql> = params.iter().map(|p| p as &dyn duckdb::ToSql).collect();
+    lmscope::publish::files::rows(db, &sql, &refs).unwrap_or_else(|e| panic!("{e}: {sql}"))
+}
+
+fn f64_of(v: &Value) -> f64 {
+    v.as_f64().unwrap_or(f64::NAN)
+}
+
+fn str_of(v: &Value) -> String {
+    v.as_str().unwrap_or_default().to_owned()
+}
+
+/// A session as published, its hours as the rollups count them.
+struct Session {
+    vendor: String,
+    feature: String,
+    user: String,
+    host: String,
+    licenses: f64,
+    s: f64,
+    e: f64,
+    open: bool,
+}
+
+/// (user, short host) → the spans of their jobs there (start, end; none while running).
+type Spans = HashMap<(String, String), Vec<(f64, Option<f64>)>>;
+
+/// The raw rows and the independent figures over them.
+struct Raw {
+    sessions: Vec<Session>,
+    jobs_on: Spans,
+    nodes: BTreeSet<String>,
+    /// Jobs: (cluster as Slurm names it, first node, cpus, gpus, start, end).
+    jobs: Vec<(String, String, f64, f64, f64, Option<f64>)>,
+    clusters: HashMap<String, String>,
+    prices: HashMap<(String, Option<String>), f64>,
+    teams: HashMap<String, String>,
+    now: f64,
+}
+
+fn key(host: &str) -> String {
+    host.split('.').next().unwrap_or_default().to_lowercase()
+}
+
+impl Raw {
+    fn read(db: &Connection) -> Self {
+        let sessions = raw(
+            db,
+            "SELECT coalesce(vendor, ''), feature, user_name, host, licenses,
+                    epoch(started_at), epoch(first_seen), epoch(last_seen), epoch(ended_at)
+             FROM sessions",
+            9,
+        )
+        .iter()
+        .map(|r| {
+            let started = number(&r[5]);
+            let first = number(&r[6]);
+            let s = if matches!(r[5], duckdb::types::Value::Null) || started < first - 86_400.0 {
+                first
+            } else {
+                started
+            };
+            let open = matches!(r[8], duckdb::types::Value::Null);
+            Session {
+                vendor: text(&r[0]),
+                feature: text(&r[1]),
+                user: text(&r[2]),
+                host: text(&r[3]),
+                licenses: number(&r[4]),
+                s,
+                e: if open { number(&r[7]) } else { number(&r[8]) },
+                open,
+            }
+        })
+        .collect();
+        let mut jobs_on = Spans::new();
+        let mut nodes = BTreeSet::new();
+        for r in raw(
+            db,
+            "SELECT user_name, host, epoch(started_at), epoch(ended_at) FROM job_hosts",
+            4,
+        ) {
+            let end = (!matches!(r[3], duckdb::types::Value::Null)).then(|| number(&r[3]));
+            nodes.insert(key(&text(&r[1])));
+            jobs_on
+                .entry((text(&r[0]), key(&text(&r[1]))))
+                .or_default()
+                .push((number(&r[2]), end));
+        }
+        let jobs = raw(
+            db,
+            "SELECT cluster, coalesce(host, ''), cpus, gpus, epoch(started_at), epoch(ended_at)
+             FROM jobs WHERE started_at IS NOT NULL",
+            6,
+        )
+        .iter()
+        .map(|r| {
+            let end = (!matches!(r[5], duckdb::types::Value::Null)).then(|| number(&r[5]));
+            (
+                text(&r[0]),
+                text(&r[1]),
+                number(&r[2]),
+                number(&r[3]),
+                number(&r[4]),
+                end,
+            )
+        })
+        .collect();
+        let clusters = raw(db, "SELECT host, cluster FROM org_hosts", 2)
+            .iter()
+            .map(|r| (text(&r[0]), text(&r[1])))
+            .collect();
+        let prices = raw(
+            db,
+            "SELECT feature, vendor, per_seat_year FROM org_prices",
+            3,
+        )
+        .iter()
+        .map(|r| {
+            let vendor = Some(text(&r[1])).filter(|v| !v.is_empty());
+            ((text(&r[0]), vendor), number(&r[2]))
+        })
+        .collect();
+        let teams = raw(db, "SELECT user_name, team FROM org_people", 2)
+            .iter()
+            .map(|r| (text(&r[0]), text(&r[1])))
+            .collect();
+        let now = number(&raw(db, "SELECT epoch(max(until)) FROM polls", 1)[0][0]);
+        Raw {
+            sessions,
+            jobs_on,
+            nodes,
+            jobs,
+            clusters,
+            prices,
+            teams,
+            now,
+        }
+    }
+
+    fn price(&self, feature: &str, vendor: &str) -> f64 {
+        self.prices
+            .get(&(feature.to_owned(), Some(vendor.to_owned())))
+            .or_else(|| self.prices.get(&(feature.to_owned(), None)))
+            .copied()
+            .unwrap_or(0.0)
+    }
+
+    /// Each session overlapping `[t0, t1)` on any host: (index, held hours, hours with a
+    /// job of its user on its host, on a compute node), clipped to the range.
+    fn cover(&self, t0: f64, t1: f64) -> Vec<(usize, f64, f64, bool)> {
+        let now = self.now.min(t1);
+        let mut out = Vec::new();
+        for (i, x) in self.sessions.iter().enumerate() {
+            let (s, e) = (x.s.max(t0), x.e.min(t1));
+            if !(x.e > t0 && x.s < t1 && x.e > x.s) {
+                continue;
+            }
+            let mut spans: Vec<(f64, f64)> = self
+                .jobs_on
+                .get(&(x.user.clone(), key(&x.host)))
+                .map(|v| {
+                    v.iter()
+                        .map(|(a, b)| (a.max(s), b.unwrap_or(now).min(t1).min(e)))
+                        .filter(|(a, b)| b > a)
+                        .collect()
+                })
+                .unwrap_or_default();
+            spans.sort_by(|a, b| a.partial_cmp(b).expect("times"));
+            // Merged by hand: the union of the job spans inside the session.
+            let mut covered = 0.0;
+            let mut cur: Option<(f64, f64)> = None;
+            for (a, b) in spans {
+                match cur {
+                    Some((ca, cb)) if a <= cb => cur = Some((ca, cb.max(b))),
+                    Some((ca, cb)) => {
+                        covered += cb - ca;
+                        cur = Some((a, b));
+                    }
+                    None => cur = Some((a, b)),
+                }
+            }
+            if let Some((ca, cb)) = cur {
+                covered += cb - ca;
+            }
+            out.push((
+                i,
+                (e - s) / 3600.0,
+                covered / 3600.0,
+                self.nodes.contains(&key(&x.host)),
+            ));
+        }
+        out
+    }
+}
+
+fn close(a: f64, b: f64, tol: f64) -> bool {
+    (a - b).abs() <= tol + 1e-9 * b.abs()
+}
+
+#[test]
+fn compute_figures_match_the_raw_rows() {
+    let dir = shared_demo(DEMO);
+    let db = published_dir_db(&dir.join("data"));
+    let r = Raw::read(&db);
+    assert!(
+        !r.jobs.is_empty() && !r.nodes.is_empty(),
+        "the demo has jobs"
+    );
+    let (from, to) = (day("2026-11-06"), day("2026-11-19"));
+    let t0 = from.and_hms_opt(0, 0, 0).expect("t").and_utc().timestamp() as f64;
+    let t1 = to.and_hms_opt(0, 0, 0).expect("t").and_utc().timestamp() as f64 + 86_400.0;
+    let f = Filters::default();
+    let cover = r.cover(t0, t1);
+
+    // Clusters.
+    #[derive(Default, Debug)]
+    struct C {
+        lh: f64,
+        node_lh: f64,
+        job_lh: f64,
+        cost: f64,
+        cpu: f64,
+        gpu: f64,
+        jobs: f64,
+    }
+    let mut want: BTreeMap<String, C> = BTreeMap::new();
+    for (i, held, job, on_node) in &cover {
+        let x = &r.sessions[*i];
+        let cluster = r
+            .clusters
+            .get(&x.host)
+            .cloned()
+            .unwrap_or_else(|| "unassigned".to_owned());
+        let c = want.entry(cluster).or_default();
+        c.lh += x.licenses * held;
+        c.cost += x.licenses * held * r.price(&x.feature, &x.vendor) / 8760.0;
+        if *on_node {
+            c.node_lh += x.licenses * held;
+            c.job_lh += x.licenses * job;
+        }
+    }
+    let now = r.now.min(t1);
+    for (cluster, host, cpus, gpus, s, e) in &r.jobs {
+        let hours = (e.unwrap_or(now).min(t1) - s.max(t0)) / 3600.0;
+        if hours <= 0.0 {
+            continue;
+        }
+        let cluster = match r.clusters.get(host) {
+            Some(c) if c != "unassigned" => c.clone(),
+            _ => cluster.clone(),
+        };
+        let c = want.entry(cluster).or_default();
+        c.cpu += cpus * hours;
+        c.gpu += gpus * hours;
+        c.jobs += 1.0;
+    }
+    let got = run(&db, compute::clusters(&f, from, to));
+    assert_eq!(
+        got.iter().map(|r| str_of(&r[0])).collect::<BTreeSet<_>>(),
+        want.keys().cloned().collect::<BTreeSet<_>>()
+    );
+    for row in &got {
+        let w = &want[&str_of(&row[0])];
+        let ctx = format!("{row:?} vs {w:?}");
+        assert!(close(f64_of(&row[1]), w.lh, 0.01), "license-hours {ctx}");
+        assert!(close(f64_of(&row[2]), w.node_lh, 0.01), "on nodes {ctx}");
+        if w.node_lh > 0.0 {
+            let eff = 100.0 * w.job_lh / w.node_lh;
+            assert!(close(f64_of(&row[3]), eff, 0.051), "efficiency {ctx}");
+        }
+        assert!(
+            close(f64_of(&row[4]), w.node_lh - w.job_lh, 0.01),
+            "idle {ctx}"
+        );
+        assert!(close(f64_of(&row[5]), w.cpu, 0.051), "CPU-hours {ctx}");
+        assert!(close(f64_of(&row[6]), w.gpu, 0.051), "GPU-hours {ctx}");
+        assert_eq!(f64_of(&row[7]), w.jobs, "jobs {ctx}");
+        assert!(close(f64_of(&row[8]), w.cost, 0.01), "cost {ctx}");
+        if w.cpu > 0.0 {
+            assert!(
+                close(f64_of(&row[9]), w.cost / w.cpu, 0.0001),
+                "per CPU-hour {ctx}"
+            );
+        }
+    }
+    let hpc: Vec<&Vec<Value>> = got
+        .iter()
+        .filter(|r| str_of(&r[0]).starts_with("hpc-"))
+        .collect();
+    assert_eq!(hpc.len(), 2, "both demo clusters: {got:?}");
+    for c in &hpc {
+        let eff = f64_of(&c[3]);
+        assert!(eff > 50.0 && eff < 99.0, "jobs cover most, not all: {c:?}");
+        assert!(f64_of(&c[5]) > 0.0 && f64_of(&c[9]) > 0.0, "{c:?}");
+    }
+
+    // Users and teams.
+    for by in [By::User, By::Team] {
+        let mut want: BTreeMap<String, (f64, f64, f64, f64)> = BTreeMap::new();
+        for (i, held, job, on_node) in &cover {
+            if !on_node {
+                continue;
+            }
+            let x = &r.sessions[*i];
+            let who = match by {
+                By::User => x.user.clone(),
+                By::Team => r
+                    .teams
+                    .get(&x.user)
+                    .cloned()
+                    .unwrap_or_else(|| "unassigned".to_owned()),
+            };
+            let w = want.entry(who).or_default();
+            w.0 += x.licenses * held;
+            w.1 += x.licenses * job;
+            w.2 += 1.0;
+            if held - job >= 2.0 {
+                w.3 += 1.0;
+            }
+        }
+        let got = run(&db, compute::efficiency(&f, from, to, by, 2.0));
+        assert_eq!(got.len(), want.len().min(500), "{by:?}");
+        for row in &got {
+            let w = want[&str_of(&row[0])];
+            let ctx = format!("{by:?} {row:?} vs {w:?}");
+            assert!(close(f64_of(&row[1]), w.0, 0.01), "{ctx}");
+            assert!(close(f64_of(&row[2]), 100.0 * w.1 / w.0, 0.051), "{ctx}");
+            assert!(close(f64_of(&row[3]), w.0 - w.1, 0.01), "{ctx}");
+            assert_eq!((f64_of(&row[4]), f64_of(&row[5])), (w.2, w.3), "{ctx}");
+        }
+        // Most idle first.
+        let idle: Vec<f64> = got.iter().map(|r| f64_of(&r[3])).collect();
+        assert!(idle.windows(2).all(|w| w[0] >= w[1]), "{idle:?}");
+    }
+
+    // Idle checkouts over the range: every session on a node idle 2 h or more.
+    let mut want: Vec<(String, String, String, f64)> = cover
+        .iter()
+        .filter(|(_, held, job, on_node)| *on_node && held - job >= 2.0)
+        .map(|(i, held, job, _)| {
+            let x = &r.sessions[*i];
+            (
+                x.user.clone(),
+                x.host.clone(),
+                x.feature.clone(),
+                held - job,
+            )
+        })
+        .collect();
+    want.sort_by(|a, b| b.3.partial_cmp(&a.3).expect("hours"));
+    let got = run(&db, compute::idle_checkouts(&f, from, to, 2.0));
+    assert!(!got.is_empty(), "the demo plants idle holding");
+    assert_eq!(got.len(), want.len().min(500));
+    let mut got_rows: Vec<(String, String, String, f64)> = got
+        .iter()
+        .map(|r| (str_of(&r[1]), str_of(&r[2]), str_of(&r[3]), f64_of(&r[7])))
+        .collect();
+    let by_key = |a: &(String, String, String, f64), b: &(String, String, String, f64)| {
+        (&a.0, &a.1, &a.2)
+            .cmp(&(&b.0, &b.1, &b.2))
+            .then(a.3.partial_cmp(&b.3).expect("hours"))
+    };
+    got_rows.sort_by(by_key);
+    want.sort_by(by_key);
+    for (g, w) in got_rows.iter().zip(&want) {
+        assert_eq!((&g.0, &g.1, &g.2), (&w.0, &w.1, &w.2));
+        assert!(close(g.3, w.3, 0.005), "{g:?} vs {w:?}");
+    }
+
+    // Idle now: open checkouts on nodes, no job of theirs running, idle 2 h or more.
+    let mut want_now = BTreeSet::new();
+    for x in r.sessions.iter().filter(|x| x.open) {
+        let k = key(&x.host);
+        if !r.nodes.contains(&k) {
+            continue;
+        }
+        let spans = r
+            .jobs_on
+            .get(&(x.user.clone(), k))
+            .cloned()
+            .unwrap_or_default();
+        let running = spans
+            .iter()
+            .any(|(s, e)| *s <= r.now && e.is_none_or(|e| e >= r.now));
+        if running {
+            continue;
+        }
+        let last_end = spans
+            .iter()
+            .filter_map(|(_, e)| *e)
+            .filter(|e| *e < r.now)
+            .fold(x.s, f64::max);
+        let idle_h = (r.now - last_end.max(x.s)) / 3600.0;
+        if idle_h >= 2.0 {
+            want_now.insert((
+                x.user.clone(),
+                x.host.clone(),
+                x.feature.clone(),
+                (idle_h * 100.0).round() as i64,
+            ));
+        }
+    }
+    let got_now: BTreeSet<_> = run(&db, compute::idle_now(2.0))
+        .iter()
+        .map(|r| {
+            (
+                str_of(&r[0]),
+                str_of(&r[1]),
+                str_of(&r[2]),
+                (f64_of(&r[7]) * 100.0).round() as i64,
+            )
+        })
+        .collect();
+    assert!(!got_now.is_empty(), "the demo leaves a checkout idle now");
+    assert_eq!(got_now, want_now);
+
+    // Drift: Slurm's free against FlexLM's, per license.
+    let flex: HashMap<String, (f64, f64)> = raw(
+        &db,
+        "SELECT feature, issued, in_use FROM feature_now WHERE counting = 'counted'",
+        3,
+    )
+    .iter()
+    .fold(HashMap::new(), |mut m, r| {
+        let e = m.entry(text(&r[0])).or_insert((0.0, 0.0));
+        e.0 += number(&r[1]);
+        e.1 += number(&r[2]);
+        m
+    });
+    let slurm = raw(
+        &db,
+        "SELECT cluster, name, total, used, free FROM slurm_licenses",
+        5,
+    );
+    let got = run(&db, compute::drift());
+    assert_eq!(got.len(), slurm.len());
+    let mut over_promised = 0;
+    for s in &slurm {
+        let name = text(&s[1]);
+        let feature = name.split('@').next().unwrap_or_default().to_owned();
+        let (issued, in_use) = flex[&feature];
+        let over = (number(&s[4]) - (issued - in_use)).max(0.0);
+        over_promised += usize::from(over > 0.0);
+        let row = got
+            .iter()
+            .find(|r| str_of(&r[0]) == text(&s[0]) && str_of(&r[1]) == name)
+            .expect("a drift row per Slurm license");
+        assert_eq!(
+            [
+                f64_of(&row[4]),
+                f64_of(&row[5]),
+                f64_of(&row[6]),
+                f64_of(&row[8])
+            ],
+            [number(&s[4]), issued, in_use, over],
+            "{row:?}"
+        );
+    }
+    assert!(over_promised > 0, "the demo plants drift");
+
+    // Jobs waiting on licenses, by cluster.
+    let pending = raw(
+        &db,
+        "SELECT cluster, user_name, reason, licenses FROM slurm_pending",
+        4,
+    );
+    let got = run(&db, compute::pending());
+    for row in &got {
+        let cluster = str_of(&row[0]);
+        let mine: Vec<_> = pending.iter().filter(|p| text(&p[0]) == cluster).collect();
+        let waiting: Vec<_> = mine.iter().filter(|p| text(&p[2]) == "Licenses").collect();
+        let users: BTreeSet<String> = waiting.iter().map(|p| text(&p[1])).collect();
+        let asked: f64 = waiting
+            .iter()
+            .flat_map(|p| {
+                text(&p[3])
+                    .split(',')
+                    .filter(|x| !x.is_empty())
+                    .map(|x| {
+                        x.rsplit_once(':')
+                            .map_or(1.0, |(_, n)| n.parse().unwrap_or(1.0))
+                    })
+                    .collect::<Vec<f64>>()
+            })
+            .sum();
+        assert_eq!(
+            [
+                f64_of(&row[1]),
+                f64_of(&row[2]),
+                f64_of(&row[3]),
+                f64_of(&row[4])
+            ],
+            [
+                mine.len() as f64,
+                waiting.len() as f64,
+                users.len() as f64,
+                asked
+            ],
+            "{row:?}"
+        );
+    }
+    assert!(
+        got.iter().any(|r| f64_of(&r[2]) > 0.0),
+        "the demo has jobs waiting on licenses: {got:?}"
+    );
+}
