@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use duckdb::Connection;
 use lmscope::analytics::compute::{self, By};
 use lmscope::analytics::filters::Filters;
-use lmscope_e2e::{number, published_dir_db, raw, shared_demo, text};
+use lmscope_e2e::{lmscope, number, published_dir_db, raw, shared_demo, text};
 use serde_json::Value;
 
 /// The demo the site tests share: three weeks to 2026-11-20 12:00.
@@ -177,10 +177,20 @@ impl Raw {
             .unwrap_or(0.0)
     }
 
+    /// Short host names that ran a job overlapping `[t0, t1)`, jobs running until `now`.
+    fn nodes_in(&self, t0: f64, t1: f64, now: f64) -> BTreeSet<String> {
+        self.jobs_on
+            .iter()
+            .filter(|(_, spans)| spans.iter().any(|(s, e)| e.unwrap_or(now) > t0 && *s < t1))
+            .map(|((_, host), _)| host.clone())
+            .collect()
+    }
+
     /// Each session overlapping `[t0, t1)` on any host: (index, held hours, hours with a
     /// job of its user on its host, on a compute node), clipped to the range.
     fn cover(&self, t0: f64, t1: f64) -> Vec<(usize, f64, f64, bool)> {
         let now = self.now.min(t1);
+        let nodes = self.nodes_in(t0, t1, now);
         let mut out = Vec::new();
         for (i, x) in self.sessions.iter().enumerate() {
             let (s, e) = (x.s.max(t0), x.e.min(t1));
@@ -218,15 +228,230 @@ impl Raw {
                 i,
                 (e - s) / 3600.0,
                 covered / 3600.0,
-                self.nodes.contains(&key(&x.host)),
+                nodes.contains(&key(&x.host)),
             ));
+        }
+        out
+    }
+
+    /// Per cluster over `[t0, t1)`: the figures of `compute::clusters`.
+    fn clusters(&self, t0: f64, t1: f64) -> BTreeMap<String, C> {
+        let mut want: BTreeMap<String, C> = BTreeMap::new();
+        for (i, held, job, on_node) in self.cover(t0, t1) {
+            let x = &self.sessions[i];
+            let cluster = self
+                .clusters
+                .get(&x.host)
+                .cloned()
+                .unwrap_or_else(|| "unassigned".to_owned());
+            let c = want.entry(cluster).or_default();
+            c.lh += x.licenses * held;
+            c.cost += x.licenses * held * self.price(&x.feature, &x.vendor) / 8760.0;
+            if on_node {
+                c.node_lh += x.licenses * held;
+                c.job_lh += x.licenses * job;
+            }
+        }
+        let now = self.now.min(t1);
+        for (cluster, host, cpus, gpus, s, e) in &self.jobs {
+            let hours = (e.unwrap_or(now).min(t1) - s.max(t0)) / 3600.0;
+            if hours <= 0.0 {
+                continue;
+            }
+            let cluster = match self.clusters.get(host) {
+                Some(c) if c != "unassigned" => c.clone(),
+                _ => cluster.clone(),
+            };
+            let c = want.entry(cluster).or_default();
+            c.cpu += cpus * hours;
+            c.gpu += gpus * hours;
+            c.jobs += 1.0;
+        }
+        want
+    }
+
+    /// Per user or team over `[t0, t1)`, checkouts on nodes: license-hours, license-hours
+    /// with a job, sessions, sessions idle `idle` hours or more.
+    fn efficiency(&self, t0: f64, t1: f64, by: By, idle: f64) -> BTreeMap<String, [f64; 4]> {
+        let mut want: BTreeMap<String, [f64; 4]> = BTreeMap::new();
+        for (i, held, job, on_node) in self.cover(t0, t1) {
+            if !on_node {
+                continue;
+            }
+            let x = &self.sessions[i];
+            let who = match by {
+                By::User => x.user.clone(),
+                By::Team => self
+                    .teams
+                    .get(&x.user)
+                    .cloned()
+                    .unwrap_or_else(|| "unassigned".to_owned()),
+            };
+            let w = want.entry(who).or_default();
+            w[0] += x.licenses * held;
+            w[1] += x.licenses * job;
+            w[2] += 1.0;
+            if held - job >= idle {
+                w[3] += 1.0;
+            }
+        }
+        want
+    }
+
+    /// Sessions on nodes idle `idle` hours or more over `[t0, t1)`: (user, host, feature,
+    /// idle hours), sorted.
+    fn idle(&self, t0: f64, t1: f64, idle: f64) -> Vec<IdleRow> {
+        let mut want: Vec<IdleRow> = self
+            .cover(t0, t1)
+            .into_iter()
+            .filter(|(_, held, job, on_node)| *on_node && held - job >= idle)
+            .map(|(i, held, job, _)| {
+                let x = &self.sessions[i];
+                (
+                    x.user.clone(),
+                    x.host.clone(),
+                    x.feature.clone(),
+                    held - job,
+                )
+            })
+            .collect();
+        want.sort_by(by_key);
+        want
+    }
+
+    /// Open checkouts idle now for `idle` hours or more: (user, host, feature, idle hours
+    /// in hundredths).
+    fn idle_now(&self, idle: f64) -> BTreeSet<(String, String, String, i64)> {
+        let mut out = BTreeSet::new();
+        let month = self.now - 30.0 * 86_400.0;
+        let recent_nodes = self.nodes_in(month, f64::INFINITY, self.now);
+        for x in self.sessions.iter().filter(|x| x.open) {
+            let k = key(&x.host);
+            if !recent_nodes.contains(&k) {
+                continue;
+            }
+            let spans: Vec<(f64, Option<f64>)> = self
+                .jobs_on
+                .get(&(x.user.clone(), k))
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|(_, e)| e.unwrap_or(self.now) >= month)
+                .collect();
+            let running = spans
+                .iter()
+                .any(|(s, e)| *s <= self.now && e.is_none_or(|e| e >= self.now));
+            if running {
+                continue;
+            }
+            let last_end = spans
+                .iter()
+                .filter_map(|(_, e)| *e)
+                .filter(|e| *e < self.now)
+                .fold(x.s, f64::max);
+            let idle_h = (self.now - last_end.max(x.s)) / 3600.0;
+            if idle_h >= idle {
+                out.insert((
+                    x.user.clone(),
+                    x.host.clone(),
+                    x.feature.clone(),
+                    (idle_h * 100.0).round() as i64,
+                ));
+            }
         }
         out
     }
 }
 
+/// A cluster's figures, as `compute::clusters` gives them.
+#[derive(Default, Debug)]
+struct C {
+    lh: f64,
+    node_lh: f64,
+    job_lh: f64,
+    cost: f64,
+    cpu: f64,
+    gpu: f64,
+    jobs: f64,
+}
+
+/// An idle checkout: user, host, feature, idle hours.
+type IdleRow = (String, String, String, f64);
+
+fn by_key(a: &IdleRow, b: &IdleRow) -> std::cmp::Ordering {
+    (&a.0, &a.1, &a.2)
+        .cmp(&(&b.0, &b.1, &b.2))
+        .then(a.3.partial_cmp(&b.3).expect("hours"))
+}
+
+/// Per Slurm license (`NAME on CLUSTER`): Slurm free, FlexLM issued, in use, over-promised.
+fn drift(db: &Connection) -> BTreeMap<String, [f64; 4]> {
+    let flex: HashMap<String, (f64, f64)> = raw(
+        db,
+        "SELECT feature, issued, in_use FROM feature_now WHERE counting = 'counted'",
+        3,
+    )
+    .iter()
+    .fold(HashMap::new(), |mut m, r| {
+        let e = m.entry(text(&r[0])).or_insert((0.0, 0.0));
+        e.0 += number(&r[1]);
+        e.1 += number(&r[2]);
+        m
+    });
+    raw(db, "SELECT cluster, name, free FROM slurm_licenses", 3)
+        .iter()
+        .map(|s| {
+            let name = text(&s[1]);
+            let feature = name.split('@').next().unwrap_or_default().to_owned();
+            let (issued, in_use) = flex.get(&feature).copied().unwrap_or_default();
+            let over = (number(&s[2]) - (issued - in_use)).max(0.0);
+            (
+                format!("{name} on {}", text(&s[0])),
+                [number(&s[2]), issued, in_use, over],
+            )
+        })
+        .collect()
+}
+
+/// Per cluster: pending jobs, those waiting on licenses, their users, licenses asked for.
+fn pending(db: &Connection) -> BTreeMap<String, [f64; 4]> {
+    let mut out: BTreeMap<String, ([f64; 4], BTreeSet<String>)> = BTreeMap::new();
+    for p in raw(
+        db,
+        "SELECT cluster, user_name, reason, licenses FROM slurm_pending",
+        4,
+    ) {
+        let e = out.entry(text(&p[0])).or_default();
+        e.0[0] += 1.0;
+        if text(&p[2]) == "Licenses" {
+            e.0[1] += 1.0;
+            e.1.insert(text(&p[1]));
+            e.0[3] += text(&p[3])
+                .split(',')
+                .filter(|x| !x.is_empty())
+                .map(|x| {
+                    x.rsplit_once(':')
+                        .map_or(1.0, |(_, n)| n.parse().unwrap_or(1.0))
+                })
+                .sum::<f64>();
+        }
+    }
+    out.into_iter()
+        .map(|(c, (mut v, users))| {
+            v[2] = users.len() as f64;
+            (c, v)
+        })
+        .collect()
+}
+
 fn close(a: f64, b: f64, tol: f64) -> bool {
     (a - b).abs() <= tol + 1e-9 * b.abs()
+}
+
+/// `[from 00:00, to + 1 day)` in epoch seconds.
+fn span(from: NaiveDate, to: NaiveDate) -> (f64, f64) {
+    let t = |d: NaiveDate| d.and_hms_opt(0, 0, 0).expect("t").and_utc().timestamp() as f64;
+    (t(from), t(to) + 86_400.0)
 }
 
 #[test]
@@ -239,53 +464,11 @@ fn compute_figures_match_the_raw_rows() {
         "the demo has jobs"
     );
     let (from, to) = (day("2026-11-06"), day("2026-11-19"));
-    let t0 = from.and_hms_opt(0, 0, 0).expect("t").and_utc().timestamp() as f64;
-    let t1 = to.and_hms_opt(0, 0, 0).expect("t").and_utc().timestamp() as f64 + 86_400.0;
+    let (t0, t1) = span(from, to);
     let f = Filters::default();
-    let cover = r.cover(t0, t1);
 
     // Clusters.
-    #[derive(Default, Debug)]
-    struct C {
-        lh: f64,
-        node_lh: f64,
-        job_lh: f64,
-        cost: f64,
-        cpu: f64,
-        gpu: f64,
-        jobs: f64,
-    }
-    let mut want: BTreeMap<String, C> = BTreeMap::new();
-    for (i, held, job, on_node) in &cover {
-        let x = &r.sessions[*i];
-        let cluster = r
-            .clusters
-            .get(&x.host)
-            .cloned()
-            .unwrap_or_else(|| "unassigned".to_owned());
-        let c = want.entry(cluster).or_default();
-        c.lh += x.licenses * held;
-        c.cost += x.licenses * held * r.price(&x.feature, &x.vendor) / 8760.0;
-        if *on_node {
-            c.node_lh += x.licenses * held;
-            c.job_lh += x.licenses * job;
-        }
-    }
-    let now = r.now.min(t1);
-    for (cluster, host, cpus, gpus, s, e) in &r.jobs {
-        let hours = (e.unwrap_or(now).min(t1) - s.max(t0)) / 3600.0;
-        if hours <= 0.0 {
-            continue;
-        }
-        let cluster = match r.clusters.get(host) {
-            Some(c) if c != "unassigned" => c.clone(),
-            _ => cluster.clone(),
-        };
-        let c = want.entry(cluster).or_default();
-        c.cpu += cpus * hours;
-        c.gpu += gpus * hours;
-        c.jobs += 1.0;
-    }
+    let want = r.clusters(t0, t1);
     let got = run(&db, compute::clusters(&f, from, to));
     assert_eq!(
         got.iter().map(|r| str_of(&r[0])).collect::<BTreeSet<_>>(),
@@ -328,37 +511,16 @@ fn compute_figures_match_the_raw_rows() {
 
     // Users and teams.
     for by in [By::User, By::Team] {
-        let mut want: BTreeMap<String, (f64, f64, f64, f64)> = BTreeMap::new();
-        for (i, held, job, on_node) in &cover {
-            if !on_node {
-                continue;
-            }
-            let x = &r.sessions[*i];
-            let who = match by {
-                By::User => x.user.clone(),
-                By::Team => r
-                    .teams
-                    .get(&x.user)
-                    .cloned()
-                    .unwrap_or_else(|| "unassigned".to_owned()),
-            };
-            let w = want.entry(who).or_default();
-            w.0 += x.licenses * held;
-            w.1 += x.licenses * job;
-            w.2 += 1.0;
-            if held - job >= 2.0 {
-                w.3 += 1.0;
-            }
-        }
+        let want = r.efficiency(t0, t1, by, 2.0);
         let got = run(&db, compute::efficiency(&f, from, to, by, 2.0));
         assert_eq!(got.len(), want.len().min(500), "{by:?}");
         for row in &got {
             let w = want[&str_of(&row[0])];
             let ctx = format!("{by:?} {row:?} vs {w:?}");
-            assert!(close(f64_of(&row[1]), w.0, 0.01), "{ctx}");
-            assert!(close(f64_of(&row[2]), 100.0 * w.1 / w.0, 0.051), "{ctx}");
-            assert!(close(f64_of(&row[3]), w.0 - w.1, 0.01), "{ctx}");
-            assert_eq!((f64_of(&row[4]), f64_of(&row[5])), (w.2, w.3), "{ctx}");
+            assert!(close(f64_of(&row[1]), w[0], 0.01), "{ctx}");
+            assert!(close(f64_of(&row[2]), 100.0 * w[1] / w[0], 0.051), "{ctx}");
+            assert!(close(f64_of(&row[3]), w[0] - w[1], 0.01), "{ctx}");
+            assert_eq!((f64_of(&row[4]), f64_of(&row[5])), (w[2], w[3]), "{ctx}");
         }
         // Most idle first.
         let idle: Vec<f64> = got.iter().map(|r| f64_of(&r[3])).collect();
@@ -366,72 +528,22 @@ fn compute_figures_match_the_raw_rows() {
     }
 
     // Idle checkouts over the range: every session on a node idle 2 h or more.
-    let mut want: Vec<(String, String, String, f64)> = cover
-        .iter()
-        .filter(|(_, held, job, on_node)| *on_node && held - job >= 2.0)
-        .map(|(i, held, job, _)| {
-            let x = &r.sessions[*i];
-            (
-                x.user.clone(),
-                x.host.clone(),
-                x.feature.clone(),
-                held - job,
-            )
-        })
-        .collect();
-    want.sort_by(|a, b| b.3.partial_cmp(&a.3).expect("hours"));
+    let want = r.idle(t0, t1, 2.0);
     let got = run(&db, compute::idle_checkouts(&f, from, to, 2.0));
     assert!(!got.is_empty(), "the demo plants idle holding");
     assert_eq!(got.len(), want.len().min(500));
-    let mut got_rows: Vec<(String, String, String, f64)> = got
+    let mut got_rows: Vec<IdleRow> = got
         .iter()
         .map(|r| (str_of(&r[1]), str_of(&r[2]), str_of(&r[3]), f64_of(&r[7])))
         .collect();
-    let by_key = |a: &(String, String, String, f64), b: &(String, String, String, f64)| {
-        (&a.0, &a.1, &a.2)
-            .cmp(&(&b.0, &b.1, &b.2))
-            .then(a.3.partial_cmp(&b.3).expect("hours"))
-    };
     got_rows.sort_by(by_key);
-    want.sort_by(by_key);
     for (g, w) in got_rows.iter().zip(&want) {
         assert_eq!((&g.0, &g.1, &g.2), (&w.0, &w.1, &w.2));
         assert!(close(g.3, w.3, 0.005), "{g:?} vs {w:?}");
     }
 
     // Idle now: open checkouts on nodes, no job of theirs running, idle 2 h or more.
-    let mut want_now = BTreeSet::new();
-    for x in r.sessions.iter().filter(|x| x.open) {
-        let k = key(&x.host);
-        if !r.nodes.contains(&k) {
-            continue;
-        }
-        let spans = r
-            .jobs_on
-            .get(&(x.user.clone(), k))
-            .cloned()
-            .unwrap_or_default();
-        let running = spans
-            .iter()
-            .any(|(s, e)| *s <= r.now && e.is_none_or(|e| e >= r.now));
-        if running {
-            continue;
-        }
-        let last_end = spans
-            .iter()
-            .filter_map(|(_, e)| *e)
-            .filter(|e| *e < r.now)
-            .fold(x.s, f64::max);
-        let idle_h = (r.now - last_end.max(x.s)) / 3600.0;
-        if idle_h >= 2.0 {
-            want_now.insert((
-                x.user.clone(),
-                x.host.clone(),
-                x.feature.clone(),
-                (idle_h * 100.0).round() as i64,
-            ));
-        }
-    }
+    let want_now = r.idle_now(2.0);
     let got_now: BTreeSet<_> = run(&db, compute::idle_now(2.0))
         .iter()
         .map(|r| {
@@ -447,74 +559,30 @@ fn compute_figures_match_the_raw_rows() {
     assert_eq!(got_now, want_now);
 
     // Drift: Slurm's free against FlexLM's, per license.
-    let flex: HashMap<String, (f64, f64)> = raw(
-        &db,
-        "SELECT feature, issued, in_use FROM feature_now WHERE counting = 'counted'",
-        3,
-    )
-    .iter()
-    .fold(HashMap::new(), |mut m, r| {
-        let e = m.entry(text(&r[0])).or_insert((0.0, 0.0));
-        e.0 += number(&r[1]);
-        e.1 += number(&r[2]);
-        m
-    });
-    let slurm = raw(
-        &db,
-        "SELECT cluster, name, total, used, free FROM slurm_licenses",
-        5,
-    );
+    let want = drift(&db);
     let got = run(&db, compute::drift());
-    assert_eq!(got.len(), slurm.len());
-    let mut over_promised = 0;
-    for s in &slurm {
-        let name = text(&s[1]);
-        let feature = name.split('@').next().unwrap_or_default().to_owned();
-        let (issued, in_use) = flex[&feature];
-        let over = (number(&s[4]) - (issued - in_use)).max(0.0);
-        over_promised += usize::from(over > 0.0);
-        let row = got
-            .iter()
-            .find(|r| str_of(&r[0]) == text(&s[0]) && str_of(&r[1]) == name)
-            .expect("a drift row per Slurm license");
+    assert_eq!(got.len(), want.len());
+    for row in &got {
+        let w = want[&str_of(&row[0])];
         assert_eq!(
             [
+                f64_of(&row[3]),
                 f64_of(&row[4]),
                 f64_of(&row[5]),
-                f64_of(&row[6]),
-                f64_of(&row[8])
+                f64_of(&row[7])
             ],
-            [number(&s[4]), issued, in_use, over],
+            w,
             "{row:?}"
         );
     }
-    assert!(over_promised > 0, "the demo plants drift");
+    assert!(want.values().any(|w| w[3] > 0.0), "the demo plants drift");
 
     // Jobs waiting on licenses, by cluster.
-    let pending = raw(
-        &db,
-        "SELECT cluster, user_name, reason, licenses FROM slurm_pending",
-        4,
-    );
+    let want = pending(&db);
     let got = run(&db, compute::pending());
+    assert_eq!(got.len(), want.len());
     for row in &got {
-        let cluster = str_of(&row[0]);
-        let mine: Vec<_> = pending.iter().filter(|p| text(&p[0]) == cluster).collect();
-        let waiting: Vec<_> = mine.iter().filter(|p| text(&p[2]) == "Licenses").collect();
-        let users: BTreeSet<String> = waiting.iter().map(|p| text(&p[1])).collect();
-        let asked: f64 = waiting
-            .iter()
-            .flat_map(|p| {
-                text(&p[3])
-                    .split(',')
-                    .filter(|x| !x.is_empty())
-                    .map(|x| {
-                        x.rsplit_once(':')
-                            .map_or(1.0, |(_, n)| n.parse().unwrap_or(1.0))
-                    })
-                    .collect::<Vec<f64>>()
-            })
-            .sum();
+        let w = want[&str_of(&row[0])];
         assert_eq!(
             [
                 f64_of(&row[1]),
@@ -522,17 +590,77 @@ fn compute_figures_match_the_raw_rows() {
                 f64_of(&row[3]),
                 f64_of(&row[4])
             ],
-            [
-                mine.len() as f64,
-                waiting.len() as f64,
-                users.len() as f64,
-                asked
-            ],
+            w,
             "{row:?}"
         );
     }
     assert!(
-        got.iter().any(|r| f64_of(&r[2]) > 0.0),
-        "the demo has jobs waiting on licenses: {got:?}"
+        want.values().any(|w| w[1] > 0.0),
+        "the demo has jobs waiting on licenses: {want:?}"
+    );
+}
+
+#[test]
+fn the_idle_checkout_rule_fires_where_the_demo_left_checkouts_idle() {
+    let dir = shared_demo(DEMO);
+    let data = dir.join("data");
+    let db = published_dir_db(&data);
+    let r = Raw::read(&db);
+    // Exits 1: critical alerts fire now in the demo too.
+    let out = lmscope(&["check", "--data", &data.to_string_lossy(), "--json"]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let alerts: Vec<Value> = serde_json::from_slice(&out.stdout).expect("check --json");
+    let idle: Vec<&Value> = alerts
+        .iter()
+        .filter(|a| a["kind"] == "idle_checkout")
+        .collect();
+    assert!(!idle.is_empty(), "the demo's idle checkout rule fires");
+    // `check` evaluates the 30 days to the newest poll's day.
+    let (t0, t1) = span(day("2026-10-22"), day("2026-11-20"));
+    let sessions: BTreeSet<(String, String, String)> = r
+        .idle(t0, t1, 4.0)
+        .into_iter()
+        .map(|(u, h, f, _)| (u, h, f))
+        .collect();
+    let now = chrono::DateTime::from_timestamp(r.now as i64, 0)
+        .expect("now")
+        .naive_utc();
+    let time = |v: &Value| {
+        chrono::NaiveDateTime::parse_from_str(v.as_str().expect("time"), "%Y-%m-%dT%H:%M:%S")
+            .expect("time")
+    };
+    for a in &idle {
+        // `FEATURE on SERVER: USER on HOST`
+        let subject = a["subject"].as_str().expect("subject");
+        let (what, who) = subject.split_once(": ").expect("subject");
+        let feature = what.split(" on ").next().expect("feature").to_owned();
+        let (user, host) = who.split_once(" on ").expect("user on host");
+        let key = (user.to_owned(), host.to_owned(), feature);
+        assert!(sessions.contains(&key), "{subject} is not an idle checkout");
+        let until = if a["until"].is_null() {
+            now
+        } else {
+            time(&a["until"])
+        };
+        assert!(
+            until - time(&a["since"]) >= chrono::TimeDelta::hours(4),
+            "{a}"
+        );
+        assert_eq!(a["severity"], "warning");
+    }
+    // The checkout the demo left idle now fires now, and is in the overview's list.
+    let ongoing: Vec<&&Value> = idle.iter().filter(|a| a["until"].is_null()).collect();
+    assert_eq!(ongoing.len(), 1, "{ongoing:?}");
+    let now_idle: BTreeSet<(String, String)> = r
+        .idle_now(4.0)
+        .into_iter()
+        .map(|(u, h, _, _)| (u, h))
+        .collect();
+    let subject = ongoing[0]["subject"].as_str().expect("subject");
+    let who = subject.split_once(": ").expect("subject").1;
+    let (user, host) = who.split_once(" on ").expect("user on host");
+    assert!(
+        now_idle.contains(&(user.to_owned(), host.to_owned())),
+        "{subject}"
     );
 }

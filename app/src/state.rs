@@ -110,7 +110,7 @@ pub struct ReportSpec {
 }
 
 /// Everything the URL says about the view.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ViewState {
     /// The page, or the unknown name the URL gave.
     pub page: Result<Page, String>,
@@ -119,9 +119,18 @@ pub struct ViewState {
     /// Costs and projects share the policy; projects add the chosen project.
     pub project: Option<String>,
     pub report: ReportSpec,
+    /// Hours a checkout must sit with no job of its holder on its host to count as idle
+    /// (`idle`, on the clusters, users, departments and overview pages).
+    pub idle_hours: f64,
     /// Page parameters that were not understood (the default is used instead).
     pub problems: Vec<String>,
 }
+
+/// The idle threshold when the URL gives none, in hours.
+pub const IDLE_HOURS: f64 = 2.0;
+
+/// The idle thresholds the pages offer, in hours.
+pub const IDLE_CHOICES: [f64; 5] = [1.0, 2.0, 4.0, 8.0, 24.0];
 
 impl ViewState {
     /// Parse the URL's query.
@@ -157,6 +166,19 @@ impl ViewState {
                 ));
                 Policy::PayForUse
             }),
+        };
+        let idle_hours = match text("idle") {
+            None => IDLE_HOURS,
+            Some(v) => match v.parse::<f64>() {
+                Ok(h) if h > 0.0 && h <= 24.0 * 31.0 => h,
+                _ => {
+                    problems.push(format!(
+                        "URL parameter `idle`: `{v}` is not a number of hours from 0 to 744; \
+                         using {IDLE_HOURS}"
+                    ));
+                    IDLE_HOURS
+                }
+            },
         };
         let mut list = |key: &str, known: &dyn Fn(&str) -> bool| -> Vec<String> {
             let items: Vec<String> = text(key)
@@ -207,6 +229,7 @@ impl ViewState {
             costs: CostChoice { by, policy },
             project: text("project"),
             report,
+            idle_hours,
             problems,
         }
     }

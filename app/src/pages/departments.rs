@@ -1,16 +1,22 @@
-//! Departments and teams: their share of the license-hours, who uses which feature, and a
-//! team's pools and concurrent use when one team is chosen.
+//! Departments and teams: their share of the license-hours, who uses which feature, teams'
+//! efficiency on the clusters, and a team's pools and concurrent use when one is chosen.
 
 use chrono::NaiveDate;
 use leptos::prelude::*;
 use lmscope::analytics::filters::Filters;
 use lmscope::analytics::query::{Dimension, Measure};
 
+use crate::widgets::compute::{Efficiency, IdleChoice};
 use crate::widgets::team_pools::TeamPools;
 use crate::widgets::usage_table::UsageTable;
 
 #[component]
-pub fn DepartmentsPage(filters: Filters, from: NaiveDate, to: NaiveDate) -> impl IntoView {
+pub fn DepartmentsPage(
+    filters: Filters,
+    from: NaiveDate,
+    to: NaiveDate,
+    idle_hours: f64,
+) -> impl IntoView {
     view! {
         {filters.team.clone().map(|team| view! {
             <TeamPools team />
@@ -34,5 +40,7 @@ pub fn DepartmentsPage(filters: Filters, from: NaiveDate, to: NaiveDate) -> impl
         <UsageTable testid="team-features" title="Who uses which feature" filters=filters.clone() from to
             dims=vec![Dimension::Feature, Dimension::Team]
             measures=vec![Measure::LicenseHours, Measure::Users, Measure::PeakLicenses] />
+        <IdleChoice idle_hours />
+        <Efficiency filters=filters.clone() from to by=lmscope::analytics::compute::By::Team idle_hours />
     }
 }

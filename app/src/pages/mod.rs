@@ -116,7 +116,7 @@ pub fn Shell(data: Loaded) -> impl IntoView {
             });
             let (from, to) = f.range(latest);
             let body = match page {
-                Page::Overview => view! { <overview::Overview /> }.into_any(),
+                Page::Overview => view! { <overview::Overview idle_hours=s.idle_hours /> }.into_any(),
                 Page::Features => view! {
                     <crate::pages::features::FeaturesPage filters=f.clone() from to />
                 }.into_any(),
@@ -129,9 +129,9 @@ pub fn Shell(data: Loaded) -> impl IntoView {
                     };
                     view! { <crate::pages::me::PersonPage filters=f.clone() from to /> }.into_any()
                 }
-                Page::Users => view! { <users::UsersPage filters=f.clone() from to /> }.into_any(),
-                Page::Departments => view! { <departments::DepartmentsPage filters=f.clone() from to /> }.into_any(),
-                Page::Clusters => view! { <clusters::ClustersPage filters=f.clone() from to /> }.into_any(),
+                Page::Users => view! { <users::UsersPage filters=f.clone() from to idle_hours=s.idle_hours /> }.into_any(),
+                Page::Departments => view! { <departments::DepartmentsPage filters=f.clone() from to idle_hours=s.idle_hours /> }.into_any(),
+                Page::Clusters => view! { <clusters::ClustersPage filters=f.clone() from to idle_hours=s.idle_hours /> }.into_any(),
                 Page::Trends => view! {
                     <crate::pages::trends::TrendsPage filters=f.clone() from to />
                 }.into_any(),

@@ -12,7 +12,7 @@ use crate::widgets::usage_chart::FeatureUsageChart;
 /// The overview: server health, feature summary, one feature's last year and the live feed.
 /// All of it follows the newest publish in place (see [`Live`]), filters and scroll kept.
 #[component]
-pub fn Overview() -> impl IntoView {
+pub fn Overview(idle_hours: f64) -> impl IntoView {
     let live = expect_context::<Live>();
     let (feature_param, _) = query_signal::<String>("feature");
     let feature = Memo::new(move |_| {
@@ -39,6 +39,11 @@ pub fn Overview() -> impl IntoView {
             live.generation.track();
             let latest = live.current.with(super::latest_day);
             view! { <crate::widgets::live_feed::LiveFeed latest /> }
+        }}
+        {move || {
+            live.generation.track();
+            let latest = live.current.with(super::latest_day);
+            view! { <crate::widgets::compute::IdleNow latest idle_hours /> }
         }}
     }
 }

@@ -8,9 +8,9 @@ use lmscope::analytics::filters::Filters;
 use lmscope::analytics::forecast::outlooks;
 use lmscope::analytics::page_sql;
 use lmscope::analytics::recommend::{
-    features_sql, recommend, reservations_sql, row, teams_sql, Action, FeatureFacts,
+    features_sql, recommend, reservations_sql, row, teams_sql, Action, FeatureFacts, IdleFacts,
     Recommendation, ReservationFacts, Shortage, TeamFacts, ADD_MIN_DENIALS, ADD_MIN_QUEUED,
-    REDUCE_MAX_P95_SHARE, RESERVE_MIN_WAITS, SHORTAGE_PROBABILITY,
+    IDLE_MIN_SHARE, REDUCE_MAX_P95_SHARE, RESERVE_MIN_WAITS, SHORTAGE_PROBABILITY,
 };
 use serde_json::Value;
 
@@ -46,8 +46,15 @@ pub async fn load(
         .filter_map(|s| s.as_shortage())
         .collect();
     shortages.sort_by(|a, b| b.probability.total_cmp(&a.probability));
+    let days = ((to - from).num_days() + 1) as f64;
+    let (sql, p) = lmscope::analytics::compute::idle_by_feature(&f, from, to);
+    let idle: Vec<IdleFacts> = bridge::query::<Vec<Value>>(&sql, &p)
+        .await?
+        .iter()
+        .filter_map(|r| IdleFacts::from_row(r, days))
+        .collect();
     Ok((
-        recommend(&features, &teams, &reservations, &shortages),
+        recommend(&features, &teams, &reservations, &shortages, &idle),
         shortages,
     ))
 }
@@ -86,9 +93,11 @@ pub fn RecommendationsPage(filters: Filters, from: NaiveDate, to: NaiveDate) -> 
                  90 days of {:.0} % or more (the seats that bring it below one half). \
                  Redistribute: spare seats of a vendor's feature to \
                  one of its features that is short. Reserve: a team that waited {RESERVE_MIN_WAITS} \
-                 times or more gets its average use over an 8-hour day. Release: a FlexLM reservation \
-                 whose seats lmstat listed as reserved and unused at every poll of the range. Money at \
-                 yearly list price.",
+                 times or more gets its average use over an 8-hour day. Release idle checkouts: \
+                 {IDLE_MIN_SHARE:.0} % or more of a feature's license-hours on the clusters (a working \
+                 day or more) with no job of the holder running on the checkout's host. Release: a \
+                 FlexLM reservation whose seats lmstat listed as reserved and unused at every poll of \
+                 the range. Money at yearly list price.",
                 100.0 * REDUCE_MAX_P95_SHARE,
                 100.0 * SHORTAGE_PROBABILITY
             )}
@@ -152,6 +161,7 @@ fn Recommendations(all: Vec<Recommendation>, from: NaiveDate, to: NaiveDate) -> 
             <div><dt>"Redistribute"</dt><dd>{count(Action::Redistribute)}</dd></div>
             <div><dt>"Add"</dt><dd>{count(Action::Add)}</dd></div>
             <div><dt>"Reserve"</dt><dd>{count(Action::Reserve)}</dd></div>
+            <div><dt>"Release idle"</dt><dd>{count(Action::ReleaseIdle)}</dd></div>
             <div><dt>"Release"</dt><dd>{count(Action::Release)}</dd></div>
         </dl>
         <DataTable testid="recommendations" title columns rows link />

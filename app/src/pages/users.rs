@@ -1,16 +1,23 @@
-//! Top users, their feature preferences, peak days and peak hours.
+//! Top users, their feature preferences, peak days and peak hours, and their efficiency on
+//! the clusters.
 
 use chrono::NaiveDate;
 use leptos::prelude::*;
 use lmscope::analytics::filters::Filters;
 use lmscope::analytics::query::{Dimension, Measure};
 
+use crate::widgets::compute::{Efficiency, IdleChoice};
 use crate::widgets::query_table::QueryTable;
 use crate::widgets::table::Column;
 use crate::widgets::usage_table::UsageTable;
 
 #[component]
-pub fn UsersPage(filters: Filters, from: NaiveDate, to: NaiveDate) -> impl IntoView {
+pub fn UsersPage(
+    filters: Filters,
+    from: NaiveDate,
+    to: NaiveDate,
+    idle_hours: f64,
+) -> impl IntoView {
     view! {
         <UsageTable testid="users" title="Top users" filters=filters.clone() from to
             dims=vec![Dimension::User, Dimension::Department]
@@ -31,5 +38,7 @@ pub fn UsersPage(filters: Filters, from: NaiveDate, to: NaiveDate) -> impl IntoV
                          Column::number("License-hours")]
             sql=lmscope::analytics::page_sql::checkout_hours(&filters, from, to)
             days=(from, to) />
+        <IdleChoice idle_hours />
+        <Efficiency filters=filters.clone() from to by=lmscope::analytics::compute::By::User idle_hours />
     }
 }

@@ -1,10 +1,12 @@
 //! The building blocks pages are made of: tables (sortable, exportable, with their charts),
 //! charts (bars, stacked bars, lines, forecasts; drawn with plotters), the heatmap, the
-//! banners and filter bar every page shows, and the overview's parts.
+//! banners and filter bar every page shows, the overview's parts, and licenses against
+//! compute (`compute`).
 
 pub mod banners;
 pub mod bars;
 pub mod chart;
+pub mod compute;
 pub mod feature_table;
 pub mod figure;
 pub mod filter_bar;

@@ -5,8 +5,9 @@
 //! had a job running on the checkout's host: a session's hours are clipped to the range,
 //! the holder's jobs on that host (by user and short host name, case-insensitive) merged
 //! into spans, and the overlap of the two summed, weighted by the licenses held. A host is
-//! a compute node when any published job ran on it; checkouts elsewhere (workstations) are
-//! left out of efficiency and idle figures. **Idle** license-hours are those hours with no
+//! a compute node when a published job ran on it during the range (the last 30 days, for
+//! what is idle now); checkouts elsewhere (workstations) are left out of efficiency and
+//! idle figures. **Idle** license-hours are those hours with no
 //! such job. Running jobs count up to the newest poll.
 
 use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
@@ -41,13 +42,14 @@ pub fn time_range(t0: NaiveDateTime, t1: NaiveDateTime) -> [Value; 2] {
 }
 
 /// Conditions and joins for the filters on a relation aliased `x` with `user_name` (and,
-/// for sessions, `server`, `vendor`, `feature`, `host`): (joins, conditions, params).
-fn filter_sql(f: &Filters, x: &str, sessions: bool) -> (String, String, Vec<Value>) {
+/// for sessions, `server`, `vendor`, `feature`, `host`): (joins, conditions, params), the
+/// parameters numbered from `$first`.
+fn filter_sql(f: &Filters, x: &str, sessions: bool, first: usize) -> (String, String, Vec<Value>) {
     let mut cond = String::new();
     let mut params = Vec::new();
     let mut eq = |column: String, value: &Option<String>| {
         if let Some(v) = value {
-            cond.push_str(&format!(" AND {column} = ?"));
+            cond.push_str(&format!(" AND {column} = ${}", first + params.len()));
             params.push(json!(v));
         }
     };
@@ -74,27 +76,31 @@ fn filter_sql(f: &Filters, x: &str, sessions: bool) -> (String, String, Vec<Valu
         } else {
             format!("coalesce(nullif(fh.cluster, 'unassigned'), {x}.cluster)")
         };
-        cond.push_str(&format!(" AND {cluster} = ?"));
+        cond.push_str(&format!(" AND {cluster} = ${}", first + params.len()));
         params.push(json!(f.cluster));
         joins.push_str(&format!(" LEFT JOIN org_hosts fh ON fh.host = {x}.host"));
     }
     (joins, cond, params)
 }
 
-/// The CTEs every figure here starts from, over `[t0, t1)` (the two parameters first):
+/// The CTEs every figure here starts from, over `[t0, t1)` (parameters `$1` and `$2`; the
+/// filters' follow, numbered from `$3`: every query here numbers its parameters, so the
+/// alert engine can bind just the range):
 /// - `r` (`t0`, `t1`, `now`: the newest poll, at most `t1`);
-/// - `nodes`: the compute nodes (short host names that ran a job);
+/// - `nodes`: the compute nodes (short host names that ran a job in the range);
 /// - `sess`: the filtered sessions overlapping the range, clipped to it (`s`, `e`), with
 ///   their start and end unclipped (`s0`, `e0`), `sid`, `hk` and whether on a node;
 /// - `isl`: each user's jobs per node merged into spans, clipped to the range;
 /// - `cov`: the parts of each session on a node covered by a span (`cs`, `ce`);
 /// - `per`: each session with `held_h` and `job_h` (hours, not license-weighted).
 pub fn cover_ctes(f: &Filters) -> (String, Vec<Value>) {
-    let (joins, cond, params) = filter_sql(f, "x", true);
+    let (joins, cond, params) = filter_sql(f, "x", true, 3);
     let sql = format!(
-        "WITH r AS (SELECT ?::TIMESTAMP AS t0, ?::TIMESTAMP AS t1,
-                      least((SELECT max(until) FROM polls), ?::TIMESTAMP) AS now),
-         nodes AS (SELECT DISTINCT {HOST_KEY} AS hk FROM job_hosts),
+        "WITH r AS (SELECT $1::TIMESTAMP AS t0, $2::TIMESTAMP AS t1,
+                      least((SELECT max(until) FROM polls), $2::TIMESTAMP) AS now),
+         nodes AS (SELECT DISTINCT lower(split_part(j.host, '.', 1)) AS hk
+                   FROM job_hosts j CROSS JOIN r
+                   WHERE coalesce(j.ended_at, r.now) > r.t0 AND j.started_at < r.t1),
          sess AS (
              SELECT row_number() OVER (ORDER BY x.s, x.server, x.feature, x.user_name, x.host) AS sid,
                     x.server, x.vendor, x.feature, x.user_name, x.host, x.licenses, x.ended_at,
@@ -104,7 +110,7 @@ pub fn cover_ctes(f: &Filters) -> (String, Vec<Value>) {
                                   ELSE first_seen END AS s,
                           coalesce(ended_at, last_seen) AS e
                    FROM sessions
-                   WHERE coalesce(ended_at, last_seen) >= ?::TIMESTAMP) x
+                   WHERE coalesce(ended_at, last_seen) >= $1::TIMESTAMP) x
              CROSS JOIN r{joins}
              WHERE x.e > r.t0 AND x.s < r.t1 AND x.e > x.s{cond}),
          jh AS (
@@ -139,12 +145,7 @@ pub fn cover_ctes(f: &Filters) -> (String, Vec<Value>) {
 
 /// The parameters of [`cover_ctes`] for `[t0, t1)` followed by the filters'.
 fn cover_params(range: [Value; 2], filter_params: Vec<Value>) -> Vec<Value> {
-    let mut p = vec![
-        range[0].clone(),
-        range[1].clone(),
-        range[1].clone(),
-        range[0].clone(),
-    ];
+    let mut p = range.to_vec();
     p.extend(filter_params);
     p
 }
@@ -156,8 +157,8 @@ fn cover_params(range: [Value; 2], filter_params: Vec<Value>) -> Vec<Value> {
 /// The feature filters narrow the licenses only; people and cluster filters both sides.
 pub fn clusters(f: &Filters, from: NaiveDate, to: NaiveDate) -> Sql {
     let (ctes, fp) = cover_ctes(f);
-    let (jjoins, jcond, jparams) = filter_sql(f, "j", false);
     let mut params = cover_params(day_range(from, to), fp);
+    let (jjoins, jcond, jparams) = filter_sql(f, "j", false, params.len() + 1);
     params.extend(jparams);
     let sql = format!(
         "{ctes},
@@ -225,6 +226,7 @@ pub fn efficiency(f: &Filters, from: NaiveDate, to: NaiveDate, by: By, idle_hour
     let (ctes, fp) = cover_ctes(f);
     let mut params = cover_params(day_range(from, to), fp);
     params.push(json!(idle_hours));
+    let idle = params.len();
     let (key, join) = match by {
         By::User => ("p.user_name", ""),
         By::Team => (
@@ -239,7 +241,7 @@ pub fn efficiency(f: &Filters, from: NaiveDate, to: NaiveDate, by: By, idle_hour
                 round(100 * sum(p.licenses * p.job_h) / nullif(sum(p.licenses * p.held_h), 0), 1)::DOUBLE,
                 round(sum(p.licenses * (p.held_h - p.job_h)), 2)::DOUBLE,
                 count(*)::DOUBLE,
-                count(*) FILTER (WHERE p.held_h - p.job_h >= ?::DOUBLE)::DOUBLE
+                count(*) FILTER (WHERE p.held_h - p.job_h >= ${idle}::DOUBLE)::DOUBLE
          FROM per p{join}
          WHERE p.on_node
          GROUP BY 1 ORDER BY 4 DESC, 1 LIMIT 500"
@@ -264,6 +266,7 @@ pub fn idle_checkouts(f: &Filters, from: NaiveDate, to: NaiveDate, idle_hours: f
     let (ctes, fp) = cover_ctes(f);
     let mut params = cover_params(day_range(from, to), fp);
     params.push(json!(idle_hours));
+    let idle = params.len();
     let sql = format!(
         "{ctes}
          SELECT strftime(p.s0, '%Y-%m-%d %H:%M'), p.user_name, p.host, p.feature, p.server,
@@ -271,7 +274,7 @@ pub fn idle_checkouts(f: &Filters, from: NaiveDate, to: NaiveDate, idle_hours: f
                 round(p.held_h - p.job_h, 2)::DOUBLE,
                 round(100 * p.job_h / nullif(p.held_h, 0), 1)::DOUBLE
          FROM per p
-         WHERE p.on_node AND p.held_h - p.job_h >= ?::DOUBLE
+         WHERE p.on_node AND p.held_h - p.job_h >= ${idle}::DOUBLE
          ORDER BY 8 DESC, p.s0, 2, 4 LIMIT 500"
     );
     (sql, params)
@@ -290,17 +293,20 @@ pub const IDLE_COLUMNS: [&str; 9] = [
     "With a job %",
 ];
 
-/// Checkouts open at the newest poll, on compute nodes, whose holder has no job running
-/// on the host and has had none for `idle_hours` or more: user, host, feature, server,
+/// Checkouts open at the newest poll, on compute nodes (a job ran there in the last 30
+/// days), whose holder has no job running on the host and has had none (of the last 30
+/// days' jobs) for `idle_hours` or more: user, host, feature, server,
 /// licenses, checked out (UTC), idle since (UTC), idle hours. Longest idle first.
 pub fn idle_now(idle_hours: f64) -> Sql {
     let sql = format!(
         "WITH r AS (SELECT (SELECT max(until) FROM polls) AS now),
+         recent AS (SELECT x.* FROM job_hosts x CROSS JOIN r
+                    WHERE coalesce(x.ended_at, r.now) >= r.now - INTERVAL 30 DAY),
          o AS (SELECT server, feature, user_name, host, licenses, {HOST_KEY} AS hk,
                       coalesce(started_at, first_seen) AS s
                FROM sessions WHERE ended_at IS NULL),
          j AS (SELECT x.user_name, lower(split_part(x.host, '.', 1)) AS hk, x.started_at, x.ended_at
-               FROM job_hosts x
+               FROM recent x
                JOIN (SELECT DISTINCT user_name, hk FROM o) k
                  ON k.user_name = x.user_name AND k.hk = lower(split_part(x.host, '.', 1))),
          w AS (
@@ -311,12 +317,12 @@ pub fn idle_now(idle_hours: f64) -> Sql {
                     greatest(o.s, coalesce((SELECT max(j.ended_at) FROM j CROSS JOIN r
                                             WHERE j.user_name = o.user_name AND j.hk = o.hk
                                               AND j.ended_at < r.now), o.s)) AS idle_from
-             FROM o WHERE o.hk IN (SELECT DISTINCT {HOST_KEY} FROM job_hosts))
+             FROM o WHERE o.hk IN (SELECT DISTINCT {HOST_KEY} FROM recent))
          SELECT w.user_name, w.host, w.feature, w.server, w.licenses::DOUBLE,
                 strftime(w.s, '%Y-%m-%d %H:%M'), strftime(w.idle_from, '%Y-%m-%d %H:%M'),
                 round(epoch(r.now - w.idle_from) / 3600.0, 2)::DOUBLE
          FROM w CROSS JOIN r
-         WHERE NOT w.running AND epoch(r.now - w.idle_from) / 3600.0 >= ?::DOUBLE
+         WHERE NOT w.running AND epoch(r.now - w.idle_from) / 3600.0 >= $1::DOUBLE
          ORDER BY 8 DESC, 1, 3"
     );
     (sql, vec![json!(idle_hours)])
@@ -334,26 +340,25 @@ pub const IDLE_NOW_COLUMNS: [&str; 8] = [
     "Idle hours",
 ];
 
-/// Per cluster and license, Slurm's newest counts against FlexLM's: Slurm's total, used
-/// and free; FlexLM's issued, in use and free (summed over the servers that serve the
+/// Per cluster and license (`NAME on CLUSTER`), Slurm's newest counts against FlexLM's:
+/// Slurm's total, used and free; FlexLM's issued, in use and free (summed over the servers that serve the
 /// feature, by the name before `@`); and how many seats Slurm would hand out that FlexLM
 /// does not have (Slurm free − FlexLM free, when above 0); when Slurm counted.
 pub fn drift() -> Sql {
     let sql = "WITH fx AS (SELECT feature, sum(issued) AS issued, sum(in_use) AS in_use
                            FROM feature_now WHERE counting = 'counted' GROUP BY feature)
-         SELECT l.cluster, l.name, l.total::DOUBLE, l.used::DOUBLE, l.free::DOUBLE,
+         SELECT l.name || ' on ' || l.cluster, l.total::DOUBLE, l.used::DOUBLE, l.free::DOUBLE,
                 fx.issued::DOUBLE, fx.in_use::DOUBLE, (fx.issued - fx.in_use)::DOUBLE,
                 greatest(l.free - (fx.issued - fx.in_use), 0)::DOUBLE,
                 strftime(l.ts, '%Y-%m-%d %H:%M')
          FROM slurm_licenses l LEFT JOIN fx ON fx.feature = l.feature
-         ORDER BY 9 DESC, 1, 2";
+         ORDER BY 8 DESC, 1";
     (sql.to_owned(), Vec::new())
 }
 
 /// Column labels of [`drift`].
-pub const DRIFT_COLUMNS: [&str; 10] = [
-    "Cluster",
-    "Slurm license",
+pub const DRIFT_COLUMNS: [&str; 9] = [
+    "Slurm license on cluster",
     "Slurm total",
     "Slurm used",
     "Slurm free",
@@ -393,32 +398,31 @@ pub const PENDING_COLUMNS: [&str; 7] = [
     "As of",
 ];
 
-/// Per feature over the range, for the recommendations: license-hours on compute nodes,
-/// the idle share %, idle license-hours. Only features with idle hours.
-pub fn idle_by_feature(from: NaiveDate, to: NaiveDate) -> Sql {
-    let (ctes, fp) = cover_ctes(&Filters::default());
+/// Per server and feature over the range, for the recommendations: license-hours on
+/// compute nodes, idle license-hours (no job of the holder on the host). Only features
+/// with idle hours; most idle first.
+pub fn idle_by_feature(f: &Filters, from: NaiveDate, to: NaiveDate) -> Sql {
+    let (ctes, fp) = cover_ctes(f);
     let params = cover_params(day_range(from, to), fp);
     let sql = format!(
         "{ctes}
-         SELECT p.feature, round(sum(p.licenses * p.held_h), 2)::DOUBLE,
-                round(100 * sum(p.licenses * (p.held_h - p.job_h))
-                      / nullif(sum(p.licenses * p.held_h), 0), 1)::DOUBLE,
+         SELECT p.server, p.feature, round(sum(p.licenses * p.held_h), 2)::DOUBLE,
                 round(sum(p.licenses * (p.held_h - p.job_h)), 2)::DOUBLE
          FROM per p WHERE p.on_node
-         GROUP BY 1 HAVING sum(p.licenses * (p.held_h - p.job_h)) > 0
-         ORDER BY 4 DESC, 1"
+         GROUP BY 1, 2 HAVING sum(p.licenses * (p.held_h - p.job_h)) > 0
+         ORDER BY 4 DESC, 1, 2"
     );
     (sql, params)
 }
 
-/// Idle stretches over `[t0, t1]` for the alert engine: each stretch of a session on a
-/// compute node with no job of its holder on its host. Columns: server, feature, user,
-/// host, licenses, stretch start and end (epoch seconds), whether the session is still
-/// open and the stretch reaches its last sighting (still idle).
-pub fn idle_stretches(t0: NaiveDateTime, t1: NaiveDateTime) -> Sql {
-    let (ctes, fp) = cover_ctes(&Filters::default());
-    let params = cover_params(time_range(t0, t1), fp);
-    let sql = format!(
+/// Idle stretches over `[$1, $2]` for the alert engine (its range parameters, nothing
+/// else bound): each stretch of a session on a compute node with no job of its holder on
+/// its host. Columns: server, feature, user, host, licenses, stretch start and end (epoch
+/// seconds), and whether it runs to the end of the session's part in the range while the
+/// session goes on (open, or ended after the range).
+pub fn idle_stretches() -> String {
+    let (ctes, _) = cover_ctes(&Filters::default());
+    format!(
         "{ctes},
          marks AS (
              SELECT sid, cs, ce FROM cov
@@ -435,6 +439,5 @@ pub fn idle_stretches(t0: NaiveDateTime, t1: NaiveDateTime) -> Sql {
          FROM gaps g JOIN per p USING (sid)
          WHERE p.on_node AND g.prev IS NOT NULL AND g.cs > g.prev
          ORDER BY 6, 1, 2, 3, 4"
-    );
-    (sql, params)
+    )
 }

@@ -15,6 +15,10 @@
 //! - **Reserve**: a team that waited (denials plus queued requests) for a feature beyond a
 //!   threshold, with a reserved pool smaller than its average concurrent use over an
 //!   eight-hour working day.
+//! - **Release idle checkouts**: a feature of which at least [`IDLE_MIN_SHARE`] % of the
+//!   license-hours on compute nodes (and a working day's worth or more) had no job of the
+//!   holder running on the checkout's host ([`crate::analytics::compute`]): the seats held
+//!   idle on average could serve others, or be cut.
 //! - **Release**: a FlexLM reservation (options file `RESERVE`) whose seats sat unused
 //!   over the whole range: lmstat lists a RESERVATION line only for reserved seats nobody
 //!   has checked out, so the fewest it listed while the range lasted were never used by
@@ -43,6 +47,34 @@ pub const REDUCE_HEADROOM_PCT: f64 = 10.0;
 pub const RESERVE_MIN_WAITS: f64 = 3.0;
 /// Working hours a day, for a team's average concurrent use.
 pub const WORKDAY_HOURS: f64 = 8.0;
+/// Share (%) of a feature's license-hours on compute nodes with no job running that makes
+/// its idle checkouts worth releasing.
+pub const IDLE_MIN_SHARE: f64 = 10.0;
+
+/// A feature's checkouts on compute nodes over the range (from
+/// [`crate::analytics::compute::idle_by_feature`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct IdleFacts {
+    pub server: String,
+    pub feature: String,
+    pub license_hours: f64,
+    pub idle_hours: f64,
+    /// Hours in the range, for the seats held idle on average.
+    pub range_hours: f64,
+}
+
+impl IdleFacts {
+    /// From a row of `idle_by_feature`, over a range of `days` days.
+    pub fn from_row(r: &[Value], days: f64) -> Option<Self> {
+        Some(Self {
+            server: text(r, 0)?,
+            feature: text(r, 1)?,
+            license_hours: num(r, 2),
+            idle_hours: num(r, 3),
+            range_hours: days * 24.0,
+        })
+    }
+}
 
 /// Per feature over the range: server, vendor, feature, issued (largest), peak checked out,
 /// 95th percentile of hourly peaks checked out (reserved seats nobody used are not use, so
@@ -319,6 +351,7 @@ pub enum Action {
     Redistribute,
     Add,
     Reserve,
+    ReleaseIdle,
     Release,
 }
 
@@ -329,6 +362,7 @@ impl Action {
             Action::Redistribute => "Redistribute",
             Action::Add => "Add licenses",
             Action::Reserve => "Reserve for a team",
+            Action::ReleaseIdle => "Release idle checkouts",
             Action::Release => "Release a reservation",
         }
     }
@@ -426,6 +460,7 @@ pub fn recommend(
     teams: &[TeamFacts],
     reservations: &[ReservationFacts],
     shortages: &[Shortage],
+    idle: &[IdleFacts],
 ) -> Vec<Recommendation> {
     let mut out = Vec::new();
     let mut cuts: Vec<(&FeatureFacts, f64)> = Vec::new();
@@ -555,6 +590,41 @@ pub fn recommend(
             ],
         });
     }
+    for i in idle {
+        let share = 100.0 * i.idle_hours / i.license_hours.max(f64::MIN_POSITIVE);
+        if share < IDLE_MIN_SHARE || i.idle_hours < WORKDAY_HOURS || i.range_hours <= 0.0 {
+            continue;
+        }
+        let held = i.idle_hours / i.range_hours;
+        let price = features
+            .iter()
+            .find(|f| f.server == i.server && f.feature == i.feature)
+            .map_or(0.0, |f| f.price);
+        out.push(Recommendation {
+            action: Action::ReleaseIdle,
+            subject: i.feature.clone(),
+            server: i.server.clone(),
+            feature: i.feature.clone(),
+            team: None,
+            seats: held,
+            yearly_cost: -held * price,
+            evidence: format!(
+                "release idle checkouts: {share:.0} % of {}'s license-hours on the clusters \
+                 ({:.0} of {:.0}) had no job of the holder running on the checkout's host, \
+                 {held:.1} seats held idle on average (worth {:.0} a year); set a TIMEOUT \
+                 for it in the options file, or check licenses in when jobs end",
+                i.feature,
+                i.idle_hours,
+                i.license_hours,
+                held * price
+            ),
+            link: vec![
+                ("page", "clusters".to_owned()),
+                ("server", i.server.clone()),
+                ("feature", i.feature.clone()),
+            ],
+        });
+    }
     for r in reservations {
         let whom = format!("{} {}", r.kind.to_lowercase().replace('_', " "), r.target);
         out.push(Recommendation {
@@ -627,8 +697,42 @@ mod tests {
     }
 
     #[test]
+    fn idle_checkouts_worth_releasing_above_the_share_and_a_working_day() {
+        let idle = |feature: &str, lh: f64, idle: f64| IdleFacts {
+            server: "27000@lic".into(),
+            feature: feature.into(),
+            license_hours: lh,
+            idle_hours: idle,
+            range_hours: 30.0 * 24.0,
+        };
+        let r = recommend(
+            &[feature("a", 20.0, 18.0, 17.0)],
+            &[],
+            &[],
+            &[],
+            &[
+                idle("a", 1000.0, 144.0),
+                idle("b", 1000.0, 50.0),
+                idle("c", 40.0, 7.0),
+            ],
+        );
+        // Only a: b is under 10 % idle, c under a working day's hours.
+        assert_eq!(r.len(), 1, "{r:?}");
+        assert_eq!(r[0].action, Action::ReleaseIdle);
+        // 144 idle hours over 720: 0.2 seats, at 1000 a year.
+        assert!((r[0].seats - 0.2).abs() < 1e-9);
+        assert!((r[0].yearly_cost + 200.0).abs() < 1e-9);
+        assert!(
+            r[0].evidence.contains("14 % of a's license-hours"),
+            "{}",
+            r[0].evidence
+        );
+        assert!(r[0].link.contains(&("page", "clusters".to_owned())));
+    }
+
+    #[test]
     fn over_provisioned_keeps_peak_and_headroom() {
-        let r = recommend(&[feature("a", 20.0, 6.0, 4.0)], &[], &[], &[]);
+        let r = recommend(&[feature("a", 20.0, 6.0, 4.0)], &[], &[], &[], &[]);
         assert_eq!(r.len(), 1);
         assert_eq!(r[0].action, Action::Reduce);
         // keep ceil(6 × 1.1) = 7, cut 13 seats at 1000 a year.
@@ -640,7 +744,7 @@ mod tests {
     #[test]
     fn headroom_is_exact_on_round_peaks() {
         // 30 × 1.1 is 33.000000000000004 in floating point; the rule keeps 33, not 34.
-        let r = recommend(&[feature("a", 100.0, 30.0, 20.0)], &[], &[], &[]);
+        let r = recommend(&[feature("a", 100.0, 30.0, 20.0)], &[], &[], &[], &[]);
         assert_eq!(r[0].seats, 67.0);
     }
 
@@ -650,7 +754,7 @@ mod tests {
         let mut denied = feature("denied", 20.0, 6.0, 4.0);
         denied.denials = 1.0;
         let small = feature("small", 1.0, 0.0, 0.0);
-        let r = recommend(&[busy, denied, small], &[], &[], &[]);
+        let r = recommend(&[busy, denied, small], &[], &[], &[], &[]);
         assert!(r.iter().all(|r| r.action != Action::Reduce), "{r:?}");
     }
 
@@ -664,7 +768,7 @@ mod tests {
         let spare = feature("spare", 20.0, 6.0, 4.0);
         let mut other_vendor = feature("other", 20.0, 2.0, 1.0);
         other_vendor.vendor = Some("snpslmd".into());
-        let r = recommend(&[short, spare, other_vendor], &[], &[], &[]);
+        let r = recommend(&[short, spare, other_vendor], &[], &[], &[], &[]);
         let add = r.iter().find(|r| r.action == Action::Add).expect("add");
         assert_eq!((add.seats, add.yearly_cost), (3.0, 9000.0));
         let moves: Vec<_> = r
@@ -688,7 +792,13 @@ mod tests {
             mean: 10.4,
             seats: 3.0,
         };
-        let r = recommend(std::slice::from_ref(&f), &[], &[], std::slice::from_ref(&s));
+        let r = recommend(
+            std::slice::from_ref(&f),
+            &[],
+            &[],
+            std::slice::from_ref(&s),
+            &[],
+        );
         let add = r.iter().find(|r| r.action == Action::Add).expect("add");
         assert_eq!(add.seats, 3.0);
         assert!(
@@ -705,6 +815,7 @@ mod tests {
                 probability: 0.3,
                 ..s
             }],
+            &[],
         );
         assert!(r.iter().all(|r| r.action != Action::Add), "{r:?}");
     }
@@ -726,7 +837,7 @@ mod tests {
             queued: 1.0,
             ..t.clone()
         };
-        let r = recommend(&[], &[t, quiet], &[], &[]);
+        let r = recommend(&[], &[t, quiet], &[], &[], &[]);
         assert_eq!(r.len(), 1);
         // 200 h over 10 days = 2.5 seats over 8 hours → 3, one already reserved.
         assert_eq!((r[0].action, r[0].seats), (Action::Reserve, 2.0));
@@ -742,7 +853,7 @@ mod tests {
             unused: 2.0,
             price: 1500.0,
         };
-        let out = recommend(&[], &[], &[r], &[]);
+        let out = recommend(&[], &[], &[r], &[], &[]);
         assert_eq!(out.len(), 1);
         assert_eq!((out[0].action, out[0].seats), (Action::Release, 2.0));
         assert_eq!(out[0].subject, "xl for host group cad-pcs");

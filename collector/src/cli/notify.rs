@@ -348,8 +348,8 @@ fn recommendations_section(
     to: NaiveDate,
 ) -> Result<report::Section> {
     use lmscope::analytics::recommend::{
-        features_sql, recommend, reservations_sql, teams_sql, FeatureFacts, ReservationFacts,
-        TeamFacts,
+        features_sql, recommend, reservations_sql, teams_sql, FeatureFacts, IdleFacts,
+        ReservationFacts, TeamFacts,
     };
     let rows = |sql| query(ctx.db, sql).with_context(|| format!("{}: recommendations", ctx.path));
     let features: Vec<FeatureFacts> = rows(features_sql(filters, from, to))?
@@ -370,7 +370,14 @@ fn recommendations_section(
         .filter_map(|s| s.as_shortage())
         .collect();
     shortages.sort_by(|a, b| b.probability.total_cmp(&a.probability));
-    let all = recommend(&features, &teams, &reservations, &shortages);
+    let days = ((to - from).num_days() + 1) as f64;
+    let idle: Vec<IdleFacts> = rows(lmscope::analytics::compute::idle_by_feature(
+        filters, from, to,
+    ))?
+    .iter()
+    .filter_map(|r| IdleFacts::from_row(r, days))
+    .collect();
+    let all = recommend(&features, &teams, &reservations, &shortages, &idle);
     Ok(report::Section {
         heading: "Recommendations".to_owned(),
         lines: all

@@ -284,8 +284,9 @@ fn demo_subscriptions() -> Vec<Subscription> {
 
 /// Alert rules with a planted cause each: the SIMULINK shortage, its denials, the expiring
 /// Innovus license, the snpslmd daemon outage, the server outage, idle capacity, the
-/// tape-out surge (unusual demand, and chip design's spend running past its budget), and
-/// the features likely to run out within 30 days (SIMULINK, ansys and the surging chip tools).
+/// tape-out surge (unusual demand, and chip design's spend running past its budget), the
+/// features likely to run out within 30 days (SIMULINK, ansys and the surging chip tools),
+/// and the checkouts left idle on the Slurm clusters.
 fn demo_rules() -> Vec<Rule> {
     let rule = |name: &str, kind: Kind, severity: Severity| Rule {
         severity,
@@ -349,6 +350,10 @@ fn demo_rules() -> Vec<Rule> {
             threshold: Some(25.0),
             window: Some("7d".to_owned()),
             ..rule("Unusual demand", Kind::Unusual, Severity::Info)
+        },
+        Rule {
+            window: Some("4h".to_owned()),
+            ..rule("Idle checkout", Kind::IdleCheckout, Severity::Warning)
         },
         Rule {
             threshold: Some(100.0),

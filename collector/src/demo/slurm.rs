@@ -55,12 +55,11 @@ pub fn plant(store: &mut Store, end: NaiveDateTime, seed: u64) -> Result<SlurmSu
     let mut rng = Rng(seed ^ 0x534c_5552_4d00);
     let mut summary = SlurmSummary::default();
     let mut jobs: Vec<Job> = Vec::new();
-    // The longest checkout open now is left idle: its job ended four hours before the last
-    // poll (or it never had one).
+    // The longest checkout open now is left idle: its job ended soon after it began.
     let idle_open = checkouts
         .iter()
         .enumerate()
-        .filter(|(_, c)| c.open && end - c.start >= TimeDelta::hours(5))
+        .filter(|(_, c)| c.open)
         .min_by_key(|(_, c)| c.start)
         .map(|(i, _)| i);
     for (i, c) in checkouts.iter().enumerate() {
@@ -69,7 +68,7 @@ pub fn plant(store: &mut Store, end: NaiveDateTime, seed: u64) -> Result<SlurmSu
         let roll = rng.unit();
         let span = c.end - c.start;
         let (job_end, planted) = if Some(i) == idle_open {
-            (Some(end - TimeDelta::hours(4)), true)
+            (Some(c.start + (end - c.start) / 20), true)
         } else if roll < 0.08 {
             // Held from an interactive login: no job at all.
             summary.idle_planted += 1;

@@ -408,7 +408,7 @@ fn write_partitions(
 }
 
 /// The time a partition's rows cover: from its month's start, or the start of the earliest
-/// session in it that began before, to its month's end.
+/// session or job in it that began before, to its month's end.
 fn span_of(
     conn: &duckdb::Connection,
     path: &Path,
@@ -420,7 +420,9 @@ fn span_of(
     let literal = path.to_string_lossy().replace('\'', "''");
     conn.execute_batch(&format!("ATTACH '{literal}' AS span_source (READ_ONLY)"))?;
     let earliest = conn.query_row(
-        "SELECT min(least(coalesce(started_at, first_seen), first_seen)) FROM span_source.sessions",
+        "SELECT least((SELECT min(least(coalesce(started_at, first_seen), first_seen))
+                       FROM span_source.sessions),
+                      (SELECT min(started_at) FROM span_source.jobs))",
         [],
         |r| r.get::<_, Option<NaiveDateTime>>(0),
     );

@@ -34,6 +34,7 @@ impl Alert {
             Kind::Down | Kind::DaemonDown | Kind::Stale => "overview",
             Kind::Budget => "departments",
             Kind::ShortageRisk => "forecast",
+            Kind::IdleCheckout => "clusters",
             _ => "features",
         };
         let end = self.until.map_or(to, |u| u.date().max(self.since.date()));
@@ -43,7 +44,7 @@ impl Alert {
             ("to", end.to_string()),
         ];
         for (k, v) in &self.filters {
-            for key in ["server", "feature", "vendor", "department"] {
+            for key in ["server", "feature", "vendor", "department", "user"] {
                 if k == key {
                     view.push((key, v.clone()));
                 }
@@ -151,6 +152,7 @@ pub fn evaluate(rules: &[Rule], data: &Data, clock: NaiveDateTime) -> (Vec<Alert
             Kind::Unusual => unusual(rule, data, now),
             Kind::Budget => budget(rule, data),
             Kind::ShortageRisk => shortage_risk(rule, data, now, &mut outlooks),
+            Kind::IdleCheckout => idle_checkout(rule, data, now),
         };
         alerts.extend(firings.into_iter().map(|f| Alert {
             rule: rule.name.clone(),
@@ -207,6 +209,37 @@ fn utilization(rule: &Rule, data: &Data, now: NaiveDateTime) -> Vec<Firing> {
         }
     }
     out
+}
+
+/// Checkouts idle (no job of the holder on the host) for the rule's window: one firing per
+/// stretch, from when the last job ended (or the checkout began), until a job started
+/// again or the license came back; open while the stretch still runs at `now`.
+fn idle_checkout(rule: &Rule, data: &Data, now: NaiveDateTime) -> Vec<Firing> {
+    let window = rule.window();
+    let fewest = threshold(rule).max(1.0);
+    data.idle
+        .iter()
+        .filter(|x| rule.covers(&x.server, Some(&x.feature)))
+        .filter(|x| x.licenses >= fewest && x.to - x.from >= window)
+        .map(|x| {
+            let ongoing = x.ongoing && x.to >= now;
+            let (_, mut filters) = on_feature(&x.server, &x.feature);
+            filters.push(("user".to_owned(), x.user.clone()));
+            Firing {
+                subject: format!("{} on {}: {} on {}", x.feature, x.server, x.user, x.host),
+                since: x.from,
+                until: (!ongoing).then_some(x.to),
+                evidence: format!(
+                    "{} held {:.0} license(s) on {} for {} with no job of theirs running there",
+                    x.user,
+                    x.licenses,
+                    x.host,
+                    span(x.from, x.to)
+                ),
+                filters,
+            }
+        })
+        .collect()
 }
 
 fn denials(rule: &Rule, data: &Data, now: NaiveDateTime) -> Vec<Firing> {

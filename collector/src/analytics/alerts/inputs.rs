@@ -22,6 +22,20 @@ pub type Hour = (NaiveDateTime, f64, [Option<f64>; 4]);
 /// A time series per (server, feature).
 pub type Series<T> = BTreeMap<(String, String), Vec<T>>;
 
+/// A stretch of a checkout with no job of its holder on its host.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IdleStretch {
+    pub server: String,
+    pub feature: String,
+    pub user: String,
+    pub host: String,
+    pub licenses: f64,
+    pub from: NaiveDateTime,
+    pub to: NaiveDateTime,
+    /// The checkout went on (or is open) idle past the range's end.
+    pub ongoing: bool,
+}
+
 /// The published data the engine reads, as the queries in [`inputs`] return it.
 #[derive(Debug, Clone, Default)]
 pub struct Data {
@@ -48,6 +62,9 @@ pub struct Data {
     pub budgets: BTreeMap<(String, String, String), (f64, NaiveDate, NaiveDate)>,
     /// Spend per day at the org's prices: (`department`|`project`, id) → (day, cost).
     pub spend: Series<(NaiveDate, f64)>,
+    /// Stretches of checkouts on compute nodes with no job of their holder on their host:
+    /// (server, feature, user, host, licenses, from, to, still idle at its last sighting).
+    pub idle: Vec<IdleStretch>,
     /// Daily peaks of the complete days before `now`, as rows of
     /// [`crate::analytics::forecast::outlooks`] (server, feature, day, peak, issued).
     pub peaks: Vec<Vec<Value>>,
@@ -85,7 +102,7 @@ fn priced() -> String {
 }
 
 /// The queries the engine's input comes from (name, SQL), each read by [`Data::add_rows`].
-/// Every query takes [`params`] (the range), reads only the published tables, and returns
+/// Every query takes [`params`] (the range; `idle` reads them as `$1` and `$2`), reads only the published tables, and returns
 /// times as epoch seconds and days as `YYYY-MM-DD`, so DuckDB-Wasm and native DuckDB feed
 /// the engine identical rows.
 pub fn inputs() -> Vec<(&'static str, String)> {
@@ -205,6 +222,7 @@ pub fn inputs() -> Vec<(&'static str, String)> {
                 priced()
             ),
         ),
+        ("idle", crate::analytics::compute::idle_stretches()),
     ]
 }
 
@@ -300,6 +318,24 @@ impl Data {
                         day(g(5)),
                     ) {
                         self.budgets.insert((k, id, n), (b, a, z));
+                    }
+                }
+                "idle" => {
+                    if let (Some(server), Some(feature), Some(user), Some(host), Some(n)) =
+                        (text(g(0)), text(g(1)), text(g(2)), text(g(3)), num(g(4)))
+                    {
+                        if let (Some(from), Some(to)) = (time(g(5)), time(g(6))) {
+                            self.idle.push(IdleStretch {
+                                server,
+                                feature,
+                                user,
+                                host,
+                                licenses: n,
+                                from,
+                                to,
+                                ongoing: g(7).and_then(Value::as_bool).unwrap_or(false),
+                            });
+                        }
                     }
                 }
                 "spend" => {

@@ -32,6 +32,9 @@ pub enum Kind {
     /// A feature's chance of running out (its daily peak reaching the issued count) within
     /// `days` days (at most 90), by its forecast, at `threshold` % or more.
     ShortageRisk,
+    /// A checkout on a compute node held for `window` or longer with no job of its holder
+    /// running on its host (Slurm's jobs); `threshold`, if set, the fewest licenses held.
+    IdleCheckout,
 }
 
 /// How much an alert matters.
@@ -79,7 +82,7 @@ fn is_false(b: &bool) -> bool {
 
 impl Kind {
     /// Every kind, in the order the editor offers them.
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 11] = [
         Kind::Utilization,
         Kind::Denials,
         Kind::ShortageRisk,
@@ -90,6 +93,7 @@ impl Kind {
         Kind::DaemonDown,
         Kind::Stale,
         Kind::Idle,
+        Kind::IdleCheckout,
     ];
 
     /// The name used in TOML and URLs.
@@ -105,6 +109,7 @@ impl Kind {
             Kind::Unusual => "unusual",
             Kind::Budget => "budget",
             Kind::ShortageRisk => "shortage_risk",
+            Kind::IdleCheckout => "idle_checkout",
         }
     }
 
@@ -240,7 +245,12 @@ impl Rule {
         );
         let need_window = matches!(
             self.kind,
-            Kind::Utilization | Kind::Denials | Kind::Down | Kind::DaemonDown | Kind::Stale
+            Kind::Utilization
+                | Kind::Denials
+                | Kind::Down
+                | Kind::DaemonDown
+                | Kind::Stale
+                | Kind::IdleCheckout
         );
         let need_days = matches!(self.kind, Kind::Expiry | Kind::Idle | Kind::ShortageRisk);
         match self.threshold {
@@ -320,6 +330,12 @@ impl Rule {
             Kind::ShortageRisk => {
                 format!("a {t} % or higher chance of running out within {d} days")
             }
+            Kind::IdleCheckout => match self.threshold {
+                Some(n) if n > 1.0 => {
+                    format!("{n} or more licenses held {w} with no job of the holder on the host")
+                }
+                _ => format!("a checkout held {w} with no job of the holder on the host"),
+            },
         }
     }
 
