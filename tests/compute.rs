@@ -10,7 +10,10 @@ use chrono::NaiveDate;
 use duckdb::Connection;
 use lmscope::analytics::compute::{self, By};
 use lmscope::analytics::filters::Filters;
-use lmscope_e2e::{lmscope, number, published_dir_db, raw, shared_demo, text};
+use lmscope_e2e::{
+    assert_chart_of_table, lmscope, number, published_db, published_dir_db, raw, shared_demo,
+    site_with_demo, text, StaticServer, TempDir, Visit, SUB_PATH,
+};
 use serde_json::Value;
 
 /// The demo the site tests share: three weeks to 2026-11-20 12:00.
@@ -663,4 +666,140 @@ fn the_idle_checkout_rule_fires_where_the_demo_left_checkouts_idle() {
         now_idle.contains(&(user.to_owned(), host.to_owned())),
         "{subject}"
     );
+}
+
+/// A scraped table's rows (cells as computed: numbers as their `data-value`).
+fn rows_of(page: &Value, table: &str) -> Vec<Vec<String>> {
+    lmscope_e2e::cells(&page["tables"][table]["rows"])
+}
+
+fn num(cell: &str) -> f64 {
+    if cell == "—" {
+        return f64::NAN;
+    }
+    cell.parse()
+        .unwrap_or_else(|_| panic!("not a number: {cell}"))
+}
+
+#[test]
+fn the_site_shows_licenses_against_compute_as_the_raw_rows_give_them() {
+    let tmp = TempDir::new("compute-site");
+    let site = site_with_demo(tmp.path());
+    let db = published_db(&site);
+    let r = Raw::read(&db);
+    let server = StaticServer::start(&tmp.path().join("www"));
+    let url = |q: &str| server.url(&format!("{SUB_PATH}/index.html?{q}"));
+    let (from, to) = (day("2026-11-06"), day("2026-11-19"));
+    let (t0, t1) = span(from, to);
+    let range = format!("from={from}&to={to}");
+
+    // The clusters page: compute by cluster, idle checkouts, drift, jobs waiting.
+    let (mut visit, page) = Visit::open(
+        &url(&format!("page=clusters&{range}")),
+        "compute-clusters.png",
+        &[
+            "cluster-compute",
+            "idle-checkouts",
+            "slurm-drift",
+            "slurm-pending",
+        ],
+    );
+    assert!(page.get("error").is_none(), "{page}");
+    assert_eq!(page["pageErrors"], Value::Array(vec![]));
+    let want = r.clusters(t0, t1);
+    let shown = rows_of(&page, "cluster-compute");
+    assert_eq!(shown.len(), want.len(), "{shown:?}");
+    for row in &shown {
+        let w = &want[&row[0]];
+        let ctx = format!("{row:?} vs {w:?}");
+        assert!(close(num(&row[1]), w.lh, 0.01), "{ctx}");
+        assert!(close(num(&row[4]), w.node_lh - w.job_lh, 0.01), "{ctx}");
+        if w.node_lh > 0.0 {
+            assert!(
+                close(num(&row[3]), 100.0 * w.job_lh / w.node_lh, 0.051),
+                "{ctx}"
+            );
+        }
+        assert!(close(num(&row[5]), w.cpu, 0.051), "{ctx}");
+        assert!(close(num(&row[6]), w.gpu, 0.051), "{ctx}");
+        assert!(close(num(&row[8]), w.cost, 0.01), "{ctx}");
+    }
+    assert_chart_of_table(&page, "cluster-compute", 3);
+    let idle_rows = |page: &Value| -> Vec<IdleRow> {
+        let mut v: Vec<IdleRow> = rows_of(page, "idle-checkouts")
+            .iter()
+            .map(|c| (c[1].clone(), c[2].clone(), c[3].clone(), num(&c[7])))
+            .collect();
+        v.sort_by(by_key);
+        v
+    };
+    let check_idle = |shown: Vec<IdleRow>, want: Vec<IdleRow>| {
+        assert_eq!(shown.len(), want.len().min(500));
+        for (g, w) in shown.iter().zip(&want) {
+            assert_eq!((&g.0, &g.1, &g.2), (&w.0, &w.1, &w.2));
+            assert!(close(g.3, w.3, 0.005), "{g:?} vs {w:?}");
+        }
+    };
+    check_idle(idle_rows(&page), r.idle(t0, t1, 2.0));
+    let drift_want = drift(&db);
+    let shown = rows_of(&page, "slurm-drift");
+    assert_eq!(shown.len(), drift_want.len());
+    for row in &shown {
+        let w = drift_want[&row[0]];
+        assert_eq!([num(&row[3]), num(&row[4]), num(&row[5]), num(&row[7])], w);
+    }
+    let pending_want = pending(&db);
+    let shown = rows_of(&page, "slurm-pending");
+    assert_eq!(shown.len(), pending_want.len());
+    for row in &shown {
+        let w = pending_want[&row[0]];
+        assert_eq!([num(&row[1]), num(&row[2]), num(&row[3]), num(&row[4])], w);
+    }
+
+    // A longer idle threshold keeps only the checkouts idle that long.
+    let page = visit.follow(
+        &url(&format!("page=clusters&{range}&idle=8")),
+        "compute-clusters-idle-8.png",
+        &["idle-checkouts"],
+    );
+    check_idle(idle_rows(&page), r.idle(t0, t1, 8.0));
+
+    // Users' and teams' efficiency.
+    for (page_name, table, by) in [
+        ("users", "user-efficiency", By::User),
+        ("departments", "team-efficiency", By::Team),
+    ] {
+        let page = visit.follow(
+            &url(&format!("page={page_name}&{range}")),
+            &format!("compute-{table}.png"),
+            &[table],
+        );
+        let want = r.efficiency(t0, t1, by, 2.0);
+        let shown = rows_of(&page, table);
+        assert_eq!(shown.len(), want.len().min(500), "{table}");
+        for row in &shown {
+            let w = want[&row[0]];
+            let ctx = format!("{table} {row:?} vs {w:?}");
+            assert!(close(num(&row[1]), w[0], 0.01), "{ctx}");
+            assert!(close(num(&row[2]), 100.0 * w[1] / w[0], 0.051), "{ctx}");
+            assert!(close(num(&row[3]), w[0] - w[1], 0.01), "{ctx}");
+            assert_eq!([num(&row[4]), num(&row[5])], [w[2], w[3]], "{ctx}");
+        }
+    }
+
+    // The overview's live list of checkouts idle now.
+    let page = visit.follow(&url("page=overview"), "compute-idle-now.png", &["idle-now"]);
+    let shown: BTreeSet<(String, String, String, i64)> = rows_of(&page, "idle-now")
+        .iter()
+        .map(|c| {
+            (
+                c[0].clone(),
+                c[1].clone(),
+                c[2].clone(),
+                (num(&c[7]) * 100.0).round() as i64,
+            )
+        })
+        .collect();
+    assert!(!shown.is_empty(), "the demo leaves a checkout idle now");
+    assert_eq!(shown, r.idle_now(2.0));
 }

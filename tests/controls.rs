@@ -47,6 +47,30 @@ fn cost_steps() -> Vec<Value> {
     ]
 }
 
+/// The idle threshold and the compute tables' drill-downs (licenses against compute).
+fn compute_steps() -> Vec<Value> {
+    let toggle =
+        |query: &str, label: &str| step(query, "[data-testid=idle-choice] a", Some(label), None);
+    vec![
+        toggle("page=clusters", "8 h"),
+        toggle("page=clusters&idle=8", "1 h"),
+        toggle("page=users", "4 h"),
+        toggle("page=departments", "24 h"),
+        step(
+            "page=clusters",
+            "[data-testid=cluster-compute] tbody th a",
+            Some("hpc-b"),
+            None,
+        ),
+        step(
+            "page=users",
+            "[data-testid=user-efficiency] tbody th a",
+            None,
+            None,
+        ),
+    ]
+}
+
 /// The report builder's controls.
 fn report_steps() -> Vec<Value> {
     let toggle = |query: &str, group: &str, label: &str| {
@@ -232,4 +256,9 @@ fn report_builder_controls_change_the_view_the_url_reproduces_and_back_restores(
 #[test]
 fn filter_bar_drill_down_and_navigation_change_the_view_the_url_reproduces_and_back_restores() {
     check_controls("controls-navigation", navigation_steps());
+}
+
+#[test]
+fn idle_threshold_and_compute_drill_downs_change_the_view_the_url_reproduces_and_back_restores() {
+    check_controls("controls-compute", compute_steps());
 }

@@ -550,8 +550,8 @@ pub fn number(v: &duckdb::types::Value) -> f64 {
 }
 
 /// The bar chart drawn beside table `testid` of a scraped page plots the table's column
-/// `column` for its leading rows, labelled as the first cells read (a weekday without its
-/// ordinal). The table's figures are checked against raw rows elsewhere; this ties the
+/// `column` for its leading rows that have a number there, labelled as the first cells read
+/// (a weekday without its ordinal). The table's figures are checked against raw rows elsewhere; this ties the
 /// picture to them.
 pub fn assert_chart_of_table(page: &serde_json::Value, testid: &str, column: usize) {
     let chart = &page["canvases"][format!("{testid}-chart")]["data"];
@@ -567,22 +567,29 @@ pub fn assert_chart_of_table(page: &serde_json::Value, testid: &str, column: usi
     let shown = table["shown"].as_array().expect("table text");
     assert!(!values.is_empty(), "{testid}-chart plots nothing");
     assert_eq!(labels.len(), values.len(), "{testid}-chart");
+    // The chart plots the rows that have a number in `column` (`—` has none), in order.
+    let plotted_rows: Vec<(&str, f64)> = rows
+        .iter()
+        .zip(shown)
+        .filter_map(|(row, text)| {
+            let cell = match &row[column] {
+                serde_json::Value::String(t) => t.parse::<f64>().ok(),
+                other => other.as_f64(),
+            }?;
+            Some((text[0].as_str().unwrap_or_default(), cell))
+        })
+        .collect();
     assert!(
-        values.len() <= rows.len(),
-        "{testid}-chart has more bars than rows"
+        values.len() <= plotted_rows.len(),
+        "{testid}-chart has more bars than rows with a number"
     );
     for (i, (label, value)) in labels.iter().zip(&values).enumerate() {
-        let first = shown[i][0].as_str().unwrap_or_default();
+        let (first, cell) = plotted_rows[i];
         let label = label.as_str().unwrap_or_default();
         assert!(
             first == label || first.ends_with(&format!(" {label}")),
             "{testid}-chart bar {i}: label {label:?}, table {first:?}"
         );
-        let cell = match &rows[i][column] {
-            serde_json::Value::String(t) => t.parse::<f64>().ok(),
-            other => other.as_f64(),
-        }
-        .unwrap_or_else(|| panic!("{testid} row {i} column {column} is not a number"));
         let plotted = value.as_f64().expect("plotted number");
         assert!(
             (plotted - cell).abs() <= 0.006 * cell.abs().max(1.0),

@@ -32,6 +32,7 @@ use crate::analytics::filters::Filters;
 pub use crate::analytics::forecast::SHORTAGE_PROBABILITY;
 use crate::analytics::page_sql::{feature_where, Sql};
 use crate::analytics::prices::seat_price;
+use crate::format::grouped;
 
 /// Denials over the range that make a feature short.
 pub const ADD_MIN_DENIALS: f64 = 5.0;
@@ -569,7 +570,7 @@ pub fn recommend(
             evidence: format!(
                 "{} waited {} times for {} ({} denials, {} queued requests); it uses {:.1} \
                  license-hours per active day over {} days, {:.2} seats on average over an \
-                 {}-hour day; reserved now {}: reserve {} (seats worth {:.0} a year)",
+                 {}-hour day; reserved now {}: reserve {} (seats worth {} a year)",
                 t.team,
                 seats(waits),
                 t.feature,
@@ -581,7 +582,7 @@ pub fn recommend(
                 seats(WORKDAY_HOURS),
                 seats(t.reserved),
                 seats(need),
-                need * price
+                grouped(need * price, 0)
             ),
             link: vec![
                 ("page", "departments".to_owned()),
@@ -610,13 +611,13 @@ pub fn recommend(
             yearly_cost: -held * price,
             evidence: format!(
                 "release idle checkouts: {share:.0} % of {}'s license-hours on the clusters \
-                 ({:.0} of {:.0}) had no job of the holder running on the checkout's host, \
-                 {held:.1} seats held idle on average (worth {:.0} a year); set a TIMEOUT \
+                 ({} of {}) had no job of the holder running on the checkout's host, \
+                 {held:.1} seats held idle on average (worth {} a year); set a TIMEOUT \
                  for it in the options file, or check licenses in when jobs end",
                 i.feature,
-                i.idle_hours,
-                i.license_hours,
-                held * price
+                grouped(i.idle_hours, 0),
+                grouped(i.license_hours, 0),
+                grouped(held * price, 0)
             ),
             link: vec![
                 ("page", "clusters".to_owned()),
@@ -639,11 +640,11 @@ pub fn recommend(
                 "{} of {}'s seats reserved for {whom} were listed as reserved and unused at \
                  every poll over the range: nobody it is kept for checked them out, and lmstat \
                  counted them as in use for everyone else. Release {} in the options file \
-                 (seats worth {:.0} a year)",
+                 (seats worth {} a year)",
                 seats(r.unused),
                 r.feature,
                 seats(r.unused),
-                r.unused * r.price
+                grouped(r.unused * r.price, 0)
             ),
             link: vec![
                 ("page", "features".to_owned()),
@@ -858,7 +859,7 @@ mod tests {
         assert_eq!((out[0].action, out[0].seats), (Action::Release, 2.0));
         assert_eq!(out[0].subject, "xl for host group cad-pcs");
         assert!(
-            out[0].evidence.contains("worth 3000 a year"),
+            out[0].evidence.contains("worth 3,000 a year"),
             "{}",
             out[0].evidence
         );

@@ -1,0 +1,11 @@
+import { chromium } from 'playwright-core';
+const [base, q, sel] = process.argv.slice(2);
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium' });
+const page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
+const errors = [];
+page.on('pageerror', (e) => errors.push(String(e)));
+await page.goto(base + q);
+await page.waitForTimeout(9000);
+console.log(await page.$eval(sel, (e) => e.innerText));
+console.log('errors', errors);
+await browser.close();
