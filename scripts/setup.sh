@@ -55,8 +55,12 @@ debian() {
   command -v java >/dev/null || debs+=(openjdk-17-jre-headless)
   # openssl makes the loopback SMTP server's test certificates (tests/notify.rs).
   command -v openssl >/dev/null || debs+=(openssl)
+  # A real single-node Slurm (slurmctld, slurmd, scontrol, squeue, sbatch) that
+  # tests/slurm.rs starts on its own ports.
+  [ -x /usr/sbin/slurmctld ] && [ -x /usr/sbin/slurmd ] && command -v sbatch >/dev/null \
+    || debs+=(slurmctld slurmd slurm-client)
   if [ "${#debs[@]}" -gt 0 ]; then
-    log "installing Debian's ${debs[*]} for the browser tests"
+    log "installing Debian's ${debs[*]} for the tests"
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${debs[@]}" >/dev/null
   fi

@@ -1,5 +1,5 @@
-//! The lmstat -i, debug-log, org-file, Slurm host-list and sacct parsers never panic,
-//! whatever they are fed.
+//! The lmstat -i, debug-log, org-file, Slurm host-list, sacct, scontrol and squeue parsers
+//! never panic, whatever they are fed.
 
 use proptest::prelude::*;
 
@@ -72,5 +72,21 @@ proptest! {
         let (licenses, errors) = lmscope::parse::scontrol::parse_licenses(&text);
         prop_assert!(licenses.len() <= text.matches("LicenseName=").count());
         prop_assert!(errors.windows(2).all(|w| w[0].line <= w[1].line));
+    }
+
+    #[test]
+    fn squeue_never_panics(
+        piped in any::<bool>(),
+        lines in prop::collection::vec("[ 0-9a-zA-Z|():,@_-]{0,60}", 0..20),
+    ) {
+        let header = if piped {
+            "JOBID|USER|ACCOUNT|PARTITION|REASON|LICENSES|SUBMIT_TIME"
+        } else {
+            " JOBID PARTITION NAME USER ST TIME NODES NODELIST(REASON)"
+        };
+        let text = format!("{header}\n{}", lines.join("\n"));
+        let (jobs, errors) = lmscope::parse::squeue::parse(&text);
+        prop_assert!(jobs.len() + errors.len() <= lines.len());
+        prop_assert!(jobs.iter().all(|j| !j.job_id.is_empty()));
     }
 }

@@ -326,7 +326,8 @@ pub(crate) fn import_sacct(
 }
 
 /// `import scontrol`: each saved `scontrol show licenses` output stored as one snapshot of
-/// `cluster` at `at` (now by default); unreadable parts named `FILE:LINE`.
+/// `cluster` at `at` (now by default); unreadable parts named `FILE:LINE`, and an output
+/// with any is not stored (part of a snapshot would pass for the whole).
 pub(crate) fn import_scontrol(
     store_path: &Path,
     files: &[PathBuf],
@@ -349,8 +350,12 @@ pub(crate) fn import_scontrol(
         for e in &errors {
             eprintln!("{shown}:{}: {}", e.line, e.message);
         }
-        if licenses.is_empty() && !errors.is_empty() {
-            eprintln!("{shown}: no license read");
+        if !errors.is_empty() {
+            // A snapshot is a whole: part of one would pass for Slurm's counts.
+            eprintln!(
+                "{shown}: not stored: {} part(s) could not be read",
+                errors.len()
+            );
             continue;
         }
         store
@@ -369,7 +374,7 @@ pub(crate) fn import_scontrol(
 }
 
 /// `import squeue`: each saved `squeue` output stored as one snapshot of `cluster`'s
-/// pending jobs at `at` (now by default).
+/// pending jobs at `at` (now by default); an output with unreadable lines is not stored.
 pub(crate) fn import_squeue(
     store_path: &Path,
     files: &[PathBuf],
@@ -393,8 +398,11 @@ pub(crate) fn import_squeue(
         for e in &errors {
             eprintln!("{shown}:{}: {}", e.line, e.message);
         }
-        if jobs.is_empty() && !errors.is_empty() {
-            eprintln!("{shown}: no pending job read");
+        if !errors.is_empty() {
+            eprintln!(
+                "{shown}: not stored: {} line(s) could not be read",
+                errors.len()
+            );
             continue;
         }
         for j in &mut jobs {

@@ -78,8 +78,8 @@ pub(crate) fn poll(
 }
 
 /// Poll one Slurm cluster and store what it gave: the jobs (and the mark the next `sacct`
-/// run starts from) when `sacct` answered, each snapshot that could be read. Failures are
-/// printed, named by cluster and command; only the store failing stops the poll.
+/// run starts from) when `sacct` answered, each snapshot that could be read whole.
+/// Failures are printed, named by cluster and command; only the store failing stops it.
 fn poll_slurm(
     store: &mut lmscope::store::db::Store,
     cluster: &lmscope::parse::config::SlurmCluster,
@@ -107,8 +107,11 @@ fn poll_slurm(
             for e in errors {
                 eprintln!("{name} (scontrol output):{}: {}", e.line, e.message);
             }
-            store.add_slurm_licenses(name, at, licenses)?;
-            println!("{name}: {} Slurm license(s)", licenses.len());
+            // A snapshot is a whole: part of one would pass for Slurm's counts.
+            if errors.is_empty() {
+                store.add_slurm_licenses(name, at, licenses)?;
+                println!("{name}: {} Slurm license(s)", licenses.len());
+            }
         }
         Some(Err(e)) => eprintln!("{name}: scontrol failed: {e}"),
         None => {}
@@ -117,6 +120,9 @@ fn poll_slurm(
         Some(Ok((jobs, errors))) => {
             for e in errors {
                 eprintln!("{name} (squeue output):{}: {}", e.line, e.message);
+            }
+            if !errors.is_empty() {
+                return Ok(());
             }
             store.add_slurm_pending(name, at, jobs)?;
             let on_licenses = jobs.iter().filter(|j| j.reason == "Licenses").count();

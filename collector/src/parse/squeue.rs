@@ -166,7 +166,8 @@ fn pending(c: &Columns, line: &str) -> Result<Option<PendingJob>, String> {
         None if !c.piped => return Ok(None),
         None => reason,
     };
-    let text = |i: Option<usize>| Some(at(i).to_owned()).filter(|s| !s.is_empty());
+    // squeue prints `(null)` for a job without an account.
+    let text = |i: Option<usize>| Some(at(i).to_owned()).filter(|s| !s.is_empty() && s != "(null)");
     Ok(Some(PendingJob {
         job_id: job_id.to_owned(),
         user: at(Some(c.user)).to_owned(),

@@ -327,6 +327,17 @@ impl Store {
                 ])?;
             }
         }
+        // Jobs are published by the month they ended: the earliest end among the new and
+        // the replaced states is the first month a publish must digest again.
+        let reach: Option<NaiveDateTime> = tx.query_row(
+            "SELECT least(min(i.ended_at), min(j.ended_at))
+             FROM jobs_in i LEFT JOIN jobs j ON j.cluster = i.cluster AND j.job_id = i.job_id",
+            [],
+            |r| r.get(0),
+        )?;
+        if let Some(t) = reach {
+            marks::note_change(&tx, t)?;
+        }
         let n = tx.execute("INSERT OR REPLACE INTO jobs SELECT * FROM jobs_in", [])?;
         tx.execute_batch("DROP TABLE jobs_in")?;
         tx.commit()?;
