@@ -10,8 +10,11 @@ fn fixture(name: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// (name, total, used, free, reserved, remote, last consumed) of each license.
-fn counts(text: &str) -> Vec<(String, u32, u32, u32, u32, bool, Option<u32>)> {
+/// (name, total, used, free, reserved, remote, last consumed) of a license.
+type Counts = (String, u32, u32, u32, u32, bool, Option<u32>);
+
+/// The counts of each license of `text`.
+fn counts(text: &str) -> Vec<Counts> {
     let (licenses, errors) = scontrol::parse_licenses(text);
     assert_eq!(errors, vec![]);
     licenses
