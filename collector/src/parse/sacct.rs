@@ -176,11 +176,21 @@ impl Reader {
                     Ok(c) => self.columns = Some(c),
                     Err(message) => {
                         self.refused = true;
+                        let fixed_width = !line.contains('|')
+                            && line
+                                .split_whitespace()
+                                .any(|w| w.eq_ignore_ascii_case("JobID"));
                         errors.push(SacctError {
                             line: n,
-                            message: format!(
-                                "{message} (run sacct with --parsable2 and its header)"
-                            ),
+                            message: if fixed_width {
+                                "sacct's fixed-width layout cannot be read (it cuts names and \
+                                 node lists to fit its columns): run sacct with --parsable2 and \
+                                 --format=JobID,User,Account,Partition,NodeList,AllocTRES,Start,\
+                                 End,State,Licenses,Cluster"
+                                    .to_owned()
+                            } else {
+                                format!("{message} (run sacct with --parsable2 and its header)")
+                            },
                         });
                     }
                 }
@@ -319,6 +329,28 @@ JobID|User|Account|Partition|NodeList|AllocTRES|Start|End|State|Licenses|Cluster
         );
         let (_, errors) = parse("Foo|Bar\n1|2\n");
         assert!(errors[0].to_string().contains("`JobID`"), "{}", errors[0]);
+    }
+
+    #[test]
+    fn the_fixed_width_layout_is_refused_with_what_to_run_instead() {
+        let out = "JobID           User  Partition    Account  AllocCPUS      State ExitCode
+------------ -------- ---------- ---------- ---------- ---------- --------
+4101           jsmith    compute       mech         16  COMPLETED      0:0
+";
+        let (jobs, errors) = parse(out);
+        assert!(jobs.is_empty());
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].line, 1);
+        assert!(
+            errors[0].message.contains("--parsable2"),
+            "{}",
+            errors[0].message
+        );
+        assert!(
+            errors[0].message.contains("fixed-width"),
+            "{}",
+            errors[0].message
+        );
     }
 
     #[test]
