@@ -423,3 +423,101 @@ fn saved_scontrol_and_squeue_outputs_are_imported_as_snapshots() {
     );
     assert_eq!(q::<i64>(&db, "SELECT count(*) FROM slurm_pending"), 0);
 }
+
+/// Rows of a query of `analytics::compute` over the published files, parameters bound as
+/// the site binds them.
+fn compute_rows(
+    db: &Connection,
+    (sql, params): (String, Vec<serde_json::Value>),
+) -> Vec<Vec<serde_json::Value>> {
+    let params: Vec<String> = params
+        .iter()
+        .map(|v| match v {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        })
+        .collect();
+    let refs: Vec<&dyn duckdb::ToSql> = params.iter().map(|p| p as &dyn duckdb::ToSql).collect();
+    lmscope::publish::files::rows(db, &sql, &refs).unwrap_or_else(|e| panic!("{e}: {sql}"))
+}
+
+#[test]
+fn a_recorded_lmstat_output_beside_its_jobs_gives_efficiency_and_idle_checkouts() {
+    let tmp = StoreDir::new("slurm-recorded");
+    let lmstat = fixture("lmstat/mjtrangoni__flexlm_exporter__collector_fixtures_lmstat_app4.txt");
+    // The recorded status polled twice: five checkouts of MATLAB held from 11:07 to 15:08.
+    for at in ["2025-04-22T11:08", "2025-04-22T15:08"] {
+        tmp.ok(&["import", "lmstat", "--at", at, &lmstat.to_string_lossy()]);
+    }
+    tmp.ok(&[
+        "import",
+        "sacct",
+        &fixture("sacct/matlab_nodes.txt").to_string_lossy(),
+    ]);
+    let site = tmp.path().join("site");
+    tmp.ok(&["publish", "--out", &site.to_string_lossy()]);
+    let db = published_dir_db(&site);
+    let day = chrono::NaiveDate::from_ymd_opt(2025, 4, 22).expect("day");
+    let f = lmscope::analytics::filters::Filters::default();
+    // Each checkout: 11:07 to 15:08 held (4.0167 h), its holder's job on the host (matched
+    // by short name, whatever the case) 11:07 to 13:00 (1.8833 h); another user's job there
+    // does not count.
+    let (held, covered) = (241.0 / 60.0, 113.0 / 60.0);
+    let rows = compute_rows(
+        &db,
+        lmscope::analytics::compute::efficiency(
+            &f,
+            day,
+            day,
+            lmscope::analytics::compute::By::User,
+            2.0,
+        ),
+    );
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    let num = |v: &serde_json::Value| v.as_f64().unwrap_or(f64::NAN);
+    assert_eq!(rows[0][0], "matlab");
+    let close = |a: f64, b: f64| (a - b).abs() < 0.006;
+    assert!(close(num(&rows[0][1]), 5.0 * held), "{rows:?}");
+    assert!(
+        close(num(&rows[0][2]), (1000.0 * covered / held).round() / 10.0),
+        "{rows:?}"
+    );
+    assert!(close(num(&rows[0][3]), 5.0 * (held - covered)), "{rows:?}");
+    assert_eq!((num(&rows[0][4]), num(&rows[0][5])), (5.0, 5.0), "{rows:?}");
+    let idle = compute_rows(
+        &db,
+        lmscope::analytics::compute::idle_checkouts(&f, day, day, 2.0),
+    );
+    assert_eq!(idle.len(), 5);
+    assert!(
+        idle.iter().all(|r| close(num(&r[7]), held - covered)),
+        "{idle:?}"
+    );
+    // Open at the last poll, idle since the job ended at 13:00.
+    let now = compute_rows(&db, lmscope::analytics::compute::idle_now(2.0));
+    assert_eq!(now.len(), 5, "{now:?}");
+    assert!(
+        now.iter()
+            .all(|r| r[6] == "2025-04-22 13:00" && close(num(&r[7]), 128.0 / 60.0)),
+        "{now:?}"
+    );
+    // The cluster's CPU-hours: 8 CPUs × 3 h and 4 × 4 h in the day, under Slurm's name (the
+    // org file places no host).
+    let clusters = compute_rows(&db, lmscope::analytics::compute::clusters(&f, day, day));
+    let lab = clusters
+        .iter()
+        .find(|r| r[0] == "labcluster")
+        .expect("the jobs' cluster");
+    assert!(close(num(&lab[5]), 8.0 * 3.0 + 4.0 * 4.0), "{clusters:?}");
+    let unassigned = clusters
+        .iter()
+        .find(|r| r[0] == "unassigned")
+        .expect("the checkouts' cluster");
+    assert!(
+        close(
+            num(&unassigned[3]),
+            (1000.0 * covered / held).round() / 10.0
+        ),
+        "{clusters:?}"
+    );
+}
