@@ -526,7 +526,7 @@ fn alerts_page_lists_what_the_cli_lists_and_edits_rules() {
     // The editor: an invalid rule is refused with a message; a valid one is added, kept
     // across a reload, exported as TOML, switched off, shared by link and reset.
     let rules = page["rules"].as_u64().expect("rule count");
-    assert_eq!(rules, 10, "the demo publishes ten rules");
+    assert_eq!(rules, 11, "the demo publishes eleven rules");
     assert!(
         page["editorError"]
             .as_str()

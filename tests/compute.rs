@@ -46,6 +46,7 @@ fn str_of(v: &Value) -> String {
 
 /// A session as published, its hours as the rollups count them.
 struct Session {
+    server: String,
     vendor: String,
     feature: String,
     user: String,
@@ -81,9 +82,10 @@ impl Raw {
         let sessions = raw(
             db,
             "SELECT coalesce(vendor, ''), feature, user_name, host, licenses,
-                    epoch(started_at), epoch(first_seen), epoch(last_seen), epoch(ended_at)
+                    epoch(started_at), epoch(first_seen), epoch(last_seen), epoch(ended_at),
+                    server
              FROM sessions",
-            9,
+            10,
         )
         .iter()
         .map(|r| {
@@ -96,6 +98,7 @@ impl Raw {
             };
             let open = matches!(r[8], duckdb::types::Value::Null);
             Session {
+                server: text(&r[9]),
                 vendor: text(&r[0]),
                 feature: text(&r[1]),
                 user: text(&r[2]),
@@ -320,6 +323,32 @@ impl Raw {
             .collect();
         want.sort_by(by_key);
         want
+    }
+
+    /// The "Release idle checkouts" recommendations over `[t0, t1)`: per server and feature
+    /// with 10 % or more of its license-hours on nodes idle, and 8 hours or more of them,
+    /// (feature, server, seats held idle on average, yearly cost change).
+    fn release_idle(&self, t0: f64, t1: f64) -> BTreeMap<(String, String), (f64, f64)> {
+        let mut by: BTreeMap<(String, String, String), (f64, f64)> = BTreeMap::new();
+        for (i, held, job, on_node) in self.cover(t0, t1) {
+            if on_node {
+                let x = &self.sessions[i];
+                let e = by
+                    .entry((x.feature.clone(), x.server.clone(), x.vendor.clone()))
+                    .or_default();
+                e.0 += x.licenses * held;
+                e.1 += x.licenses * (held - job);
+            }
+        }
+        let hours = (t1 - t0) / 3600.0;
+        by.into_iter()
+            .filter(|(_, (lh, idle))| 100.0 * idle / lh >= 10.0 && *idle >= 8.0)
+            .map(|((feature, server, vendor), (_, idle))| {
+                let seats = idle / hours;
+                let price = self.price(&feature, &vendor);
+                ((feature, server), (seats, -seats * price))
+            })
+            .collect()
     }
 
     /// Open checkouts idle now for `idle` hours or more: (user, host, feature, idle hours
@@ -786,6 +815,45 @@ fn the_site_shows_licenses_against_compute_as_the_raw_rows_give_them() {
             assert_eq!([num(&row[4]), num(&row[5])], [w[2], w[3]], "{ctx}");
         }
     }
+
+    // The recommendations to release idle checkouts, with their evidence links.
+    let page = visit.follow(
+        &url(&format!("page=recommendations&{range}")),
+        "compute-recommendations.png",
+        &["recommendations"],
+    );
+    let want = r.release_idle(t0, t1);
+    assert!(
+        !want.is_empty(),
+        "the demo's idle holding is worth releasing"
+    );
+    let table = &page["tables"]["recommendations"];
+    let shown: Vec<Vec<String>> = rows_of(&page, "recommendations")
+        .into_iter()
+        .filter(|row| row[1] == "Release idle checkouts")
+        .collect();
+    assert_eq!(shown.len(), want.len(), "{shown:?}");
+    for row in &shown {
+        let (seats, cost) = want[&(row[3].clone(), row[2].clone())];
+        assert!(close(num(&row[4]), seats, 0.006), "{row:?} vs {seats}");
+        assert!(close(num(&row[5]), cost, 0.01), "{row:?} vs {cost}");
+        assert!(
+            row[6].contains("had no job of the holder running"),
+            "{row:?}"
+        );
+    }
+    let links: Vec<&str> = table["links"]
+        .as_array()
+        .expect("links")
+        .iter()
+        .filter_map(Value::as_str)
+        .filter(|l| l.contains("page=clusters"))
+        .collect();
+    assert_eq!(
+        links.len(),
+        want.len(),
+        "each links to the clusters page: {links:?}"
+    );
 
     // The overview's live list of checkouts idle now.
     let page = visit.follow(&url("page=overview"), "compute-idle-now.png", &["idle-now"]);

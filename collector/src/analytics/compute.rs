@@ -406,8 +406,8 @@ pub fn idle_by_feature(f: &Filters, from: NaiveDate, to: NaiveDate) -> Sql {
     let params = cover_params(day_range(from, to), fp);
     let sql = format!(
         "{ctes}
-         SELECT p.server, p.feature, round(sum(p.licenses * p.held_h), 2)::DOUBLE,
-                round(sum(p.licenses * (p.held_h - p.job_h)), 2)::DOUBLE
+         SELECT p.server, p.feature, sum(p.licenses * p.held_h)::DOUBLE,
+                sum(p.licenses * (p.held_h - p.job_h))::DOUBLE
          FROM per p WHERE p.on_node
          GROUP BY 1, 2 HAVING sum(p.licenses * (p.held_h - p.job_h)) > 0
          ORDER BY 4 DESC, 1, 2"
