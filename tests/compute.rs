@@ -583,7 +583,7 @@ fn compute_figures_match_the_raw_rows() {
                 str_of(&r[0]),
                 str_of(&r[1]),
                 str_of(&r[2]),
-                (f64_of(&r[7]) * 100.0).round() as i64,
+                (f64_of(&r[3]) * 100.0).round() as i64,
             )
         })
         .collect();
@@ -864,7 +864,7 @@ fn the_site_shows_licenses_against_compute_as_the_raw_rows_give_them() {
                 c[0].clone(),
                 c[1].clone(),
                 c[2].clone(),
-                (num(&c[7]) * 100.0).round() as i64,
+                (num(&c[3]) * 100.0).round() as i64,
             )
         })
         .collect();

@@ -498,7 +498,7 @@ fn a_recorded_lmstat_output_beside_its_jobs_gives_efficiency_and_idle_checkouts(
     assert_eq!(now.len(), 5, "{now:?}");
     assert!(
         now.iter()
-            .all(|r| r[6] == "2025-04-22 13:00" && close(num(&r[7]), 128.0 / 60.0)),
+            .all(|r| r[4] == "2025-04-22 13:00" && close(num(&r[3]), 128.0 / 60.0)),
         "{now:?}"
     );
     // The cluster's CPU-hours: 8 CPUs × 3 h and 4 × 4 h in the day, under Slurm's name (the

@@ -159,12 +159,12 @@ pub fn IdleCheckouts(
 /// Checkouts open now with no job of the holder on the host for `idle_hours` or more.
 #[component]
 pub fn IdleNow(latest: NaiveDate, idle_hours: f64) -> impl IntoView {
-    // Times are text (`2026-11-20 07:08`).
-    let cols: Vec<Column> = columns(&IDLE_NOW_COLUMNS, 4)
+    // Times (`2026-11-20 07:08`) and the server are text.
+    let cols: Vec<Column> = columns(&IDLE_NOW_COLUMNS, 3)
         .into_iter()
         .enumerate()
         .map(|(i, c)| {
-            if i == 5 || i == 6 {
+            if matches!(i, 4 | 5 | 7) {
                 Column::text(&c.label)
             } else {
                 c

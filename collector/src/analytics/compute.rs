@@ -295,8 +295,8 @@ pub const IDLE_COLUMNS: [&str; 9] = [
 
 /// Checkouts open at the newest poll, on compute nodes (a job ran there in the last 30
 /// days), whose holder has no job running on the host and has had none (of the last 30
-/// days' jobs) for `idle_hours` or more: user, host, feature, server,
-/// licenses, checked out (UTC), idle since (UTC), idle hours. Longest idle first.
+/// days' jobs) for `idle_hours` or more: user, host, feature, idle hours, idle since (UTC),
+/// checked out (UTC), licenses, server. Longest idle first.
 pub fn idle_now(idle_hours: f64) -> Sql {
     let sql = format!(
         "WITH r AS (SELECT (SELECT max(until) FROM polls) AS now),
@@ -318,12 +318,13 @@ pub fn idle_now(idle_hours: f64) -> Sql {
                                             WHERE j.user_name = o.user_name AND j.hk = o.hk
                                               AND j.ended_at < r.now), o.s)) AS idle_from
              FROM o WHERE o.hk IN (SELECT DISTINCT {HOST_KEY} FROM recent))
-         SELECT w.user_name, w.host, w.feature, w.server, w.licenses::DOUBLE,
-                strftime(w.s, '%Y-%m-%d %H:%M'), strftime(w.idle_from, '%Y-%m-%d %H:%M'),
-                round(epoch(r.now - w.idle_from) / 3600.0, 2)::DOUBLE
+         SELECT w.user_name, w.host, w.feature,
+                round(epoch(r.now - w.idle_from) / 3600.0, 2)::DOUBLE,
+                strftime(w.idle_from, '%Y-%m-%d %H:%M'), strftime(w.s, '%Y-%m-%d %H:%M'),
+                w.licenses::DOUBLE, w.server
          FROM w CROSS JOIN r
          WHERE NOT w.running AND epoch(r.now - w.idle_from) / 3600.0 >= $1::DOUBLE
-         ORDER BY 8 DESC, 1, 3"
+         ORDER BY 4 DESC, 1, 3"
     );
     (sql, vec![json!(idle_hours)])
 }
@@ -333,11 +334,11 @@ pub const IDLE_NOW_COLUMNS: [&str; 8] = [
     "User",
     "Host",
     "Feature",
-    "Server",
-    "Licenses",
-    "Checked out",
-    "Idle since",
     "Idle hours",
+    "Idle since",
+    "Checked out",
+    "Licenses",
+    "Server",
 ];
 
 /// Per cluster and license (`NAME on CLUSTER`), Slurm's newest counts against FlexLM's:
