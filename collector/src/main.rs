@@ -42,15 +42,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             cluster,
             time_zone,
         }) => cli::import::import_sacct(&cli.store, &files, &cluster, time_zone),
-        Command::Import(Import::Scontrol { files, cluster, at }) => {
-            cli::import::import_scontrol(&cli.store, &files, &cluster, at)
+        Command::Import(Import::Scontrol { snapshot: s }) => {
+            cli::import::import_scontrol(&cli.store, &s.files, &s.cluster, s.at)
         }
         Command::Import(Import::Squeue {
-            files,
-            cluster,
-            at,
+            snapshot: s,
             time_zone,
-        }) => cli::import::import_squeue(&cli.store, &files, &cluster, at, time_zone),
+        }) => cli::import::import_squeue(&cli.store, &s.files, &s.cluster, s.at, time_zone),
         Command::Import(Import::LmstatI { files, server }) => {
             import_entitlements(&cli.store, &files, &server)
         }

@@ -244,24 +244,14 @@ pub(crate) enum Import {
     },
     /// Slurm's license counts: saved `scontrol show licenses` outputs, one snapshot each.
     Scontrol {
-        #[arg(required = true)]
-        files: Vec<PathBuf>,
-        #[arg(long)]
-        cluster: String,
-        /// When the output was taken (UTC, `YYYY-MM-DDTHH:MM`); default: now.
-        #[arg(long, value_parser = parse_time)]
-        at: Option<NaiveDateTime>,
+        #[command(flatten)]
+        snapshot: Snapshot,
     },
     /// Slurm's pending jobs: saved `squeue` outputs (see the README for the `--format`),
     /// one snapshot each.
     Squeue {
-        #[arg(required = true)]
-        files: Vec<PathBuf>,
-        #[arg(long)]
-        cluster: String,
-        /// When the output was taken (UTC, `YYYY-MM-DDTHH:MM`); default: now.
-        #[arg(long, value_parser = parse_time)]
-        at: Option<NaiveDateTime>,
+        #[command(flatten)]
+        snapshot: Snapshot,
         /// The zone squeue printed submit times in.
         #[arg(long, default_value = "UTC", value_parser = parse_zone)]
         time_zone: Zone,
@@ -275,6 +265,18 @@ pub(crate) enum Import {
         #[arg(long)]
         server: String,
     },
+}
+
+/// Saved outputs of one Slurm cluster, each a snapshot taken at one time.
+#[derive(clap::Args)]
+pub(crate) struct Snapshot {
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    #[arg(long)]
+    pub cluster: String,
+    /// When the output was taken (UTC, `YYYY-MM-DDTHH:MM`); default: now.
+    #[arg(long, value_parser = parse_time)]
+    pub at: Option<NaiveDateTime>,
 }
 
 pub(crate) fn parse_month(s: &str) -> Result<(NaiveDate, NaiveDate), String> {

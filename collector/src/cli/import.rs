@@ -325,9 +325,22 @@ pub(crate) fn import_sacct(
     Ok(ExitCode::SUCCESS)
 }
 
+/// Whether a saved Slurm output may be stored as a snapshot: its unreadable parts (as
+/// `(line, message)`) are printed as `FILE:LINE: message`, and an output with any is not
+/// stored, since part of a snapshot would pass for the whole.
+fn whole_snapshot(shown: &str, errors: impl ExactSizeIterator<Item = (usize, String)>) -> bool {
+    let n = errors.len();
+    for (line, message) in errors {
+        eprintln!("{shown}:{line}: {message}");
+    }
+    if n > 0 {
+        eprintln!("{shown}: not stored: {n} part(s) could not be read");
+    }
+    n == 0
+}
+
 /// `import scontrol`: each saved `scontrol show licenses` output stored as one snapshot of
-/// `cluster` at `at` (now by default); unreadable parts named `FILE:LINE`, and an output
-/// with any is not stored (part of a snapshot would pass for the whole).
+/// `cluster` at `at` (now by default); see [`whole_snapshot`].
 pub(crate) fn import_scontrol(
     store_path: &Path,
     files: &[PathBuf],
@@ -336,27 +349,11 @@ pub(crate) fn import_scontrol(
 ) -> Result<ExitCode> {
     let mut store = open_store(store_path)?;
     let at = at.unwrap_or_else(now_utc);
-    let mut read = 0;
-    for file in files {
+    import_each(files, |file, text| {
         let shown = file.display().to_string();
-        let text = match std::fs::read_to_string(file) {
-            Ok(t) => t,
-            Err(e) => {
-                eprintln!("{shown}: cannot read: {e}");
-                continue;
-            }
-        };
-        let (licenses, errors) = lmscope::parse::scontrol::parse_licenses(&text);
-        for e in &errors {
-            eprintln!("{shown}:{}: {}", e.line, e.message);
-        }
-        if !errors.is_empty() {
-            // A snapshot is a whole: part of one would pass for Slurm's counts.
-            eprintln!(
-                "{shown}: not stored: {} part(s) could not be read",
-                errors.len()
-            );
-            continue;
+        let (licenses, errors) = lmscope::parse::scontrol::parse_licenses(text);
+        if !whole_snapshot(&shown, errors.into_iter().map(|e| (e.line, e.message))) {
+            return Ok(false);
         }
         store
             .add_slurm_licenses(cluster, at, &licenses)
@@ -365,16 +362,12 @@ pub(crate) fn import_scontrol(
             "{shown}: {} Slurm license(s) of {cluster} at {at}",
             licenses.len()
         );
-        read += 1;
-    }
-    if read == 0 {
-        bail!("nothing could be read from {} file(s)", files.len());
-    }
-    Ok(ExitCode::SUCCESS)
+        Ok(true)
+    })
 }
 
 /// `import squeue`: each saved `squeue` output stored as one snapshot of `cluster`'s
-/// pending jobs at `at` (now by default); an output with unreadable lines is not stored.
+/// pending jobs at `at` (now by default); see [`whole_snapshot`].
 pub(crate) fn import_squeue(
     store_path: &Path,
     files: &[PathBuf],
@@ -384,26 +377,11 @@ pub(crate) fn import_squeue(
 ) -> Result<ExitCode> {
     let mut store = open_store(store_path)?;
     let at = at.unwrap_or_else(now_utc);
-    let mut read = 0;
-    for file in files {
+    import_each(files, |file, text| {
         let shown = file.display().to_string();
-        let text = match std::fs::read_to_string(file) {
-            Ok(t) => t,
-            Err(e) => {
-                eprintln!("{shown}: cannot read: {e}");
-                continue;
-            }
-        };
-        let (mut jobs, errors) = lmscope::parse::squeue::parse(&text);
-        for e in &errors {
-            eprintln!("{shown}:{}: {}", e.line, e.message);
-        }
-        if !errors.is_empty() {
-            eprintln!(
-                "{shown}: not stored: {} line(s) could not be read",
-                errors.len()
-            );
-            continue;
+        let (mut jobs, errors) = lmscope::parse::squeue::parse(text);
+        if !whole_snapshot(&shown, errors.into_iter().map(|e| (e.line, e.message))) {
+            return Ok(false);
         }
         for j in &mut jobs {
             j.submitted = j.submitted.map(|t| zone.to_utc(t));
@@ -416,12 +394,8 @@ pub(crate) fn import_squeue(
             "{shown}: {} pending job(s) of {cluster} at {at}, {on_licenses} waiting on licenses",
             jobs.len()
         );
-        read += 1;
-    }
-    if read == 0 {
-        bail!("nothing could be read from {} file(s)", files.len());
-    }
-    Ok(ExitCode::SUCCESS)
+        Ok(true)
+    })
 }
 
 fn now_utc() -> NaiveDateTime {

@@ -26,6 +26,23 @@ pub const STORE_UPGRADES: &[(&str, &str)] = &[(
      WHERE peak_checked_out IS NULL;",
 )];
 
+/// The columns of `slurm_pending`, the same in the store and the published files.
+macro_rules! slurm_pending_columns {
+    () => {
+        "(
+            ts TIMESTAMP NOT NULL,
+            cluster VARCHAR NOT NULL,
+            job_id VARCHAR NOT NULL,
+            user_name VARCHAR NOT NULL,
+            account VARCHAR,
+            partition VARCHAR,
+            reason VARCHAR NOT NULL,
+            licenses VARCHAR NOT NULL,
+            submitted_at TIMESTAMP
+        )"
+    };
+}
+
 /// All timestamps in the store and the published files are UTC, `TIMESTAMP` (no zone).
 pub const TABLES: &[(&str, &str)] = &[
     (
@@ -254,17 +271,10 @@ pub const STORE_TABLES: &[(&str, &str)] = &[
     (
         // `squeue`'s pending jobs as each poll or import saw them, with why they wait.
         "slurm_pending",
-        "CREATE TABLE IF NOT EXISTS slurm_pending (
-            ts TIMESTAMP NOT NULL,
-            cluster VARCHAR NOT NULL,
-            job_id VARCHAR NOT NULL,
-            user_name VARCHAR NOT NULL,
-            account VARCHAR,
-            partition VARCHAR,
-            reason VARCHAR NOT NULL,
-            licenses VARCHAR NOT NULL,
-            submitted_at TIMESTAMP
-        )",
+        concat!(
+            "CREATE TABLE IF NOT EXISTS slurm_pending ",
+            slurm_pending_columns!()
+        ),
     ),
     (
         // Per cluster: the end of the last `sacct` run stored (the next poll asks for what
@@ -531,17 +541,7 @@ pub const COMPUTE_TABLES: &[(&str, &str)] = &[
     ),
     (
         "slurm_pending",
-        "CREATE TABLE slurm_pending (
-            ts TIMESTAMP NOT NULL,
-            cluster VARCHAR NOT NULL,
-            job_id VARCHAR NOT NULL,
-            user_name VARCHAR NOT NULL,
-            account VARCHAR,
-            partition VARCHAR,
-            reason VARCHAR NOT NULL,
-            licenses VARCHAR NOT NULL,
-            submitted_at TIMESTAMP
-        )",
+        concat!("CREATE TABLE slurm_pending ", slurm_pending_columns!()),
     ),
 ];
 
