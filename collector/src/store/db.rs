@@ -84,7 +84,7 @@ pub const DEFAULT_MEMORY_LIMIT: &str = "768MB";
 /// DuckDB's memory limit while importing logs and saved outputs: with the importer's own
 /// buffers (a block of the file and a batch of records) it keeps an import of any size
 /// under 256 MB.
-pub const IMPORT_MEMORY_LIMIT: &str = "112MB";
+pub const IMPORT_MEMORY_LIMIT: &str = "96MB";
 
 /// One poll of one license server, ready to store. Its report may borrow the output's text.
 #[derive(Debug, Clone)]
@@ -194,7 +194,7 @@ impl Store {
         }
         // Rows are keyed, never read back in insertion order: let DuckDB stream them.
         self.conn
-            .execute_batch("SET preserve_insertion_order = false; SET threads = 1")?;
+            .execute_batch("SET preserve_insertion_order = false; SET threads = 2")?;
         Ok(())
     }
 
