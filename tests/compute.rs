@@ -11,8 +11,8 @@ use duckdb::Connection;
 use lmscope::analytics::compute::{self, By};
 use lmscope::analytics::filters::Filters;
 use lmscope_e2e::{
-    assert_chart_of_table, lmscope, number, published_db, published_dir_db, raw, shared_demo,
-    site_with_demo, text, StaticServer, TempDir, Visit, SUB_PATH,
+    assert_chart_of_table, lmscope, number, published_db, published_dir_db, query_rows, raw,
+    shared_demo, site_with_demo, text, StaticServer, TempDir, Visit, SUB_PATH,
 };
 use serde_json::Value;
 
@@ -21,19 +21,6 @@ const DEMO: &[&str] = &["--weeks", "3", "--end", "2026-11-20T12:00"];
 
 fn day(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
-}
-
-/// Rows of a query of `analytics::compute` with its parameters bound as the site binds them.
-fn run(db: &Connection, (sql, params): (String, Vec<Value>)) -> Vec<Vec<Value>> {
-    let params: Vec<String> = params
-        .iter()
-        .map(|v| match v {
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        })
-        .collect();
-    let refs: Vec<&dyn duckdb::ToSql> = params.iter().map(|p| p as &dyn duckdb::ToSql).collect();
-    lmscope::publish::files::rows(db, &sql, &refs).unwrap_or_else(|e| panic!("{e}: {sql}"))
 }
 
 fn f64_of(v: &Value) -> f64 {
@@ -501,7 +488,7 @@ fn compute_figures_match_the_raw_rows() {
 
     // Clusters.
     let want = r.clusters(t0, t1);
-    let got = run(&db, compute::clusters(&f, from, to));
+    let got = query_rows(&db, compute::clusters(&f, from, to));
     assert_eq!(
         got.iter().map(|r| str_of(&r[0])).collect::<BTreeSet<_>>(),
         want.keys().cloned().collect::<BTreeSet<_>>()
@@ -544,7 +531,7 @@ fn compute_figures_match_the_raw_rows() {
     // Users and teams.
     for by in [By::User, By::Team] {
         let want = r.efficiency(t0, t1, by, 2.0);
-        let got = run(&db, compute::efficiency(&f, from, to, by, 2.0));
+        let got = query_rows(&db, compute::efficiency(&f, from, to, by, 2.0));
         assert_eq!(got.len(), want.len().min(500), "{by:?}");
         for row in &got {
             let w = want[&str_of(&row[0])];
@@ -561,7 +548,7 @@ fn compute_figures_match_the_raw_rows() {
 
     // Idle checkouts over the range: every session on a node idle 2 h or more.
     let want = r.idle(t0, t1, 2.0);
-    let got = run(&db, compute::idle_checkouts(&f, from, to, 2.0));
+    let got = query_rows(&db, compute::idle_checkouts(&f, from, to, 2.0));
     assert!(!got.is_empty(), "the demo plants idle holding");
     assert_eq!(got.len(), want.len().min(500));
     let mut got_rows: Vec<IdleRow> = got
@@ -576,7 +563,7 @@ fn compute_figures_match_the_raw_rows() {
 
     // Idle now: open checkouts on nodes, no job of theirs running, idle 2 h or more.
     let want_now = r.idle_now(2.0);
-    let got_now: BTreeSet<_> = run(&db, compute::idle_now(2.0))
+    let got_now: BTreeSet<_> = query_rows(&db, compute::idle_now(2.0))
         .iter()
         .map(|r| {
             (
@@ -592,7 +579,7 @@ fn compute_figures_match_the_raw_rows() {
 
     // Drift: Slurm's free against FlexLM's, per license.
     let want = drift(&db);
-    let got = run(&db, compute::drift());
+    let got = query_rows(&db, compute::drift());
     assert_eq!(got.len(), want.len());
     for row in &got {
         let w = want[&str_of(&row[0])];
@@ -611,7 +598,7 @@ fn compute_figures_match_the_raw_rows() {
 
     // Jobs waiting on licenses, by cluster.
     let want = pending(&db);
-    let got = run(&db, compute::pending());
+    let got = query_rows(&db, compute::pending());
     assert_eq!(got.len(), want.len());
     for row in &got {
         let w = want[&str_of(&row[0])];

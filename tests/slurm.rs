@@ -11,7 +11,7 @@ use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use duckdb::Connection;
-use lmscope_e2e::{fixture, published_dir_db, raw, repo_root, text, StoreDir};
+use lmscope_e2e::{fixture, published_dir_db, query_rows, raw, repo_root, text, StoreDir};
 
 /// A free TCP port on loopback (bound, read and released).
 fn free_port() -> u16 {
@@ -424,23 +424,6 @@ fn saved_scontrol_and_squeue_outputs_are_imported_as_snapshots() {
     assert_eq!(q::<i64>(&db, "SELECT count(*) FROM slurm_pending"), 0);
 }
 
-/// Rows of a query of `analytics::compute` over the published files, parameters bound as
-/// the site binds them.
-fn compute_rows(
-    db: &Connection,
-    (sql, params): (String, Vec<serde_json::Value>),
-) -> Vec<Vec<serde_json::Value>> {
-    let params: Vec<String> = params
-        .iter()
-        .map(|v| match v {
-            serde_json::Value::String(s) => s.clone(),
-            other => other.to_string(),
-        })
-        .collect();
-    let refs: Vec<&dyn duckdb::ToSql> = params.iter().map(|p| p as &dyn duckdb::ToSql).collect();
-    lmscope::publish::files::rows(db, &sql, &refs).unwrap_or_else(|e| panic!("{e}: {sql}"))
-}
-
 #[test]
 fn a_recorded_lmstat_output_beside_its_jobs_gives_efficiency_and_idle_checkouts() {
     let tmp = StoreDir::new("slurm-recorded");
@@ -463,7 +446,7 @@ fn a_recorded_lmstat_output_beside_its_jobs_gives_efficiency_and_idle_checkouts(
     // by short name, whatever the case) 11:07 to 13:00 (1.8833 h); another user's job there
     // does not count.
     let (held, covered) = (241.0 / 60.0, 113.0 / 60.0);
-    let rows = compute_rows(
+    let rows = query_rows(
         &db,
         lmscope::analytics::compute::efficiency(
             &f,
@@ -484,7 +467,7 @@ fn a_recorded_lmstat_output_beside_its_jobs_gives_efficiency_and_idle_checkouts(
     );
     assert!(close(num(&rows[0][3]), 5.0 * (held - covered)), "{rows:?}");
     assert_eq!((num(&rows[0][4]), num(&rows[0][5])), (5.0, 5.0), "{rows:?}");
-    let idle = compute_rows(
+    let idle = query_rows(
         &db,
         lmscope::analytics::compute::idle_checkouts(&f, day, day, 2.0),
     );
@@ -494,7 +477,7 @@ fn a_recorded_lmstat_output_beside_its_jobs_gives_efficiency_and_idle_checkouts(
         "{idle:?}"
     );
     // Open at the last poll, idle since the job ended at 13:00.
-    let now = compute_rows(&db, lmscope::analytics::compute::idle_now(2.0));
+    let now = query_rows(&db, lmscope::analytics::compute::idle_now(2.0));
     assert_eq!(now.len(), 5, "{now:?}");
     assert!(
         now.iter()
@@ -503,7 +486,7 @@ fn a_recorded_lmstat_output_beside_its_jobs_gives_efficiency_and_idle_checkouts(
     );
     // The cluster's CPU-hours: 8 CPUs × 3 h and 4 × 4 h in the day, under Slurm's name (the
     // org file places no host).
-    let clusters = compute_rows(&db, lmscope::analytics::compute::clusters(&f, day, day));
+    let clusters = query_rows(&db, lmscope::analytics::compute::clusters(&f, day, day));
     let lab = clusters
         .iter()
         .find(|r| r[0] == "labcluster")

@@ -32,8 +32,6 @@ pub type Reading<T, E> = Result<(Vec<T>, Vec<E>), String>;
 
 /// What one poll of one cluster gave.
 pub struct ClusterPoll {
-    pub cluster: String,
-    pub at: NaiveDateTime,
     /// Jobs from `sacct`, stored under the configured cluster name.
     pub jobs: Reading<Job, SacctError>,
     /// `None` when the config skips the command.
@@ -108,8 +106,6 @@ pub fn poll_cluster(
         .map(|out| squeue::parse(&out.text))
     });
     ClusterPoll {
-        cluster: c.cluster.clone(),
-        at,
         jobs,
         licenses,
         pending,

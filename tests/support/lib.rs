@@ -523,6 +523,23 @@ pub fn raw(db: &duckdb::Connection, sql: &str, n: usize) -> Vec<Vec<duckdb::type
     .collect()
 }
 
+/// Rows of a query of `lmscope::analytics` (SQL and its JSON parameters) over the published
+/// files, its parameters bound as the site binds them (text), each cell as JSON.
+pub fn query_rows(
+    db: &duckdb::Connection,
+    (sql, params): (String, Vec<serde_json::Value>),
+) -> Vec<Vec<serde_json::Value>> {
+    let params: Vec<String> = params
+        .iter()
+        .map(|v| match v {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        })
+        .collect();
+    let refs: Vec<&dyn duckdb::ToSql> = params.iter().map(|p| p as &dyn duckdb::ToSql).collect();
+    lmscope::publish::files::rows(db, &sql, &refs).unwrap_or_else(|e| panic!("{e}: {sql}"))
+}
+
 /// A raw value as text (empty for NULL).
 pub fn text(v: &duckdb::types::Value) -> String {
     match v {

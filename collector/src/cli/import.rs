@@ -325,10 +325,13 @@ pub(crate) fn import_sacct(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Whether a saved Slurm output may be stored as a snapshot: its unreadable parts (as
-/// `(line, message)`) are printed as `FILE:LINE: message`, and an output with any is not
-/// stored, since part of a snapshot would pass for the whole.
-fn whole_snapshot(shown: &str, errors: impl ExactSizeIterator<Item = (usize, String)>) -> bool {
+/// Whether a Slurm output (a saved file, or what `poll` got) may be stored as a snapshot:
+/// its unreadable parts (as `(line, message)`) are printed as `SHOWN:LINE: message`, and an
+/// output with any is not stored, since part of a snapshot would pass for the whole.
+pub(crate) fn whole_snapshot(
+    shown: &str,
+    errors: impl ExactSizeIterator<Item = (usize, String)>,
+) -> bool {
     let n = errors.len();
     for (line, message) in errors {
         eprintln!("{shown}:{line}: {message}");

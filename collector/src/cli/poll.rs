@@ -11,6 +11,7 @@ use lmscope::parse::config::Config;
 use lmscope::poller;
 use lmscope::publish::write::{publish, PublishOptions};
 
+use super::import::whole_snapshot;
 use super::open_store;
 
 pub(crate) fn poll(
@@ -104,11 +105,8 @@ fn poll_slurm(
     }
     match &p.licenses {
         Some(Ok((licenses, errors))) => {
-            for e in errors {
-                eprintln!("{name} (scontrol output):{}: {}", e.line, e.message);
-            }
-            // A snapshot is a whole: part of one would pass for Slurm's counts.
-            if errors.is_empty() {
+            let errors = errors.iter().map(|e| (e.line, e.message.clone()));
+            if whole_snapshot(&format!("{name} (scontrol output)"), errors) {
                 store.add_slurm_licenses(name, at, licenses)?;
                 println!("{name}: {} Slurm license(s)", licenses.len());
             }
@@ -118,18 +116,15 @@ fn poll_slurm(
     }
     match &p.pending {
         Some(Ok((jobs, errors))) => {
-            for e in errors {
-                eprintln!("{name} (squeue output):{}: {}", e.line, e.message);
+            let errors = errors.iter().map(|e| (e.line, e.message.clone()));
+            if whole_snapshot(&format!("{name} (squeue output)"), errors) {
+                store.add_slurm_pending(name, at, jobs)?;
+                let on_licenses = jobs.iter().filter(|j| j.reason == "Licenses").count();
+                println!(
+                    "{name}: {} pending job(s), {on_licenses} waiting on licenses",
+                    jobs.len()
+                );
             }
-            if !errors.is_empty() {
-                return Ok(());
-            }
-            store.add_slurm_pending(name, at, jobs)?;
-            let on_licenses = jobs.iter().filter(|j| j.reason == "Licenses").count();
-            println!(
-                "{name}: {} pending job(s), {on_licenses} waiting on licenses",
-                jobs.len()
-            );
         }
         Some(Err(e)) => eprintln!("{name}: squeue failed: {e}"),
         None => {}
