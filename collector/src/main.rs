@@ -9,7 +9,8 @@ use clap::Parser;
 
 use cli::args::{Cli, Command, Import, Report};
 use cli::check::{check, CheckArgs};
-use cli::import::{import_entitlements, import_lmstat, import_logs};
+use cli::import::{import_entitlements, import_lmstat};
+use cli::import_log::import_logs;
 use cli::poll::poll;
 use cli::report::{chargeback, forecast_report};
 

@@ -6,12 +6,10 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use chrono::{NaiveDateTime, Timelike, Utc};
 
-use lmscope::parse::debuglog::LogParser;
 use lmscope::parse::lmstat::{Issue, LmstatReport};
 use lmscope::parse::zone::Zone;
 use lmscope::parse::{lmstat, lmstat_i};
-use lmscope::store::db::{IngestSummary, Poll, Store};
-use lmscope::timings::Timings;
+use lmscope::store::db::{IngestSummary, Poll};
 
 use super::chunks::{after_last_line, Chunks};
 use super::open_store;
@@ -135,7 +133,7 @@ pub(crate) fn report_issues(file: &Path, issues: &[Issue]) {
 }
 
 /// As [`report_issues`] for a part of a file that starts after line `offset`.
-fn report_issues_from(file: &str, offset: usize, issues: &[Issue]) {
+pub(crate) fn report_issues_from(file: &str, offset: usize, issues: &[Issue]) {
     for issue in issues {
         eprintln!("{file}:{}: {}", offset + issue.line, issue.message);
     }
@@ -159,80 +157,6 @@ pub(crate) fn import_each(
         bail!("nothing could be read from {} file(s)", files.len());
     }
     Ok(ExitCode::SUCCESS)
-}
-
-pub(crate) fn import_logs(
-    store_path: &Path,
-    files: &[PathBuf],
-    server: Option<&str>,
-    zone: Zone,
-) -> Result<ExitCode> {
-    let mut store = open_store(store_path)?;
-    store.limit_memory_for_import()?;
-    let mut read = 0;
-    for file in files {
-        if import_log(&mut store, file, server, zone)? {
-            read += 1;
-        }
-    }
-    if read == 0 {
-        bail!("nothing could be read from {} file(s)", files.len());
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Import one debug log, read a block at a time; false when it gave nothing.
-fn import_log(store: &mut Store, file: &Path, server: Option<&str>, zone: Zone) -> Result<bool> {
-    let shown = file.display().to_string();
-    let mut chunks = match Chunks::open(file) {
-        Ok(chunks) => chunks,
-        Err(e) => {
-            eprintln!("{shown}: cannot read: {e}");
-            return Ok(false);
-        }
-    };
-    let mut timings = Timings::from_env("import log");
-    let mut parser = LogParser::new();
-    let mut stage = store.stage_events(zone)?;
-    let mut failure = None;
-    loop {
-        let (first_line, text) = match chunks.next_piece(after_last_line) {
-            Ok(Some(piece)) => piece,
-            Ok(None) => break,
-            Err(e) => {
-                eprintln!("{shown}: cannot read: {e}");
-                return Ok(false);
-            }
-        };
-        parser.feed(&text, first_line, &mut |e| {
-            if failure.is_none() {
-                failure = stage.push(&e).err();
-            }
-        });
-        report_issues_from(&shown, 0, &parser.take_issues());
-        if let Some(e) = failure.take() {
-            return Err(e).with_context(|| format!("staging events of {shown}"));
-        }
-    }
-    let staged = stage
-        .finish()
-        .with_context(|| format!("staging events of {shown}"))?;
-    timings.step("read, parsed and staged");
-    let (named, issues) = parser.finish();
-    report_issues_from(&shown, 0, &issues);
-    let Some(name) = server.map(str::to_owned).or(named) else {
-        eprintln!("{shown}: the log names no server (no `lmgrd tcp-port` line); give --server");
-        return Ok(false);
-    };
-    if staged.events == 0 {
-        eprintln!("{shown}: no license events found");
-        return Ok(false);
-    }
-    let (added, known) = store
-        .commit_events(&name, &shown, &staged)
-        .with_context(|| format!("storing events of {shown}"))?;
-    println!("{shown}: {added} event(s) added, {known} already stored (server {name})");
-    Ok(true)
 }
 
 pub(crate) fn import_entitlements(

@@ -6,6 +6,7 @@ pub(crate) mod check;
 pub(crate) mod chunks;
 pub(crate) mod demo;
 pub(crate) mod import;
+pub(crate) mod import_log;
 pub(crate) mod notify;
 pub(crate) mod poll;
 pub(crate) mod publish;

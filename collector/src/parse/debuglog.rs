@@ -240,11 +240,16 @@ impl LogParser {
                 ),
             });
         }
-        let server = match (self.port_seen, self.host_seen) {
+        (self.server(), self.issues)
+    }
+
+    /// The server the log names so far (`PORT@HOST`): from its last `lmgrd tcp-port` and
+    /// `started on` lines.
+    pub fn server(&self) -> Option<String> {
+        match (&self.port_seen, &self.host_seen) {
             (Some(port), Some(host)) => Some(format!("{port}@{host}")),
             _ => None,
-        };
-        (server, self.issues)
+        }
     }
 }
 

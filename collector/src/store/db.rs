@@ -34,6 +34,10 @@ pub enum StoreError {
     },
     #[error("store query failed: {0}")]
     Query(#[from] duckdb::Error),
+    #[error("cannot build a batch of rows to store: {0}")]
+    Batch(#[from] duckdb::arrow::error::ArrowError),
+    #[error("rows to store could not be read: {0}")]
+    Feed(String),
     #[error("the store {path} was written with schema version {found}; this lmscope uses version {expected}: start a new store (--store) and import again")]
     Version {
         path: PathBuf,
@@ -132,10 +136,6 @@ pub struct Store {
 }
 
 impl Store {
-    pub(crate) fn conn_mut(&mut self) -> &mut Connection {
-        &mut self.conn
-    }
-
     /// Open (or create) the store at `path` and make sure every table exists.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         let open_error = |source| StoreError::Open {
@@ -192,9 +192,13 @@ impl Store {
             self.conn
                 .execute_batch(&format!("SET memory_limit = '{IMPORT_MEMORY_LIMIT}'"))?;
         }
-        // Rows are keyed, never read back in insertion order: let DuckDB stream them.
-        self.conn
-            .execute_batch("SET preserve_insertion_order = false; SET threads = 2")?;
+        // Rows are keyed, never read back in insertion order: let DuckDB stream them. A
+        // log's texts repeat (daemons, features, users, hosts): dictionaries hold them, and
+        // weighing FSST as well cost a tenth of a large import's time for no smaller file.
+        self.conn.execute_batch(
+            "SET preserve_insertion_order = false; SET threads = 2;
+             SET disabled_compression_methods = 'fsst'",
+        )?;
         Ok(())
     }
 
@@ -202,6 +206,7 @@ impl Store {
         let limit = std::env::var("LMSCOPE_MEMORY_LIMIT")
             .unwrap_or_else(|_| DEFAULT_MEMORY_LIMIT.to_owned());
         conn.execute_batch(&format!("SET memory_limit = '{}'", limit.replace('\'', "")))?;
+        crate::store::feed::register(&conn)?;
         conn.execute_batch(
             "CREATE TABLE IF NOT EXISTS lmscope_store (key VARCHAR PRIMARY KEY, value VARCHAR)",
         )?;

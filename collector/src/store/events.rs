@@ -1,425 +1,348 @@
-//! Debug-log events into the store in bounded memory: each event is appended to a staging
-//! table as the log is read; DuckDB then numbers repeats, skips what is already stored and
-//! pairs OUT with IN into sessions, spilling to disk rather than holding the log in memory.
-
-use std::collections::{HashMap, VecDeque};
-use std::hash::{Hash, Hasher};
-
-use std::sync::Arc;
+//! Debug-log events into the store in bounded memory, one transaction per log (rolled back
+//! unless committed, so a failed import leaves the store as it was). The batches of an
+//! [`EventBatcher`] stream into one `INSERT` through [`crate::store::feed`]:
+//! - a log of a known server that starts after its stored events (the first import, the
+//!   next day's log) goes straight into `events`, numbered as read;
+//! - a log of a known server that may repeat stored events is numbered in SQL and what is
+//!   already stored is left out;
+//! - a log whose server is named only further on waits in a staging table.
+//!
+//! OUT is paired with IN into sessions as the log is read, for a server's first OUTs and
+//! INs in time order; otherwise by a SQL walk that spills to disk rather than holding the
+//! log in memory.
 
 use chrono::NaiveDateTime;
-use duckdb::arrow::array::{ArrayRef, Int64Builder, StringBuilder, TimestampMicrosecondBuilder};
-use duckdb::arrow::record_batch::RecordBatch;
-use duckdb::{params, Appender};
+use duckdb::{params, Connection};
 
-use crate::parse::debuglog::{DebugLog, Event, EventKind};
+use crate::parse::debuglog::{DebugLog, EventKind};
 use crate::parse::zone::Zone;
 use crate::store::db::{Store, StoreError};
+use crate::store::event_batches::{
+    earliest_in, event_columns, session_columns, Batch, BatchSummary, EventBatcher,
+};
+use crate::store::feed::{self, Rows};
 use crate::timings::Timings;
 
-/// The staging table: one log's events before they are numbered and stored.
+/// The staging table: a log's events before its server is known.
 const STAGE: &str = "staged_events";
 
-/// Rows gathered column by column before each append: DuckDB takes Arrow batches far
-/// faster than rows one at a time.
-const BATCH_ROWS: usize = 16_384;
-
-/// A staging table's rows on their way in, as Arrow columns.
-struct Columns {
-    texts: Vec<StringBuilder>,
-    times: Vec<TimestampMicrosecondBuilder>,
-    ints: Vec<Int64Builder>,
-    rows: usize,
+/// An import's transaction, rolled back when dropped uncommitted.
+struct Txn<'s> {
+    conn: &'s Connection,
+    open: bool,
 }
 
-impl Columns {
-    fn new(texts: usize, times: usize, ints: usize) -> Self {
-        Self {
-            texts: (0..texts).map(|_| StringBuilder::new()).collect(),
-            times: (0..times)
-                .map(|_| TimestampMicrosecondBuilder::new())
-                .collect(),
-            ints: (0..ints).map(|_| Int64Builder::new()).collect(),
-            rows: 0,
-        }
+impl<'s> Txn<'s> {
+    fn begin(conn: &'s Connection) -> Result<Self, StoreError> {
+        conn.execute_batch("BEGIN TRANSACTION")?;
+        Ok(Self { conn, open: true })
     }
 
-    /// Append what was gathered, texts first, then times, then integers (the staging
-    /// tables' column order).
-    fn flush(&mut self, appender: &mut Appender<'_>) -> Result<(), StoreError> {
-        if self.rows == 0 {
-            return Ok(());
-        }
-        let mut columns: Vec<(String, ArrayRef)> = Vec::new();
-        for b in &mut self.texts {
-            columns.push((format!("c{}", columns.len()), Arc::new(b.finish())));
-        }
-        for b in &mut self.times {
-            columns.push((format!("c{}", columns.len()), Arc::new(b.finish())));
-        }
-        for b in &mut self.ints {
-            columns.push((format!("c{}", columns.len()), Arc::new(b.finish())));
-        }
-        let batch = RecordBatch::try_from_iter(columns)
-            .map_err(|e| StoreError::Query(duckdb::Error::ToSqlConversionFailure(Box::new(e))))?;
-        appender.append_record_batch(batch)?;
-        self.rows = 0;
+    fn commit(mut self) -> Result<(), StoreError> {
+        self.conn.execute_batch("COMMIT")?;
+        self.open = false;
         Ok(())
     }
 }
 
-fn micros(ts: NaiveDateTime) -> i64 {
-    ts.and_utc().timestamp_micros()
-}
-
-/// The sessions paired as the log is read, for a server's first log.
-const STAGED_SESSIONS: &str = "staged_sessions";
-
-/// Events of one log on their way into the store; see [`Store::stage_events`].
-pub struct EventStage<'s> {
-    appender: Appender<'s>,
-    columns: Columns,
-    zone: Zone,
-    staged: usize,
-    pairing: Pairing<'s>,
-    numbering: Numbering,
-}
-
-/// What was staged: see [`EventStage::finish`].
-pub struct Staged {
-    /// Events appended.
-    pub events: usize,
-    /// Whether every checkout key's OUTs and INs came in time order, so the sessions paired
-    /// as the log was read are those the SQL walk gives.
-    in_order: bool,
-    /// Whether the repeats numbered as the log was read are those the SQL numbering gives.
-    numbered: bool,
-}
-
-/// Repeats of an event on the same second numbered as the log is read (`seq`), as the SQL
-/// numbering does: by a hash of the event, in log order. Only the last day of the log's
-/// time is held; an event older than that (a log whose time goes back) leaves the numbering
-/// to SQL.
-struct Numbering {
-    counts: HashMap<u64, (NaiveDateTime, i32)>,
-    newest: Option<NaiveDateTime>,
-    prune_after: Option<NaiveDateTime>,
-    valid: bool,
-}
-
-/// How far back in the log's time repeats are still counted.
-const NUMBERING_WINDOW: chrono::TimeDelta = chrono::TimeDelta::days(1);
-
-impl Numbering {
-    fn next(&mut self, e: &Event<'_>, ts: NaiveDateTime) -> i32 {
-        let newest = self.newest.map_or(ts, |n| n.max(ts));
-        self.newest = Some(newest);
-        if ts < newest - NUMBERING_WINDOW {
-            self.valid = false;
+impl Drop for Txn<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            // Nothing else to do with a failure here: the store keeps its last commit.
+            let _ = self.conn.execute_batch("ROLLBACK");
         }
-        if self.prune_after.is_none_or(|p| newest > p) {
-            self.counts
-                .retain(|_, (t, _)| *t >= newest - NUMBERING_WINDOW);
-            self.prune_after = Some(newest + chrono::TimeDelta::hours(1));
-        }
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        (
-            ts,
-            &*e.daemon,
-            e.kind.as_str(),
-            &*e.feature,
-            &*e.user,
-            &*e.host,
-        )
-            .hash(&mut hasher);
-        let count = self.counts.entry(hasher.finish()).or_insert((ts, 0));
-        count.1 += 1;
-        count.1
     }
 }
 
-/// `OUT`/`IN` paired as the log is read, in log order, as the SQL walk does in time order:
-/// each IN closes the oldest open OUT of its key. Holds one entry per checkout key.
-struct Pairing<'s> {
-    keys: HashMap<u64, Vec<(CheckoutKey, KeyState)>>,
-    sessions: Appender<'s>,
-    columns: Columns,
-    in_order: bool,
+/// A server's stored events before this log.
+#[derive(Debug, Clone, Copy)]
+struct Before {
+    /// Its last event.
     last: Option<NaiveDateTime>,
+    /// Its last OUT or IN.
+    pairing_last: Option<NaiveDateTime>,
 }
 
-type CheckoutKey = (String, String, String, String, u32);
+impl Before {
+    fn of(conn: &Connection, server: &str) -> Result<Self, StoreError> {
+        Ok(conn.query_row(
+            "SELECT max(ts), max(ts) FILTER (WHERE kind IN (?2, ?3)) FROM events
+             WHERE server = ?1",
+            params![server, EventKind::Out.as_str(), EventKind::In.as_str()],
+            |r| {
+                Ok(Self {
+                    last: r.get(0)?,
+                    pairing_last: r.get(1)?,
+                })
+            },
+        )?)
+    }
 
-#[derive(Default)]
-struct KeyState {
-    last: Option<NaiveDateTime>,
-    open: VecDeque<NaiveDateTime>,
+    /// Whether a log whose earliest event is `earliest` comes after every stored event,
+    /// so it cannot repeat one.
+    fn later(&self, earliest: Option<NaiveDateTime>) -> bool {
+        match (self.last, earliest) {
+            (Some(last), Some(first)) => first > last,
+            _ => true,
+        }
+    }
 }
 
-impl Pairing<'_> {
-    fn push(&mut self, e: &Event<'_>, ts: NaiveDateTime) -> Result<(), StoreError> {
-        let out = match e.kind {
-            EventKind::Out => true,
-            EventKind::In => false,
-            _ => return Ok(()),
+/// How the events went in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Inserted {
+    /// None yet (or the log had none).
+    Nothing,
+    /// Straight into `events` as numbered while read: this many.
+    Direct(usize),
+    /// Into `events`, numbered in SQL, leaving out those stored: this many.
+    New(usize),
+    /// Into the staging table.
+    Staged,
+}
+
+/// One log's import in progress: [`LogImport::insert_events`], then [`LogImport::commit`].
+pub struct LogImport<'s> {
+    conn: &'s Connection,
+    /// The server, when known before the log is read, and what the store holds of it.
+    known: Option<(String, Before)>,
+    source: String,
+    inserted: Inserted,
+    txn: Txn<'s>,
+}
+
+impl LogImport<'_> {
+    /// Whether the sessions paired as the log is read may be stored: not when the server
+    /// is known to have stored OUTs and INs (its sessions are then walked in SQL).
+    pub fn wants_paired_sessions(&self) -> bool {
+        self.known
+            .as_ref()
+            .is_none_or(|(_, before)| before.pairing_last.is_none())
+    }
+
+    /// Store the events of `batches` (an [`EventBatcher`]'s, in [`event_columns`]) in one
+    /// statement, which ends where the batches do. How they are stored is decided by the
+    /// first batch: see the module's documentation.
+    pub fn insert_events(&mut self, mut batches: Rows) -> Result<(), StoreError> {
+        let first = match batches.next() {
+            Some(Ok(first)) => first,
+            Some(Err(e)) => return Err(StoreError::Feed(e)),
+            None => return Ok(()),
         };
-        self.last = self.last.max(Some(ts));
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        (&*e.daemon, &*e.feature, &*e.user, &*e.host, e.licenses).hash(&mut hasher);
-        let bucket = self.keys.entry(hasher.finish()).or_default();
-        let same = |k: &CheckoutKey| {
-            k.0 == *e.daemon
-                && k.1 == *e.feature
-                && k.2 == *e.user
-                && k.3 == *e.host
-                && k.4 == e.licenses
-        };
-        let state = match bucket.iter().position(|(k, _)| same(k)) {
-            Some(i) => &mut bucket[i].1,
+        let earliest = earliest_in(&first);
+        let rows = feed::open(
+            &event_columns(),
+            Box::new(std::iter::once(Ok(first)).chain(batches)),
+        );
+        let from = rows.sql();
+        self.inserted = match &self.known {
+            Some((server, before)) if before.later(earliest) => {
+                Inserted::Direct(self.conn.execute(
+                    &format!(
+                        "INSERT INTO events
+                     SELECT ?1, daemon, ts, kind, feature, user_name, host, licenses, reason,
+                            code, seq, ?2, line
+                     FROM {from}"
+                    ),
+                    params![server, self.source],
+                )?)
+            }
+            Some((server, _)) => Inserted::New(self.conn.execute(
+                &format!("INSERT INTO events {}", new_events(&from)),
+                params![server, self.source],
+            )?),
             None => {
-                let key = (
-                    e.daemon.to_string(),
-                    e.feature.to_string(),
-                    e.user.to_string(),
-                    e.host.to_string(),
-                    e.licenses,
-                );
-                bucket.push((key, KeyState::default()));
-                let last = bucket.len() - 1;
-                &mut bucket[last].1
+                self.conn.execute_batch(&format!(
+                    "CREATE OR REPLACE TEMP TABLE {STAGE} AS SELECT * FROM {from}"
+                ))?;
+                Inserted::Staged
             }
         };
-        if state.last.is_some_and(|last| ts < last) {
-            self.in_order = false;
-        }
-        state.last = Some(ts);
-        if out {
-            state.open.push_back(ts);
-            return Ok(());
-        }
-        let started = state.open.pop_front();
-        self.session(
-            [&e.daemon, &e.feature, &e.user, &e.host],
-            e.licenses,
-            [started, Some(started.unwrap_or(ts)), Some(ts), Some(ts)],
-        )
-    }
-
-    fn session(
-        &mut self,
-        key: [&str; 4],
-        licenses: u32,
-        times: [Option<NaiveDateTime>; 4],
-    ) -> Result<(), StoreError> {
-        let c = &mut self.columns;
-        for (b, text) in c.texts.iter_mut().zip(key) {
-            b.append_value(text);
-        }
-        for (b, t) in c.times.iter_mut().zip(times) {
-            b.append_option(t.map(micros));
-        }
-        c.ints[0].append_value(i64::from(licenses));
-        c.rows += 1;
-        if c.rows >= BATCH_ROWS {
-            c.flush(&mut self.sessions)?;
-        }
         Ok(())
     }
 
-    /// The OUTs never closed: open sessions, last seen at the log's last OUT or IN.
-    fn finish(mut self) -> Result<bool, StoreError> {
-        let keys = std::mem::take(&mut self.keys);
-        for (key, state) in keys.values().flatten() {
-            for &started in &state.open {
-                self.session(
-                    [&key.0, &key.1, &key.2, &key.3],
-                    key.4,
-                    [Some(started), Some(started), self.last, None],
-                )?;
-            }
+    /// Store the log's events as events of `server`, its sessions, and commit. Repeats of
+    /// the same event on the same second are numbered by their order in the log (`seq`), so
+    /// re-importing the log, or a longer version of it, adds only what is new. (Repeats are
+    /// found by a hash of the event: should two different events share one, they are
+    /// numbered as one group, which keeps both and still numbers the same log the same way
+    /// every time.) `sessions`: those paired as the log was read, if kept
+    /// ([`LogImport::wants_paired_sessions`]); used for a server's first OUTs and INs in
+    /// time order, else the sessions are walked in SQL.
+    ///
+    /// Returns how many events were added and how many were already stored; `None` when the
+    /// server known at the start is not the one the log named at its end, or when events
+    /// went straight into `events` but the log goes back before a stored one: nothing is
+    /// stored, and the log is to be imported again with no server given at the start.
+    pub fn commit(
+        self,
+        server: &str,
+        summary: &BatchSummary,
+        sessions: Option<Rows>,
+    ) -> Result<Option<(usize, usize)>, StoreError> {
+        let mut timings = Timings::from_env("import log");
+        let conn = self.conn;
+        if self
+            .known
+            .as_ref()
+            .is_some_and(|(known, _)| known != server)
+        {
+            return Ok(None);
         }
-        self.columns.flush(&mut self.sessions)?;
-        self.sessions.flush()?;
-        Ok(self.in_order)
+        let before = match &self.known {
+            Some((_, before)) => *before,
+            None => Before::of(conn, server)?,
+        };
+        let added = match self.inserted {
+            Inserted::Nothing => 0,
+            Inserted::Direct(added) => {
+                if !before.later(summary.earliest) {
+                    return Ok(None);
+                }
+                if !summary.numbered {
+                    renumber(conn, server, &self.source, before.last)?;
+                }
+                added
+            }
+            Inserted::New(added) => added,
+            Inserted::Staged => store_staged(conn, server, &self.source, summary, &before)?,
+        };
+        timings.step("events numbered and stored");
+        let paired = sessions.filter(|_| added > 0 && before.pairing_last.is_none());
+        match paired {
+            Some(rows) if summary.in_order => {
+                let rows = feed::open(&session_columns(), rows);
+                conn.execute(
+                    &format!(
+                        "INSERT INTO sessions
+                         SELECT ?1, vendor, feature, user_name, host, host, '', '', NULL,
+                                licenses, started_at, first_seen, last_seen, ended_at, 'log'
+                         FROM {}",
+                        rows.sql()
+                    ),
+                    params![server],
+                )?;
+                timings.step("sessions paired as read, stored");
+            }
+            _ if added > 0 => {
+                // When every new event comes after the last stored OUT or IN, the sessions
+                // closed before stay as they are; only the new events are walked.
+                let after = before
+                    .pairing_last
+                    .filter(|&last| summary.earliest.is_none_or(|first| first > last));
+                rebuild_log_sessions(conn, server, after)?;
+                timings.step("sessions rebuilt");
+            }
+            _ => {}
+        }
+        if added > 0 {
+            // Events of any time, and sessions rebuilt from them: every month may differ.
+            crate::store::marks::forget(conn)?;
+        }
+        self.txn.commit()?;
+        timings.step("committed");
+        Ok(Some((added, summary.events.saturating_sub(added))))
     }
 }
 
-impl EventStage<'_> {
-    /// Append one event (its time converted to UTC).
-    pub fn push(&mut self, e: &Event<'_>) -> Result<(), StoreError> {
-        let ts = self.zone.to_utc(e.ts);
-        self.pairing.push(e, ts)?;
-        let seq = self.numbering.next(e, ts);
-        let c = &mut self.columns;
-        let texts = [
-            Some(&*e.daemon),
-            Some(e.kind.as_str()),
-            Some(&*e.feature),
-            Some(&*e.user),
-            Some(&*e.host),
-            e.reason.as_deref(),
-            e.code.as_deref(),
-        ];
-        for (b, text) in c.texts.iter_mut().zip(texts) {
-            b.append_option(text);
-        }
-        c.times[0].append_value(micros(ts));
-        c.ints[0].append_value(i64::from(e.licenses));
-        c.ints[1].append_value(i64::try_from(e.line).unwrap_or(i64::MAX));
-        c.ints[2].append_value(i64::from(seq));
-        c.rows += 1;
-        if c.rows >= BATCH_ROWS {
-            c.flush(&mut self.appender)?;
-        }
-        self.staged += 1;
-        Ok(())
-    }
+/// The events of `from` numbered in SQL: repeats of an event on the same second by their
+/// order in the log; with server `?1` and source `?2`, in the columns of `events`.
+fn numbered(from: &str) -> String {
+    format!(
+        "SELECT ?1 AS server, daemon, ts, kind, feature, user_name, host, licenses, reason,
+                code,
+                row_number() OVER (
+                    PARTITION BY hash(ts, daemon, kind, feature, user_name, host)
+                    ORDER BY line)::INTEGER AS seq,
+                ?2 AS source, line
+         FROM {from}"
+    )
+}
 
-    /// Write the last buffered rows to the staging tables.
-    pub fn finish(mut self) -> Result<Staged, StoreError> {
-        self.columns.flush(&mut self.appender)?;
-        self.appender.flush()?;
-        let in_order = self.pairing.finish()?;
-        Ok(Staged {
-            events: self.staged,
-            in_order,
-            numbered: self.numbering.valid,
-        })
-    }
+/// The events of `from`, numbered, leaving out those already stored.
+fn new_events(from: &str) -> String {
+    format!(
+        "SELECT n.* FROM ({}) n
+         ANTI JOIN events e USING (server, ts, daemon, kind, feature, user_name, host, seq)",
+        numbered(from)
+    )
+}
+
+/// Number the repeats of a log appended straight into `events` whose time went back too
+/// far for the numbering as read: its events are those of `server` and `source` after the
+/// server's last stored event.
+fn renumber(
+    conn: &Connection,
+    server: &str,
+    source: &str,
+    after: Option<NaiveDateTime>,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE events SET seq = n.seq
+         FROM (SELECT rowid AS rid,
+                      row_number() OVER (
+                          PARTITION BY hash(ts, daemon, kind, feature, user_name, host)
+                          ORDER BY line)::INTEGER AS seq
+               FROM events
+               WHERE server = ?1 AND source = ?2 AND (?3::TIMESTAMP IS NULL OR ts > ?3)) n
+         WHERE events.rowid = n.rid",
+        params![server, source, after],
+    )?;
+    Ok(())
+}
+
+/// Store the staged events, numbered, leaving out those already stored; how many were
+/// added.
+fn store_staged(
+    conn: &Connection,
+    server: &str,
+    source: &str,
+    summary: &BatchSummary,
+    before: &Before,
+) -> Result<usize, StoreError> {
+    // A log that starts after everything stored cannot repeat a stored event: no need to
+    // look for one.
+    let insert = if before.later(summary.earliest) && summary.numbered {
+        format!(
+            "INSERT INTO events
+             SELECT ?1, daemon, ts, kind, feature, user_name, host, licenses, reason, code,
+                    seq, ?2, line
+             FROM {STAGE}"
+        )
+    } else if before.later(summary.earliest) {
+        format!("INSERT INTO events {}", numbered(STAGE))
+    } else {
+        format!("INSERT INTO events {}", new_events(STAGE))
+    };
+    let added = conn.execute(&insert, params![server, source])?;
+    conn.execute_batch(&format!("DROP TABLE {STAGE}"))?;
+    Ok(added)
 }
 
 impl Store {
-    /// Start importing one log: an empty staging table (temporary, so a crash leaves the
-    /// store as it was) and an Appender into it. Call [`Store::commit_events`] after
-    /// [`EventStage::finish`].
-    pub fn stage_events(&self, zone: Zone) -> Result<EventStage<'_>, StoreError> {
-        self.conn().execute_batch(&format!(
-            "CREATE OR REPLACE TEMP TABLE {STAGE} (
-                daemon VARCHAR, kind VARCHAR, feature VARCHAR, user_name VARCHAR, host VARCHAR,
-                reason VARCHAR, code VARCHAR, ts TIMESTAMP, licenses BIGINT, line BIGINT,
-                seq BIGINT)"
-        ))?;
-        self.conn().execute_batch(&format!(
-            "CREATE OR REPLACE TEMP TABLE {STAGED_SESSIONS} (
-                daemon VARCHAR, feature VARCHAR, user_name VARCHAR, host VARCHAR,
-                started_at TIMESTAMP, first_seen TIMESTAMP, last_seen TIMESTAMP,
-                ended_at TIMESTAMP, licenses BIGINT)"
-        ))?;
-        Ok(EventStage {
-            appender: self.conn().appender(STAGE)?,
-            columns: Columns::new(7, 1, 3),
-            zone,
-            staged: 0,
-            pairing: Pairing {
-                keys: HashMap::new(),
-                sessions: self.conn().appender(STAGED_SESSIONS)?,
-                columns: Columns::new(4, 4, 1),
-                in_order: true,
-                last: None,
-            },
-            numbering: Numbering {
-                counts: HashMap::new(),
-                newest: None,
-                prune_after: None,
-                valid: true,
-            },
+    /// Begin importing the log `source`, in a transaction. `server`: the server it is of,
+    /// when known before it is read.
+    pub fn begin_log(
+        &self,
+        server: Option<&str>,
+        source: &str,
+    ) -> Result<LogImport<'_>, StoreError> {
+        let conn = self.conn();
+        let txn = Txn::begin(conn)?;
+        let known = match server {
+            Some(server) => Some((server.to_owned(), Before::of(conn, server)?)),
+            None => None,
+        };
+        Ok(LogImport {
+            conn,
+            known,
+            source: source.to_owned(),
+            inserted: Inserted::Nothing,
+            txn,
         })
     }
 
-    /// Store the staged events of the log `source` as events of `server`, in one
-    /// transaction: repeats of the same event on the same second are numbered by their
-    /// order in the log (`seq`), so re-importing the log, or a longer version of it, adds
-    /// only what is new. (Repeats are found by a hash of the event: should two different
-    /// events share one, they are numbered as one group, which keeps both and still
-    /// numbers the same log the same way every time.) The server's log sessions are rebuilt from all its events.
-    /// Returns how many events were added and how many were already stored.
-    pub fn commit_events(
-        &mut self,
-        server: &str,
-        source: &str,
-        staged_log: &Staged,
-    ) -> Result<(usize, usize), StoreError> {
-        let mut timings = Timings::from_env("import log");
-        let tx = self.conn_mut().transaction()?;
-        let (staged, staged_first): (i64, Option<NaiveDateTime>) =
-            tx.query_row(&format!("SELECT count(*), min(ts) FROM {STAGE}"), [], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })?;
-        // The server's last stored event, and its last OUT or IN.
-        let (stored_last, pairing_last): (Option<NaiveDateTime>, Option<NaiveDateTime>) = tx
-            .query_row(
-                "SELECT max(ts), max(ts) FILTER (WHERE kind IN (?2, ?3)) FROM events
-                 WHERE server = ?1",
-                params![server, EventKind::Out.as_str(), EventKind::In.as_str()],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )?;
-        let later = |last: Option<NaiveDateTime>| match (last, staged_first) {
-            (Some(last), Some(first)) => first > last,
-            _ => true,
-        };
-        let numbered = format!(
-            "SELECT ?1 AS server, daemon, ts, kind, feature, user_name, host, licenses,
-                    reason, code,
-                    row_number() OVER (
-                        PARTITION BY hash(ts, daemon, kind, feature, user_name, host)
-                        ORDER BY line)::INTEGER AS seq,
-                    ?2 AS source, line
-             FROM {STAGE}"
-        );
-        // A log that starts after everything stored (the first import, the next day's log)
-        // cannot repeat a stored event: no need to look for one.
-        let insert = if later(stored_last) && staged_log.numbered {
-            format!(
-                "INSERT INTO events
-                 SELECT ?1, daemon, ts, kind, feature, user_name, host, licenses, reason, code,
-                        seq, ?2, line
-                 FROM {STAGE}"
-            )
-        } else if later(stored_last) {
-            format!("INSERT INTO events {numbered}")
-        } else {
-            format!(
-                "INSERT INTO events
-                 SELECT n.* FROM ({numbered}) n
-                 ANTI JOIN events e
-                     USING (server, ts, daemon, kind, feature, user_name, host, seq)"
-            )
-        };
-        let added = tx.execute(&insert, params![server, source])?;
-        tx.execute_batch(&format!("DROP TABLE {STAGE}"))?;
-        timings.step("events numbered and stored");
-        if added > 0 && pairing_last.is_none() && staged_log.in_order {
-            // The server's first OUTs and INs, in time order per key: the sessions paired
-            // as the log was read are the walk's.
-            tx.execute(
-                &format!(
-                    "INSERT INTO sessions
-                     SELECT ?1, daemon, feature, user_name, host, host, '', '', NULL, licenses,
-                            started_at, first_seen, last_seen, ended_at, 'log'
-                     FROM {STAGED_SESSIONS}"
-                ),
-                params![server],
-            )?;
-            timings.step("sessions paired as read, stored");
-        } else if added > 0 {
-            // When every new event comes after the last stored OUT or IN, the sessions
-            // closed before stay as they are; only the new events are walked.
-            let after = pairing_last.filter(|_| later(pairing_last));
-            rebuild_log_sessions(&tx, server, after)?;
-            timings.step("sessions rebuilt");
-        }
-        tx.execute_batch(&format!("DROP TABLE {STAGED_SESSIONS}"))?;
-        if added > 0 {
-            // Events of any time, and sessions rebuilt from them: every month may differ.
-            crate::store::marks::forget(&tx)?;
-        }
-        tx.commit()?;
-        timings.step("committed");
-        let staged = usize::try_from(staged).unwrap_or(0);
-        Ok((added, staged.saturating_sub(added)))
-    }
-
-    /// Store the events of a log read whole (the demo's denials, small logs).
+    /// Store the events of a log read whole (the demo's denials, small logs, tests).
     pub fn ingest_events(
         &mut self,
         server: &str,
@@ -427,12 +350,30 @@ impl Store {
         zone: Zone,
         log: &DebugLog,
     ) -> Result<(usize, usize), StoreError> {
-        let mut stage = self.stage_events(zone)?;
-        for e in &log.events {
-            stage.push(e)?;
+        let mut known = Some(server);
+        loop {
+            let mut import = self.begin_log(known, source)?;
+            let mut batcher = EventBatcher::new(zone);
+            let (mut events, mut sessions) = (Vec::new(), Vec::new());
+            let mut keep = |batch| {
+                match batch {
+                    Batch::Events(rows) => events.push(Ok(rows)),
+                    Batch::Sessions(rows) => sessions.push(Ok(rows)),
+                }
+                Ok::<_, StoreError>(())
+            };
+            for e in &log.events {
+                batcher.push(e, &mut keep)?;
+            }
+            let summary = batcher.finish(&mut keep)?;
+            import.insert_events(Box::new(events.into_iter()))?;
+            let sessions: Rows = Box::new(sessions.into_iter());
+            match import.commit(server, &summary, Some(sessions))? {
+                Some(counts) => return Ok(counts),
+                // Again with the server not known at the start, which always stores.
+                None => known = None,
+            }
         }
-        let staged = stage.finish()?;
-        self.commit_events(server, source, &staged)
     }
 }
 
@@ -567,6 +508,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+    use crate::parse::debuglog::Event;
     use crate::store::sessions::{sessions_from_log, LogCheckout};
 
     type Row = (
@@ -694,6 +636,7 @@ mod numbering_tests {
     use chrono::{NaiveDate, TimeDelta};
 
     use super::*;
+    use crate::parse::debuglog::Event;
 
     /// A log whose time goes back more than a day leaves the numbering to SQL, and every
     /// event is still stored once, however the repeats fall.
@@ -717,15 +660,27 @@ mod numbering_tests {
         let later = t + TimeDelta::days(2);
         let events = vec![event(t, 1), event(later, 2), event(t, 3), event(later, 4)];
         let mut store = Store::in_memory().expect("store");
-        let mut stage = store.stage_events(Zone::UTC).expect("stage");
+        let mut batcher = EventBatcher::new(Zone::UTC);
+        let mut batches = Vec::new();
+        let mut keep = |batch| {
+            if let Batch::Events(rows) = batch {
+                batches.push(Ok(rows));
+            }
+            Ok::<_, StoreError>(())
+        };
         for e in &events {
-            stage.push(e).expect("push");
+            batcher.push(e, &mut keep).expect("push");
         }
-        let staged = stage.finish().expect("finish");
-        assert!(!staged.numbered, "the third event is two days back");
+        let summary = batcher.finish(&mut keep).expect("finish");
+        assert!(!summary.numbered, "the third event is two days back");
+        let mut import = store.begin_log(Some("s"), "a.log").expect("begin");
+        import
+            .insert_events(Box::new(batches.into_iter()))
+            .expect("insert");
+        assert_eq!(import.inserted, Inserted::Direct(4), "straight into events");
         assert_eq!(
-            store.commit_events("s", "a.log", &staged).expect("commit"),
-            (4, 0)
+            import.commit("s", &summary, None).expect("commit"),
+            Some((4, 0))
         );
         let seqs: Vec<i32> = store
             .conn()
@@ -747,5 +702,122 @@ mod numbering_tests {
                 .expect("again"),
             (0, 4)
         );
+    }
+}
+
+#[cfg(test)]
+mod import_tests {
+    use std::borrow::Cow;
+
+    use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
+
+    use super::*;
+    use crate::parse::debuglog::Event;
+    use crate::store::event_batches::BATCH_ROWS;
+
+    fn out(ts: NaiveDateTime, user: String, line: usize) -> Event<'static> {
+        Event {
+            ts,
+            daemon: Cow::Borrowed("MLM"),
+            kind: EventKind::Out,
+            feature: Cow::Borrowed("MATLAB"),
+            user: Cow::Owned(user),
+            host: Cow::Borrowed("h"),
+            licenses: 1,
+            reason: None,
+            code: None,
+            line,
+        }
+    }
+
+    fn log(events: Vec<Event<'static>>) -> DebugLog {
+        DebugLog {
+            events,
+            server: None,
+            issues: Vec::new(),
+        }
+    }
+
+    fn count(store: &Store, table: &str) -> i64 {
+        store
+            .conn()
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            .expect("count")
+    }
+
+    /// A log whose first batch comes after the stored events but which later goes back
+    /// before them went straight into `events` first: it is rolled back and imported
+    /// again, so the stored event it repeats is still stored once.
+    #[test]
+    fn a_log_going_back_after_its_first_batch_is_imported_again() {
+        let t = NaiveDate::from_ymd_opt(2026, 3, 2)
+            .and_then(|d| d.and_hms_opt(8, 0, 0))
+            .expect("valid");
+        let mut store = Store::in_memory().expect("store");
+        let stored = out(t, "u0".into(), 1);
+        assert_eq!(
+            store
+                .ingest_events("s", "a.log", Zone::UTC, &log(vec![stored.clone()]))
+                .expect("first"),
+            (1, 0)
+        );
+        let mut events: Vec<Event<'static>> = (0..BATCH_ROWS)
+            .map(|i| {
+                let ts = t + TimeDelta::hours(1) + TimeDelta::seconds(i as i64);
+                out(ts, format!("u{}", i % 7), i + 1)
+            })
+            .collect();
+        events.push(Event {
+            line: BATCH_ROWS + 1,
+            ..stored
+        });
+        events.push(out(t - TimeDelta::hours(1), "u9".into(), BATCH_ROWS + 2));
+        assert_eq!(
+            store
+                .ingest_events("s", "b.log", Zone::UTC, &log(events))
+                .expect("second"),
+            (BATCH_ROWS + 1, 1)
+        );
+        assert_eq!(count(&store, "events"), BATCH_ROWS as i64 + 2);
+        assert_eq!(
+            count(&store, "sessions"),
+            BATCH_ROWS as i64 + 2,
+            "one open session per OUT"
+        );
+    }
+
+    /// Rows stored as one server are not kept when the log names another at its end.
+    #[test]
+    fn a_log_naming_another_server_at_its_end_is_rolled_back() {
+        let t = NaiveDate::from_ymd_opt(2026, 3, 2)
+            .and_then(|d| d.and_hms_opt(8, 0, 0))
+            .expect("valid");
+        let store = Store::in_memory().expect("store");
+        let mut batcher = EventBatcher::new(Zone::UTC);
+        let (mut events, mut sessions) = (Vec::new(), Vec::new());
+        let mut keep = |batch| {
+            match batch {
+                Batch::Events(rows) => events.push(Ok(rows)),
+                Batch::Sessions(rows) => sessions.push(Ok(rows)),
+            }
+            Ok::<_, StoreError>(())
+        };
+        batcher
+            .push(&out(t, "u".into(), 1), &mut keep)
+            .expect("push");
+        let summary = batcher.finish(&mut keep).expect("finish");
+        let mut import = store.begin_log(Some("a"), "x.log").expect("begin");
+        import
+            .insert_events(Box::new(events.into_iter()))
+            .expect("insert");
+        let sessions: Rows = Box::new(sessions.into_iter());
+        assert_eq!(
+            import
+                .commit("b", &summary, Some(sessions))
+                .expect("commit"),
+            None
+        );
+        assert_eq!(count(&store, "events"), 0);
+        assert_eq!(count(&store, "sessions"), 0);
     }
 }

@@ -5,7 +5,11 @@
 pub mod db;
 pub mod delta;
 #[cfg(feature = "native")]
+pub mod event_batches;
+#[cfg(feature = "native")]
 pub mod events;
+#[cfg(feature = "native")]
+pub mod feed;
 #[cfg(feature = "native")]
 pub mod marks;
 pub mod schema;
