@@ -5,7 +5,8 @@
 #     ceiling) and their ratio; debug-log parse MB/s;
 #   - `import log` MB/s and peak RSS for a 100 MB and a 1 GB log, with the time of each step;
 #   - `import lmstat` polls/s and peak RSS for 100,000 saved polls appended in one file.
-# Usage: scripts/bench-collector.sh [WORK_DIR]    (BENCH_QUICK=1: 100 MB log and 20,000 polls only)
+# Usage: scripts/bench-collector.sh [WORK_DIR]    (BENCH_QUICK=1: 100 MB log and 20,000 polls only;
+#        BENCH_BIG=1: a 3 GB log as well, to see that peak memory does not grow with the input)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -58,6 +59,21 @@ timed_import "import log, $(mb "$work/log100.txt") MB" "$work/log100.txt" import
 if [ -z "$quick" ]; then
   input log log1g.txt 1000
   timed_import "import log, $(mb "$work/log1g.txt") MB" "$work/log1g.txt" import log --server bench@host
+  # The same log again: every event found already stored.
+  timed_import_again() {
+    LMSCOPE_TIMINGS=1 /usr/bin/time -f "%e %M" -o "$work/time" \
+      "$bin/lmscope" --store "$work/store.duckdb" import log --server bench@host "$work/log1g.txt" \
+      > "$work/out.log" 2>&1 || { cat "$work/out.log" >&2; exit 1; }
+    read -r secs kb < "$work/time"
+    printf '%-32s %7.2f s  %6.1f MB/s  peak RSS %4d MB\n' "the same 1 GB log again" "$secs" \
+      "$(python3 -c "print($(mb "$work/log1g.txt") / $secs)")" $((kb / 1024))
+    tail -n 1 "$work/out.log" | sed 's/^/    /'
+  }
+  timed_import_again
+fi
+if [ -n "${BENCH_BIG:-}" ]; then
+  input log log3g.txt 3000
+  timed_import "import log, $(mb "$work/log3g.txt") MB" "$work/log3g.txt" import log --server bench@host
 fi
 
 polls=$([ -n "$quick" ] && echo 20000 || echo 100000)

@@ -3,9 +3,11 @@
 //! [`EventBatcher`] stream into one `INSERT` through [`crate::store::feed`]:
 //! - a log of a known server that starts after its stored events (the first import, the
 //!   next day's log) goes straight into `events`, numbered as read;
-//! - a log of a known server that may repeat stored events is numbered in SQL and what is
-//!   already stored is left out;
-//! - a log whose server is named only further on waits in a staging table.
+//! - a log of a known server that may repeat stored events (the same log again, or a longer
+//!   version of it), numbered as read, leaves out what is already stored;
+//! - a log whose server is named only further on, or whose time goes back more than a day
+//!   (so its numbering as read may not be SQL's), waits in a staging table, is numbered in
+//!   SQL, then compared.
 //!
 //! OUT is paired with IN into sessions as the log is read, for a server's first OUTs and
 //! INs in time order; otherwise by a SQL walk that spills to disk rather than holding the
@@ -25,6 +27,9 @@ use crate::timings::Timings;
 
 /// The staging table: a log's events before its server is known.
 const STAGE: &str = "staged_events";
+
+/// A staged log's events numbered in SQL.
+const NUMBERED: &str = "numbered_events";
 
 /// An import's transaction, rolled back when dropped uncommitted.
 struct Txn<'s> {
@@ -95,7 +100,7 @@ enum Inserted {
     Nothing,
     /// Straight into `events` as numbered while read: this many.
     Direct(usize),
-    /// Into `events`, numbered in SQL, leaving out those stored: this many.
+    /// Into `events`, numbered as read, leaving out those stored: this many.
     New(usize),
     /// Into the staging table.
     Staged,
@@ -138,17 +143,15 @@ impl LogImport<'_> {
         self.inserted = match &self.known {
             Some((server, before)) if before.later(earliest) => {
                 Inserted::Direct(self.conn.execute(
-                    &format!(
-                        "INSERT INTO events
-                     SELECT ?1, daemon, ts, kind, feature, user_name, host, licenses, reason,
-                            code, seq, ?2, line
-                     FROM {from}"
-                    ),
+                    &format!("INSERT INTO events {}", as_read(&from)),
                     params![server, self.source],
                 )?)
             }
             Some((server, _)) => Inserted::New(self.conn.execute(
-                &format!("INSERT INTO events {}", new_events(&from)),
+                &format!(
+                    "INSERT INTO events {}",
+                    new_events(&format!("({})", as_read(&from)))
+                ),
                 params![server, self.source],
             )?),
             None => {
@@ -171,9 +174,10 @@ impl LogImport<'_> {
     /// time order, else the sessions are walked in SQL.
     ///
     /// Returns how many events were added and how many were already stored; `None` when the
-    /// server known at the start is not the one the log named at its end, or when events
-    /// went straight into `events` but the log goes back before a stored one: nothing is
-    /// stored, and the log is to be imported again with no server given at the start.
+    /// server known at the start is not the one the log named at its end, when events went
+    /// straight into `events` but the log goes back before a stored one, or when its time
+    /// went back too far for the numbering as read: nothing is stored, and the log is to be
+    /// imported again with no server given at the start.
     pub fn commit(
         self,
         server: &str,
@@ -204,6 +208,9 @@ impl LogImport<'_> {
                 }
                 added
             }
+            // Compared with the stored events by their numbering as read: a log whose time
+            // went back too far for it is compared again, numbered in SQL.
+            Inserted::New(_) if !summary.numbered => return Ok(None),
             Inserted::New(added) => added,
             Inserted::Staged => store_staged(conn, server, &self.source, summary, &before)?,
         };
@@ -259,12 +266,21 @@ fn numbered(from: &str) -> String {
     )
 }
 
-/// The events of `from`, numbered, leaving out those already stored.
-fn new_events(from: &str) -> String {
+/// The events of `from` as rows of `events` (server `?1`, source `?2`), numbered as read.
+fn as_read(from: &str) -> String {
     format!(
-        "SELECT n.* FROM ({}) n
-         ANTI JOIN events e USING (server, ts, daemon, kind, feature, user_name, host, seq)",
-        numbered(from)
+        "SELECT ?1 AS server, daemon, ts, kind, feature, user_name, host, licenses, reason,
+                code, seq, ?2 AS source, line
+         FROM {from}"
+    )
+}
+
+/// The rows of `rows` (a table, or a query in parentheses, in the columns of `events`)
+/// not already stored.
+fn new_events(rows: &str) -> String {
+    format!(
+        "SELECT n.* FROM {rows} n
+         ANTI JOIN events e USING (server, ts, daemon, kind, feature, user_name, host, seq)"
     )
 }
 
@@ -300,21 +316,36 @@ fn store_staged(
     summary: &BatchSummary,
     before: &Before,
 ) -> Result<usize, StoreError> {
-    // A log that starts after everything stored cannot repeat a stored event: no need to
-    // look for one.
-    let insert = if before.later(summary.earliest) && summary.numbered {
-        format!(
-            "INSERT INTO events
-             SELECT ?1, daemon, ts, kind, feature, user_name, host, licenses, reason, code,
-                    seq, ?2, line
-             FROM {STAGE}"
-        )
-    } else if before.later(summary.earliest) {
-        format!("INSERT INTO events {}", numbered(STAGE))
+    let later = before.later(summary.earliest);
+    let added = if later && summary.numbered {
+        // A log that starts after everything stored cannot repeat a stored event: no need
+        // to look for one.
+        conn.execute(
+            &format!("INSERT INTO events {}", as_read(STAGE)),
+            params![server, source],
+        )?
     } else {
-        format!("INSERT INTO events {}", new_events(STAGE))
+        // Numbered first, then compared: in one statement, the window and the join would
+        // each want their memory at once.
+        conn.execute(
+            &format!(
+                "CREATE OR REPLACE TEMP TABLE {NUMBERED} AS {}",
+                numbered(STAGE)
+            ),
+            params![server, source],
+        )?;
+        conn.execute_batch(&format!("DROP TABLE {STAGE}"))?;
+        let added = conn.execute(
+            &if later {
+                format!("INSERT INTO events SELECT * FROM {NUMBERED}")
+            } else {
+                format!("INSERT INTO events {}", new_events(NUMBERED))
+            },
+            [],
+        )?;
+        conn.execute_batch(&format!("DROP TABLE {NUMBERED}"))?;
+        return Ok(added);
     };
-    let added = conn.execute(&insert, params![server, source])?;
     conn.execute_batch(&format!("DROP TABLE {STAGE}"))?;
     Ok(added)
 }

@@ -18,6 +18,9 @@ use duckdb::core::{DataChunkHandle, FlatVector, Inserter, LogicalTypeHandle, Log
 use duckdb::vtab::{BindInfo, InitInfo, TableFunctionInfo, VTab};
 use duckdb::Connection;
 
+/// How many rows a feed is estimated to hold.
+const LONG_STREAM: u64 = 1 << 40;
+
 /// The table function's name.
 pub const FEED_FUNCTION: &str = "lmscope_feed";
 
@@ -117,6 +120,9 @@ impl VTab for FeedFunction {
         for (name, data_type) in &feed.columns {
             bind.add_result_column(name, logical_type(data_type)?);
         }
+        // A stream of unknown length, taken as long: joined with a table, the table is the
+        // side DuckDB builds its hash table on (and spills), never the stream.
+        bind.set_cardinality(LONG_STREAM, false);
         Ok(Bound { feed })
     }
 
