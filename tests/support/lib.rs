@@ -453,6 +453,7 @@ pub fn shared_demo(args: &[&str]) -> PathBuf {
     let lock = std::fs::File::create(root.join(".lock")).expect("create the demo lock");
     lock.lock().expect("lock the shared demos");
     if !dir.join("data/manifest.json").exists() {
+        prune_stale_demos(&root);
         let building = root.join(format!("building-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&building);
         std::fs::create_dir_all(&building).expect("create the demo build folder");
@@ -471,6 +472,26 @@ pub fn shared_demo(args: &[&str]) -> PathBuf {
     }
     let _ = lock.unlock();
     dir
+}
+
+/// Demos of earlier builds are never asked for again: those a day old are removed, so the
+/// shared folder does not grow by a demo with every build.
+fn prune_stale_demos(root: &Path) {
+    let day = std::time::Duration::from_secs(24 * 3600);
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let stale = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > day);
+        if stale && entry.path().is_dir() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 /// How many files the overview opens for the data of `site` (of up to a year): every file

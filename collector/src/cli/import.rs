@@ -9,9 +9,9 @@ use chrono::{NaiveDateTime, Timelike, Utc};
 use lmscope::parse::lmstat::{Issue, LmstatReport};
 use lmscope::parse::zone::Zone;
 use lmscope::parse::{lmstat, lmstat_i};
-use lmscope::store::db::{IngestSummary, Poll};
+use lmscope::store::db::{IngestSummary, Poll, Store};
 
-use super::chunks::{after_last_line, Chunks};
+use super::chunks::{after_last_line, Chunks, BLOCK};
 use super::open_store;
 
 pub(crate) fn import_lmstat(
@@ -26,56 +26,9 @@ pub(crate) fn import_lmstat(
     let mut total = IngestSummary::default();
     let (mut stored, mut failed) = (0, 0);
     for file in files {
-        let shown = file.display().to_string();
-        let mut chunks = match Chunks::open(file) {
-            Ok(chunks) => chunks,
-            Err(e) => {
-                eprintln!("{shown}: cannot read: {e}");
-                failed += 1;
-                continue;
-            }
-        };
-        let mut outputs = 0;
-        loop {
-            let (first_line, text) = match chunks.next_piece(lmstat::last_output_start) {
-                Ok(Some(piece)) => piece,
-                Ok(None) => break,
-                Err(e) => {
-                    eprintln!("{shown}: cannot read: {e}");
-                    failed += 1;
-                    break;
-                }
-            };
-            let mut polls = Vec::new();
-            for (offset, output) in lmstat::split_outputs(&text) {
-                outputs += 1;
-                let line = first_line + offset;
-                let place = if line == 1 {
-                    shown.clone()
-                } else {
-                    format!("{shown}:{line}")
-                };
-                let report = lmstat::parse(output);
-                report_issues_from(&shown, line - 1, &report.issues);
-                match poll_of(report, at, server, zone, &shown) {
-                    Ok(poll) => polls.push(poll),
-                    Err(why) => {
-                        eprintln!("{place}: {why}");
-                        failed += 1;
-                    }
-                }
-            }
-            if !polls.is_empty() {
-                stored += polls.len();
-                let s = store
-                    .ingest(polls)
-                    .with_context(|| format!("storing polls of {shown}"))?;
-                total.add(&s);
-            }
-        }
-        if at.is_some() && outputs > 1 {
-            eprintln!("{shown}: --at gave all {outputs} outputs of the file the same time");
-        }
+        let (s, f) = import_lmstat_file(&mut store, file, at, server, zone, BLOCK, &mut total)?;
+        stored += s;
+        failed += f;
     }
     if stored == 0 {
         bail!("nothing could be read from {} file(s)", files.len());
@@ -86,6 +39,71 @@ pub(crate) fn import_lmstat(
         s.polls, s.features, s.checkouts, s.sessions_closed, s.skipped_duplicates, s.out_of_order, failed
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Store the polls of one file of saved outputs, read `block` bytes at a time (cut where an
+/// output begins), adding to `total`; how many polls were stored and how many outputs (or
+/// reads) failed.
+fn import_lmstat_file(
+    store: &mut Store,
+    file: &Path,
+    at: Option<NaiveDateTime>,
+    server: Option<&str>,
+    zone: Zone,
+    block: usize,
+    total: &mut IngestSummary,
+) -> Result<(usize, usize)> {
+    let shown = file.display().to_string();
+    let (mut stored, mut failed) = (0, 0);
+    let mut chunks = match Chunks::with_block(file, block) {
+        Ok(chunks) => chunks,
+        Err(e) => {
+            eprintln!("{shown}: cannot read: {e}");
+            return Ok((0, 1));
+        }
+    };
+    let mut outputs = 0;
+    loop {
+        let (first_line, text) = match chunks.next_piece(lmstat::last_output_start) {
+            Ok(Some(piece)) => piece,
+            Ok(None) => break,
+            Err(e) => {
+                eprintln!("{shown}: cannot read: {e}");
+                failed += 1;
+                break;
+            }
+        };
+        let mut polls = Vec::new();
+        for (offset, output) in lmstat::split_outputs(&text) {
+            outputs += 1;
+            let line = first_line + offset;
+            let place = if line == 1 {
+                shown.clone()
+            } else {
+                format!("{shown}:{line}")
+            };
+            let report = lmstat::parse(output);
+            report_issues_from(&shown, line - 1, &report.issues);
+            match poll_of(report, at, server, zone, &shown) {
+                Ok(poll) => polls.push(poll),
+                Err(why) => {
+                    eprintln!("{place}: {why}");
+                    failed += 1;
+                }
+            }
+        }
+        if !polls.is_empty() {
+            stored += polls.len();
+            let s = store
+                .ingest(polls)
+                .with_context(|| format!("storing polls of {shown}"))?;
+            total.add(&s);
+        }
+    }
+    if at.is_some() && outputs > 1 {
+        eprintln!("{shown}: --at gave all {outputs} outputs of the file the same time");
+    }
+    Ok((stored, failed))
 }
 
 /// One output as a poll to store, or why it cannot be one.
@@ -330,4 +348,126 @@ fn now_utc() -> NaiveDateTime {
         .naive_utc()
         .with_nanosecond(0)
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use duckdb::types::Value;
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const OUTPUTS: [&str; 4] = [
+        include_str!("../../../tests/fixtures/lmstat/mjtrangoni__flexlm_exporter__collector_fixtures_lmstat_app2.txt"),
+        include_str!("../../../tests/fixtures/lmstat/mjtrangoni__flexlm_exporter__collector_fixtures_lmstat_app6.txt"),
+        include_str!("../../../tests/fixtures/lmstat/omnivector-solutions__license-manager__doc_example_lmutil.txt"),
+        include_str!("../../../tests/fixtures/lmstat/justbennet__flexlm_reporter__graphite_lmstat.out.txt"),
+    ];
+
+    /// `text` as if polled `minutes` after 08:00 on 2 March 2026, without the checkouts
+    /// whose place among them is a bit set in `gone` (those users have left).
+    fn polled_at(text: &str, minutes: u32, gone: u64) -> String {
+        let stamp = format!(
+            "Flexible License Manager status on Mon 3/2/2026 {:02}:{:02}",
+            8 + minutes / 60,
+            minutes % 60
+        );
+        let mut checkout = 0;
+        text.lines()
+            .filter(|line| {
+                if !line.contains(", start ") {
+                    return true;
+                }
+                checkout += 1;
+                gone & (1 << (checkout % 64)) == 0
+            })
+            .map(|line| {
+                if line.contains("Flexible License Manager status on") {
+                    stamp.as_str()
+                } else {
+                    line
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// Every row of every table, sorted, as text.
+    fn tables(store: &Store) -> Vec<(String, Vec<String>)> {
+        let conn = store.conn();
+        let names: Vec<String> = conn
+            .prepare("SELECT table_name FROM duckdb_tables() ORDER BY 1")
+            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+            .expect("tables");
+        names
+            .into_iter()
+            .map(|name| {
+                let mut stmt = conn
+                    .prepare(&format!("SELECT * FROM \"{name}\""))
+                    .expect("prepare");
+                let mut rows: Vec<String> = stmt
+                    .query_map([], |r| {
+                        (0..r.as_ref().column_count())
+                            .map(|i| r.get::<_, Value>(i).map(|v| format!("{v:?}")))
+                            .collect::<Result<Vec<_>, _>>()
+                            .map(|v| v.join("|"))
+                    })
+                    .expect("query")
+                    .collect::<Result<_, _>>()
+                    .expect("rows");
+                rows.sort();
+                (name, rows)
+            })
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        /// `import lmstat` reading a file of one server's outputs a block at a time stores
+        /// exactly what storing every output of the file at once does: every table, row
+        /// for row (users coming and going between the polls).
+        #[test]
+        fn the_streaming_import_stores_what_the_whole_file_import_stores(
+            which in 0usize..4,
+            polls in prop::collection::vec((1u32..30, any::<u64>()), 1..12),
+            block in 64usize..20_000,
+        ) {
+            let dir = tempfile::tempdir().expect("dir");
+            let path = dir.path().join("polls.txt");
+            let shown = path.display().to_string();
+            let mut minutes = 0;
+            let outputs: Vec<String> = polls
+                .iter()
+                .map(|&(gap, gone)| {
+                    minutes += gap;
+                    polled_at(OUTPUTS[which], minutes, gone)
+                })
+                .collect();
+            let mut file = std::fs::File::create(&path).expect("create");
+            for output in &outputs {
+                writeln!(file, "{output}").expect("write");
+            }
+            drop(file);
+
+            let mut streamed = Store::in_memory().expect("store");
+            let mut total = IngestSummary::default();
+            let (stored, failed) = import_lmstat_file(
+                &mut streamed, &path, None, None, Zone::UTC, block, &mut total,
+            )
+            .expect("import");
+            prop_assert_eq!((stored, failed), (outputs.len(), 0));
+
+            let mut whole = Store::in_memory().expect("store");
+            let polls = outputs
+                .iter()
+                .map(|text| poll_of(lmstat::parse(text), None, None, Zone::UTC, &shown))
+                .collect::<Result<Vec<_>, _>>()
+                .expect("every output is a poll");
+            whole.ingest(polls).expect("ingest");
+            prop_assert_eq!(tables(&streamed), tables(&whole));
+        }
+    }
 }

@@ -467,11 +467,16 @@ impl Store {
     }
 }
 
+/// The server's open poll sessions, oldest first: identical checkouts are told apart by
+/// their order, and the tracker numbers them oldest first too (a new copy is numbered
+/// after those open, and a poll showing fewer copies ends the newest), so resuming from the
+/// store continues the same sessions as a tracker that never stopped.
 fn load_open_sessions(conn: &Connection, server: &str) -> Result<Vec<Session>, StoreError> {
     let mut stmt = conn.prepare(
         "SELECT server, vendor, feature, user_name, host, display, version, server_host, handle,
                 licenses, started_at, first_seen, last_seen
-         FROM sessions WHERE server = ? AND ended_at IS NULL AND source = 'poll'",
+         FROM sessions WHERE server = ? AND ended_at IS NULL AND source = 'poll'
+         ORDER BY first_seen",
     )?;
     let rows = stmt.query_map(params![server], |r| {
         let handle: Option<i64> = r.get(8)?;
@@ -699,17 +704,22 @@ fn ingest_server(
     })
 }
 
-/// The last few runs of a server (enough to know its polling step), oldest first.
+/// The last few runs of a server and its latest run of two polls or more (its polling
+/// step, [`crate::store::delta::run_gap`]), oldest first: what an ingest of all its polls
+/// at once would hold when it reached this point.
 fn load_last_runs(tx: &Connection, server: &str) -> Result<Vec<PollRun>, StoreError> {
-    let mut runs: Vec<PollRun> = tx
+    Ok(tx
         .prepare(
             "SELECT poll_id, ts, until, count, source, ok, error, error_code FROM poll_runs
-             WHERE server = ? ORDER BY ts DESC LIMIT 3",
+             WHERE server = ?1
+               AND (poll_id IN (SELECT poll_id FROM poll_runs WHERE server = ?1
+                                ORDER BY ts DESC LIMIT 3)
+                    OR poll_id = (SELECT poll_id FROM poll_runs WHERE server = ?1 AND count >= 2
+                                  ORDER BY ts DESC LIMIT 1))
+             ORDER BY ts",
         )?
         .query_map(params![server], run_from_row)?
-        .collect::<Result<_, _>>()?;
-    runs.reverse();
-    Ok(runs)
+        .collect::<Result<_, _>>()?)
 }
 
 fn run_from_row(r: &duckdb::Row<'_>) -> duckdb::Result<PollRun> {
