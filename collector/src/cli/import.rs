@@ -354,10 +354,10 @@ fn now_utc() -> NaiveDateTime {
 mod tests {
     use std::io::Write;
 
-    use duckdb::types::Value;
     use proptest::prelude::*;
 
     use super::*;
+    use crate::cli::table_rows;
 
     const OUTPUTS: [&str; 4] = [
         include_str!("../../../tests/fixtures/lmstat/mjtrangoni__flexlm_exporter__collector_fixtures_lmstat_app2.txt"),
@@ -404,20 +404,7 @@ mod tests {
         names
             .into_iter()
             .map(|name| {
-                let mut stmt = conn
-                    .prepare(&format!("SELECT * FROM \"{name}\""))
-                    .expect("prepare");
-                let mut rows: Vec<String> = stmt
-                    .query_map([], |r| {
-                        (0..r.as_ref().column_count())
-                            .map(|i| r.get::<_, Value>(i).map(|v| format!("{v:?}")))
-                            .collect::<Result<Vec<_>, _>>()
-                            .map(|v| v.join("|"))
-                    })
-                    .expect("query")
-                    .collect::<Result<_, _>>()
-                    .expect("rows");
-                rows.sort();
+                let rows = table_rows(store, &name);
                 (name, rows)
             })
             .collect()

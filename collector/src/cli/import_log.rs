@@ -303,11 +303,11 @@ impl Reading<'_> {
 mod tests {
     use std::io::Write;
 
-    use duckdb::types::Value;
     use lmscope::parse::debuglog;
     use proptest::prelude::*;
 
     use super::*;
+    use crate::cli::table_rows;
 
     const LOGS: [&str; 3] = [
         include_str!(
@@ -320,27 +320,6 @@ mod tests {
             "../../../tests/fixtures/debuglog/joseantoniovilar__Stats_Logs_FlexLM__data_raw_matlab.log.txt"
         ),
     ];
-
-    /// Every row of `table`, sorted, as text.
-    fn rows(store: &Store, table: &str) -> Vec<String> {
-        let conn = store.conn();
-        let mut stmt = conn
-            .prepare(&format!("SELECT * FROM {table}"))
-            .expect("prepare");
-        let mut rows: Vec<String> = stmt
-            .query_map([], |r| {
-                let n = r.as_ref().column_count();
-                (0..n)
-                    .map(|i| r.get::<_, Value>(i).map(|v| format!("{v:?}")))
-                    .collect::<Result<Vec<_>, _>>()
-                    .map(|v| v.join("|"))
-            })
-            .expect("query")
-            .collect::<Result<_, _>>()
-            .expect("rows");
-        rows.sort();
-        rows
-    }
 
     fn file(dir: &Path, name: &str, text: &str) -> PathBuf {
         let path = dir.join(name);
@@ -391,8 +370,8 @@ mod tests {
             }
             let path = file(dir.path(), "whole.log", text);
             prop_assert!(import_log(&streamed, &path, given, Zone::UTC, block).expect("whole"));
-            prop_assert_eq!(rows(&streamed, "events"), rows(&read_whole, "events"));
-            prop_assert_eq!(rows(&streamed, "sessions"), rows(&read_whole, "sessions"));
+            prop_assert_eq!(table_rows(&streamed, "events"), table_rows(&read_whole, "events"));
+            prop_assert_eq!(table_rows(&streamed, "sessions"), table_rows(&read_whole, "sessions"));
         }
     }
 }

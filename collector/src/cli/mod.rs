@@ -30,3 +30,25 @@ pub(crate) fn load_org(path: Option<&Path>) -> Result<Org> {
 pub(crate) fn open_store(path: &Path) -> Result<Store> {
     Store::open(path).with_context(|| format!("opening store {}", path.display()))
 }
+
+/// Every row of a store's table, as text, sorted: for tests comparing two stores.
+#[cfg(test)]
+pub(crate) fn table_rows(store: &Store, table: &str) -> Vec<String> {
+    use duckdb::types::Value;
+    let mut stmt = store
+        .conn()
+        .prepare(&format!("SELECT * FROM \"{table}\""))
+        .expect("prepare");
+    let mut rows: Vec<String> = stmt
+        .query_map([], |r| {
+            (0..r.as_ref().column_count())
+                .map(|i| r.get::<_, Value>(i).map(|v| format!("{v:?}")))
+                .collect::<Result<Vec<_>, _>>()
+                .map(|v| v.join("|"))
+        })
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    rows.sort();
+    rows
+}

@@ -468,3 +468,25 @@ impl EventBatcher {
         })
     }
 }
+
+/// A log held in memory batched whole: its events' batches, its sessions' batches, and
+/// what it gave (small logs and tests; [`EventBatcher`] streams a log of any size).
+pub fn batch_whole(
+    zone: Zone,
+    events: &[Event<'_>],
+) -> Result<(Vec<RecordBatch>, Vec<RecordBatch>, BatchSummary), ArrowError> {
+    let mut batcher = EventBatcher::new(zone);
+    let (mut event_rows, mut session_rows) = (Vec::new(), Vec::new());
+    let mut keep = |batch| {
+        match batch {
+            Batch::Events(rows) => event_rows.push(rows),
+            Batch::Sessions(rows) => session_rows.push(rows),
+        }
+        Ok::<_, ArrowError>(())
+    };
+    for e in events {
+        batcher.push(e, &mut keep)?;
+    }
+    let summary = batcher.finish(&mut keep)?;
+    Ok((event_rows, session_rows, summary))
+}

@@ -1,6 +1,7 @@
 //! Debug-log events into the store in bounded memory, one transaction per log (rolled back
-//! unless committed, so a failed import leaves the store as it was). The batches of an
-//! [`EventBatcher`] stream into one `INSERT` through [`crate::store::feed`]:
+//! unless committed, so a failed import leaves the store as it was). A log's batches
+//! ([`crate::store::event_batches`]) stream into one `INSERT` through
+//! [`crate::store::feed`]:
 //! - a log of a known server that starts after its stored events (the first import, the
 //!   next day's log) goes straight into `events`, numbered as read;
 //! - a log of a known server that may repeat stored events (the same log again, or a longer
@@ -20,10 +21,15 @@ use crate::parse::debuglog::{DebugLog, EventKind};
 use crate::parse::zone::Zone;
 use crate::store::db::{Store, StoreError};
 use crate::store::event_batches::{
-    earliest_in, event_columns, session_columns, Batch, BatchSummary, EventBatcher,
+    batch_whole, earliest_in, event_columns, session_columns, BatchSummary,
 };
 use crate::store::feed::{self, Rows};
 use crate::timings::Timings;
+
+/// Batches held in memory, to store.
+fn rows(batches: Vec<duckdb::arrow::record_batch::RecordBatch>) -> Rows {
+    Box::new(batches.into_iter().map(Ok))
+}
 
 /// The staging table: a log's events before its server is known.
 const STAGE: &str = "staged_events";
@@ -125,7 +131,7 @@ impl LogImport<'_> {
             .is_none_or(|(_, before)| before.pairing_last.is_none())
     }
 
-    /// Store the events of `batches` (an [`EventBatcher`]'s, in [`event_columns`]) in one
+    /// Store the events of `batches` (an event batcher's, in [`event_columns`]) in one
     /// statement, which ends where the batches do. How they are stored is decided by the
     /// first batch: see the module's documentation.
     pub fn insert_events(&mut self, mut batches: Rows) -> Result<(), StoreError> {
@@ -384,22 +390,9 @@ impl Store {
         let mut known = Some(server);
         loop {
             let mut import = self.begin_log(known, source)?;
-            let mut batcher = EventBatcher::new(zone);
-            let (mut events, mut sessions) = (Vec::new(), Vec::new());
-            let mut keep = |batch| {
-                match batch {
-                    Batch::Events(rows) => events.push(Ok(rows)),
-                    Batch::Sessions(rows) => sessions.push(Ok(rows)),
-                }
-                Ok::<_, StoreError>(())
-            };
-            for e in &log.events {
-                batcher.push(e, &mut keep)?;
-            }
-            let summary = batcher.finish(&mut keep)?;
-            import.insert_events(Box::new(events.into_iter()))?;
-            let sessions: Rows = Box::new(sessions.into_iter());
-            match import.commit(server, &summary, Some(sessions))? {
+            let (events, sessions, summary) = batch_whole(zone, &log.events)?;
+            import.insert_events(rows(events))?;
+            match import.commit(server, &summary, Some(rows(sessions)))? {
                 Some(counts) => return Ok(counts),
                 // Again with the server not known at the start, which always stores.
                 None => known = None,
@@ -691,23 +684,10 @@ mod numbering_tests {
         let later = t + TimeDelta::days(2);
         let events = vec![event(t, 1), event(later, 2), event(t, 3), event(later, 4)];
         let mut store = Store::in_memory().expect("store");
-        let mut batcher = EventBatcher::new(Zone::UTC);
-        let mut batches = Vec::new();
-        let mut keep = |batch| {
-            if let Batch::Events(rows) = batch {
-                batches.push(Ok(rows));
-            }
-            Ok::<_, StoreError>(())
-        };
-        for e in &events {
-            batcher.push(e, &mut keep).expect("push");
-        }
-        let summary = batcher.finish(&mut keep).expect("finish");
+        let (batches, _, summary) = batch_whole(Zone::UTC, &events).expect("batch");
         assert!(!summary.numbered, "the third event is two days back");
         let mut import = store.begin_log(Some("s"), "a.log").expect("begin");
-        import
-            .insert_events(Box::new(batches.into_iter()))
-            .expect("insert");
+        import.insert_events(rows(batches)).expect("insert");
         assert_eq!(import.inserted, Inserted::Direct(4), "straight into events");
         assert_eq!(
             import.commit("s", &summary, None).expect("commit"),
@@ -824,27 +804,13 @@ mod import_tests {
             .and_then(|d| d.and_hms_opt(8, 0, 0))
             .expect("valid");
         let store = Store::in_memory().expect("store");
-        let mut batcher = EventBatcher::new(Zone::UTC);
-        let (mut events, mut sessions) = (Vec::new(), Vec::new());
-        let mut keep = |batch| {
-            match batch {
-                Batch::Events(rows) => events.push(Ok(rows)),
-                Batch::Sessions(rows) => sessions.push(Ok(rows)),
-            }
-            Ok::<_, StoreError>(())
-        };
-        batcher
-            .push(&out(t, "u".into(), 1), &mut keep)
-            .expect("push");
-        let summary = batcher.finish(&mut keep).expect("finish");
+        let (events, sessions, summary) =
+            batch_whole(Zone::UTC, &[out(t, "u".into(), 1)]).expect("batch");
         let mut import = store.begin_log(Some("a"), "x.log").expect("begin");
-        import
-            .insert_events(Box::new(events.into_iter()))
-            .expect("insert");
-        let sessions: Rows = Box::new(sessions.into_iter());
+        import.insert_events(rows(events)).expect("insert");
         assert_eq!(
             import
-                .commit("b", &summary, Some(sessions))
+                .commit("b", &summary, Some(rows(sessions)))
                 .expect("commit"),
             None
         );
