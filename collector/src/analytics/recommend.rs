@@ -447,6 +447,14 @@ fn needed(f: &FeatureFacts, shortage: Option<&Shortage>) -> Option<(f64, String)
     (add > 0.0).then(|| (add, why.join("; ")))
 }
 
+/// A feature's yearly price per seat, from its facts (0 when unpriced or not found).
+fn price_of(features: &[FeatureFacts], server: &str, feature: &str) -> f64 {
+    features
+        .iter()
+        .find(|f| f.server == server && f.feature == feature)
+        .map_or(0.0, |f| f.price)
+}
+
 fn feature_link(f: &FeatureFacts) -> Vec<(&'static str, String)> {
     vec![
         ("page", "features".to_owned()),
@@ -555,10 +563,7 @@ pub fn recommend(
         if t.reserved >= need {
             continue;
         }
-        let price = features
-            .iter()
-            .find(|f| f.server == t.server && f.feature == t.feature)
-            .map_or(0.0, |f| f.price);
+        let price = price_of(features, &t.server, &t.feature);
         out.push(Recommendation {
             action: Action::Reserve,
             subject: t.team.clone(),
@@ -597,10 +602,7 @@ pub fn recommend(
             continue;
         }
         let held = i.idle_hours / i.range_hours;
-        let price = features
-            .iter()
-            .find(|f| f.server == i.server && f.feature == i.feature)
-            .map_or(0.0, |f| f.price);
+        let price = price_of(features, &i.server, &i.feature);
         out.push(Recommendation {
             action: Action::ReleaseIdle,
             subject: i.feature.clone(),

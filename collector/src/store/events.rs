@@ -323,36 +323,33 @@ fn store_staged(
     before: &Before,
 ) -> Result<usize, StoreError> {
     let later = before.later(summary.earliest);
-    let added = if later && summary.numbered {
+    if later && summary.numbered {
         // A log that starts after everything stored cannot repeat a stored event: no need
         // to look for one.
-        conn.execute(
+        let added = conn.execute(
             &format!("INSERT INTO events {}", as_read(STAGE)),
-            params![server, source],
-        )?
-    } else {
-        // Numbered first, then compared: in one statement, the window and the join would
-        // each want their memory at once.
-        conn.execute(
-            &format!(
-                "CREATE OR REPLACE TEMP TABLE {NUMBERED} AS {}",
-                numbered(STAGE)
-            ),
             params![server, source],
         )?;
         conn.execute_batch(&format!("DROP TABLE {STAGE}"))?;
-        let added = conn.execute(
-            &if later {
-                format!("INSERT INTO events SELECT * FROM {NUMBERED}")
-            } else {
-                format!("INSERT INTO events {}", new_events(NUMBERED))
-            },
-            [],
-        )?;
-        conn.execute_batch(&format!("DROP TABLE {NUMBERED}"))?;
         return Ok(added);
-    };
+    }
+    // Numbered first, then compared: in one statement, the window and the join would each
+    // want their memory at once.
+    conn.execute(
+        &format!(
+            "CREATE OR REPLACE TEMP TABLE {NUMBERED} AS {}",
+            numbered(STAGE)
+        ),
+        params![server, source],
+    )?;
     conn.execute_batch(&format!("DROP TABLE {STAGE}"))?;
+    let insert = if later {
+        format!("INSERT INTO events SELECT * FROM {NUMBERED}")
+    } else {
+        format!("INSERT INTO events {}", new_events(NUMBERED))
+    };
+    let added = conn.execute(&insert, [])?;
+    conn.execute_batch(&format!("DROP TABLE {NUMBERED}"))?;
     Ok(added)
 }
 
